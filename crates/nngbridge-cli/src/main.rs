@@ -1,0 +1,2 @@
+//! The `nngbridge` command-line tool (work in progress).
+fn main() {}

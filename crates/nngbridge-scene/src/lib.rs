@@ -1,0 +1,1 @@
+//! nngbridge scene protocol (work in progress).

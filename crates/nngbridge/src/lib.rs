@@ -1,0 +1,1 @@
+//! nngbridge core (work in progress).
