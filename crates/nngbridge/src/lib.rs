@@ -1,1 +1,88 @@
-//! nngbridge core (work in progress).
+//! # nngbridge
+//!
+//! A thin, safe layer over [NNG](https://nng.nanomsg.org) 2.0 (through `nng-sys`, vendored
+//! and linked statically). It is the only crate of the project that touches C.
+//!
+//! What it is for: sockets of every NNG protocol, messages whose bodies are read and
+//! written in place, contexts for many requests in flight, pipes and their events,
+//! dialers and listeners, every option from one table ([`options::OPTIONS`]), asynchronous
+//! operations ([`Aio`]), one [`Error`] for every NNG error code, and MessagePack values
+//! over sockets ([`Socket::send_value`]).
+//!
+//! What it is not for: Python (see the `nngbridge-py` crate) or the scene protocol
+//! (`nngbridge-scene`).
+//!
+//! ```
+//! use nngbridge::{Protocol, Socket};
+//!
+//! let rep = Socket::new(Protocol::Rep0)?;
+//! rep.listen("inproc://doc-example")?;
+//! let req = Socket::new(Protocol::Req0)?;
+//! req.dial("inproc://doc-example")?;
+//!
+//! req.send(b"ping")?;
+//! let msg = rep.recv()?;
+//! assert_eq!(msg.body(), b"ping");
+//! rep.send(b"pong")?;
+//! assert_eq!(req.recv()?.body(), b"pong");
+//! # Ok::<(), nngbridge::Error>(())
+//! ```
+
+mod addr;
+mod aio;
+mod context;
+mod endpoint;
+mod error;
+mod message;
+pub mod options;
+mod pipe;
+mod protocol;
+mod socket;
+
+pub use addr::SocketAddr;
+pub use aio::{Aio, AioCallback};
+pub use context::Context;
+pub use endpoint::{Dialer, Listener};
+pub use error::{Error, Result};
+pub use message::Message;
+pub use options::{OptKind, OptValue, Options};
+pub use pipe::{Pipe, PipeEvent};
+pub use protocol::Protocol;
+pub use socket::{PipeHandler, SendError, Socket};
+
+/// Initialises NNG once (NNG 2 needs `nng_init` before any other call). Every
+/// constructor calls it, so calling it yourself is never required.
+pub fn init() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: nng_init with NULL parameters uses defaults; Once makes it run once.
+        unsafe { nng_sys::nng_init(std::ptr::null()) };
+    });
+}
+
+/// The version of the NNG library linked in, e.g. `"2.0.0"`.
+pub fn nng_version() -> String {
+    // SAFETY: nng_version returns a static NUL-terminated string.
+    let p = unsafe { nng_sys::nng_version() };
+    if p.is_null() {
+        return String::new();
+    }
+    // SAFETY: p is non-null and static.
+    unsafe { std::ffi::CStr::from_ptr(p) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// An error from [`Socket::send_value`] or [`Socket::recv_value`].
+#[derive(Debug, thiserror::Error)]
+pub enum ValueError {
+    /// The socket failed.
+    #[error(transparent)]
+    Nng(#[from] Error),
+    /// The value could not be encoded.
+    #[error("MessagePack encode: {0}")]
+    Encode(#[from] rmp_serde::encode::Error),
+    /// The message was not valid MessagePack for the type.
+    #[error("MessagePack decode: {0}")]
+    Decode(#[from] rmp_serde::decode::Error),
+}

@@ -1,0 +1,151 @@
+//! Contexts: independent protocol state on one socket, for many requests in flight.
+
+use std::time::Duration;
+
+use nng_sys as sys;
+
+use crate::aio::Aio;
+use crate::error::{Error, NngRc, Result};
+use crate::message::Message;
+use crate::options::{duration_to_ms, raw_options, unsupported, OptValue, Options, ON_CTX};
+use crate::socket::{SendError, Socket};
+
+/// A context on a socket (Req0, Rep0, Sub0, Surveyor0, Respondent0). Each context
+/// keeps its own request/reply state, so several can be busy at once. It keeps its
+/// socket alive and closes when dropped.
+pub struct Context {
+    ctx: sys::nng_ctx,
+    socket: Socket,
+}
+
+impl Context {
+    /// Opens a new context on `socket`.
+    pub fn new(socket: &Socket) -> Result<Context> {
+        let mut ctx = sys::nng_ctx::default();
+        // SAFETY: NNG writes the new context id into a live local.
+        unsafe { sys::nng_ctx_open(&mut ctx, socket.raw_handle()) }.check()?;
+        Ok(Context {
+            ctx,
+            socket: socket.clone(),
+        })
+    }
+
+    /// The context's numeric id.
+    pub fn id(&self) -> i32 {
+        // SAFETY: reads the handle value only.
+        unsafe { sys::nng_ctx_id(self.ctx) }
+    }
+
+    /// The socket the context belongs to.
+    pub fn socket(&self) -> &Socket {
+        &self.socket
+    }
+
+    /// Closes the context; pending operations fail with `Closed`.
+    pub fn close(&self) -> Result<()> {
+        // SAFETY: closing our own context id; a second close fails with ECLOSED.
+        unsafe { sys::nng_ctx_close(self.ctx) }.check()
+    }
+
+    /// Sends `data`, blocking up to the context's send timeout.
+    pub fn send(&self, data: &[u8]) -> Result<()> {
+        self.send_msg(Message::from_bytes(data)?)
+            .map_err(Error::from)
+    }
+
+    /// Sends a message; on failure you get it back.
+    pub fn send_msg(&self, msg: Message) -> Result<(), SendError> {
+        // SAFETY: on success NNG owns the message; on failure it is still ours.
+        let rc = unsafe { sys::nng_ctx_sendmsg(self.ctx, msg.as_ptr(), 0) };
+        match rc.check() {
+            Ok(()) => {
+                let _ = msg.into_raw();
+                Ok(())
+            }
+            Err(error) => Err(SendError {
+                error,
+                message: msg,
+            }),
+        }
+    }
+
+    /// Receives a message, blocking up to the context's receive timeout.
+    pub fn recv(&self) -> Result<Message> {
+        self.recv_flags(0)
+    }
+
+    /// Receives a message if one is ready; `TryAgain` otherwise.
+    pub fn try_recv(&self) -> Result<Message> {
+        self.recv_flags(sys::NNG_FLAG_NONBLOCK as i32)
+    }
+
+    fn recv_flags(&self, flags: i32) -> Result<Message> {
+        let mut p = std::ptr::null_mut();
+        // SAFETY: NNG writes a message we then own into a live local.
+        unsafe { sys::nng_ctx_recvmsg(self.ctx, &mut p, flags) }.check()?;
+        let p = std::ptr::NonNull::new(p).ok_or(Error::Internal)?;
+        // SAFETY: a successful receive gives us sole ownership of the message.
+        Ok(unsafe { Message::from_raw(p) })
+    }
+
+    /// Starts an asynchronous send of `msg` on `aio`.
+    pub fn send_async(&self, aio: &Aio, msg: Message) -> Result<()> {
+        aio.begin(true, Some(msg))?;
+        // SAFETY: the aio is valid and holds the message.
+        unsafe { sys::nng_ctx_send(self.ctx, aio.as_ptr()) };
+        Ok(())
+    }
+
+    /// Starts an asynchronous receive on `aio`.
+    pub fn recv_async(&self, aio: &Aio) -> Result<()> {
+        aio.begin(false, None)?;
+        // SAFETY: the aio is valid.
+        unsafe { sys::nng_ctx_recv(self.ctx, aio.as_ptr()) };
+        Ok(())
+    }
+
+    /// Subscribes this `Sub0` context to `topic`.
+    pub fn subscribe(&self, topic: &[u8]) -> Result<()> {
+        // SAFETY: topic is a valid slice; NNG copies it.
+        unsafe { sys::nng_sub0_ctx_subscribe(self.ctx, topic.as_ptr().cast(), topic.len()) }.check()
+    }
+
+    /// Removes a subscription of this `Sub0` context.
+    pub fn unsubscribe(&self, topic: &[u8]) -> Result<()> {
+        // SAFETY: topic is a valid slice; NNG copies it.
+        unsafe { sys::nng_sub0_ctx_unsubscribe(self.ctx, topic.as_ptr().cast(), topic.len()) }
+            .check()
+    }
+
+    /// Sets the receive timeout (`None`: forever).
+    pub fn set_recv_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+        self.set_opt("recv_timeout", OptValue::Ms(duration_to_ms(timeout)))
+    }
+
+    /// Sets the send timeout (`None`: forever).
+    pub fn set_send_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+        self.set_opt("send_timeout", OptValue::Ms(duration_to_ms(timeout)))
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        // SAFETY: closing our own context once more is harmless (ECLOSED ignored).
+        unsafe { sys::nng_ctx_close(self.ctx) };
+    }
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("id", &self.id())
+            .field("socket", &self.socket)
+            .finish()
+    }
+}
+
+raw_options!(Context, ON_CTX, c => c.ctx,
+    get: [sys::nng_ctx_get_bool, sys::nng_ctx_get_int, sys::nng_ctx_get_size,
+          sys::nng_ctx_get_ms, unsupported::get, unsupported::get],
+    set: [sys::nng_ctx_set_bool, sys::nng_ctx_set_int, sys::nng_ctx_set_size,
+          sys::nng_ctx_set_ms, unsupported::set, unsupported::set]);

@@ -1,0 +1,203 @@
+//! Messages: an NNG-owned body and header, accessed without copies.
+
+use std::fmt;
+use std::ptr::NonNull;
+
+use nng_sys as sys;
+
+use crate::error::{Error, NngRc, Result};
+use crate::pipe::Pipe;
+
+/// A message owned by NNG memory (`nng_msg`). Sending it hands the memory to NNG;
+/// receiving one gives it to you, so bodies are never copied on the way in.
+pub struct Message {
+    ptr: NonNull<sys::nng_msg>,
+}
+
+// SAFETY: an nng_msg has a single owner and no thread affinity; NNG itself passes
+// messages between its threads.
+unsafe impl Send for Message {}
+// SAFETY: shared references only read the message (body, header, pipe).
+unsafe impl Sync for Message {}
+
+impl Message {
+    /// An empty message.
+    pub fn new() -> Result<Message> {
+        Message::with_len(0)
+    }
+
+    /// A message whose body is `len` zero bytes, ready to be filled through [`Message::body_mut`].
+    pub fn with_len(len: usize) -> Result<Message> {
+        crate::init();
+        let mut p: *mut sys::nng_msg = std::ptr::null_mut();
+        // SAFETY: nng_msg_alloc writes a fresh message pointer into `p` on success.
+        unsafe { sys::nng_msg_alloc(&mut p, len) }.check()?;
+        let ptr = NonNull::new(p).ok_or(Error::NoMemory)?;
+        Ok(Message { ptr })
+    }
+
+    /// A message whose body is a copy of `data`.
+    pub fn from_bytes(data: &[u8]) -> Result<Message> {
+        let mut m = Message::with_len(data.len())?;
+        m.body_mut().copy_from_slice(data);
+        Ok(m)
+    }
+
+    /// Takes ownership of a raw message pointer.
+    ///
+    /// # Safety
+    /// `ptr` must be a valid message that nobody else owns or frees.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<sys::nng_msg>) -> Message {
+        Message { ptr }
+    }
+
+    /// Gives up ownership of the raw message pointer (NNG takes it on a successful send).
+    pub(crate) fn into_raw(self) -> NonNull<sys::nng_msg> {
+        let p = self.ptr;
+        std::mem::forget(self);
+        p
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut sys::nng_msg {
+        self.ptr.as_ptr()
+    }
+
+    /// The body.
+    pub fn body(&self) -> &[u8] {
+        // SAFETY: the message is valid; body/len describe one allocation owned by it
+        // that lives until the message is changed through &mut self or freed.
+        unsafe {
+            let len = sys::nng_msg_len(self.as_ptr());
+            if len == 0 {
+                return &[];
+            }
+            std::slice::from_raw_parts(sys::nng_msg_body(self.as_ptr()) as *const u8, len)
+        }
+    }
+
+    /// The body, writable in place.
+    pub fn body_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `body`, and &mut self gives exclusive access.
+        unsafe {
+            let len = sys::nng_msg_len(self.as_ptr());
+            if len == 0 {
+                return &mut [];
+            }
+            std::slice::from_raw_parts_mut(sys::nng_msg_body(self.as_ptr()) as *mut u8, len)
+        }
+    }
+
+    /// The header (protocol data such as request ids on raw sockets).
+    pub fn header(&self) -> &[u8] {
+        // SAFETY: as in `body`, for the header area.
+        unsafe {
+            let len = sys::nng_msg_header_len(self.as_ptr());
+            if len == 0 {
+                return &[];
+            }
+            std::slice::from_raw_parts(sys::nng_msg_header(self.as_ptr()) as *const u8, len)
+        }
+    }
+
+    /// Appends bytes to the header.
+    pub fn header_push(&mut self, data: &[u8]) -> Result<()> {
+        // SAFETY: data is a valid slice; NNG copies it.
+        unsafe {
+            sys::nng_msg_header_append(self.as_ptr(), data.as_ptr().cast(), data.len()).check()
+        }
+    }
+
+    /// Length of the body in bytes.
+    pub fn len(&self) -> usize {
+        // SAFETY: the message is valid.
+        unsafe { sys::nng_msg_len(self.as_ptr()) }
+    }
+
+    /// Whether the body is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends bytes to the body.
+    pub fn push_back(&mut self, data: &[u8]) -> Result<()> {
+        // SAFETY: data is a valid slice; NNG copies it.
+        unsafe { sys::nng_msg_append(self.as_ptr(), data.as_ptr().cast(), data.len()).check() }
+    }
+
+    /// Resizes the body to `len` bytes (new bytes are unspecified until written).
+    pub fn set_len(&mut self, len: usize) -> Result<()> {
+        // SAFETY: the message is valid; realloc keeps existing content.
+        unsafe { sys::nng_msg_realloc(self.as_ptr(), len).check() }
+    }
+
+    /// Empties the body.
+    pub fn clear(&mut self) {
+        // SAFETY: the message is valid.
+        unsafe { sys::nng_msg_clear(self.as_ptr()) }
+    }
+
+    /// The pipe the message came in on, if any; set it to choose the pipe on send
+    /// (Pair1 polyamorous, raw sockets).
+    pub fn pipe(&self) -> Option<Pipe> {
+        // SAFETY: the message is valid.
+        Pipe::from_raw(unsafe { sys::nng_msg_get_pipe(self.as_ptr()) })
+    }
+
+    /// Sets the pipe to send the message on.
+    pub fn set_pipe(&mut self, pipe: Pipe) {
+        // SAFETY: the message is valid; any pipe id is accepted.
+        unsafe { sys::nng_msg_set_pipe(self.as_ptr(), pipe.raw()) }
+    }
+}
+
+impl Drop for Message {
+    fn drop(&mut self) {
+        // SAFETY: we own the message and free it exactly once.
+        unsafe { sys::nng_msg_free(self.ptr.as_ptr()) }
+    }
+}
+
+impl Clone for Message {
+    fn clone(&self) -> Message {
+        let mut p: *mut sys::nng_msg = std::ptr::null_mut();
+        // SAFETY: dup copies a valid message into a new one.
+        let rc = unsafe { sys::nng_msg_dup(&mut p, self.as_ptr()) };
+        match (rc.check(), NonNull::new(p)) {
+            (Ok(()), Some(ptr)) => Message { ptr },
+            _ => std::alloc::handle_alloc_error(std::alloc::Layout::new::<u8>()),
+        }
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Message")
+            .field("len", &self.len())
+            .field("header_len", &self.header().len())
+            .field("pipe", &self.pipe())
+            .finish()
+    }
+}
+
+impl AsRef<[u8]> for Message {
+    fn as_ref(&self) -> &[u8] {
+        self.body()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_is_written_and_read_in_place() {
+        let mut m = Message::with_len(4).expect("alloc");
+        m.body_mut().copy_from_slice(b"abcd");
+        m.push_back(b"ef").expect("append");
+        assert_eq!(m.body(), b"abcdef");
+        assert_eq!(m.clone().body(), b"abcdef");
+        m.clear();
+        assert!(m.is_empty());
+        assert!(m.pipe().is_none());
+    }
+}

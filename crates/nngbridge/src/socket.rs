@@ -1,0 +1,497 @@
+//! Sockets: open one per protocol, dial and listen, send and receive.
+
+use std::ffi::{c_void, CStr, CString};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nng_sys as sys;
+
+use crate::aio::Aio;
+use crate::endpoint::{Dialer, Listener};
+use crate::error::{Error, NngRc, Result};
+use crate::message::Message;
+use crate::options::{
+    duration_to_ms, ms_to_duration, raw_options, unsupported, OptKind, OptValue, Options,
+    RawOptions, Targets, ON_DIALER, ON_LISTENER, ON_SOCKET,
+};
+use crate::pipe::{Pipe, PipeEvent};
+use crate::protocol::Protocol;
+
+/// A handler for pipe events, run on an NNG thread.
+pub type PipeHandler = Arc<dyn Fn(Pipe, PipeEvent) + Send + Sync>;
+
+struct PipeSlot {
+    handler: Mutex<Option<PipeHandler>>,
+}
+
+struct Inner {
+    sock: sys::nng_socket,
+    protocol: Protocol,
+    raw: bool,
+    // Boxed so its address, given to NNG as the callback argument, never moves.
+    pipes: Box<PipeSlot>,
+    // NNG 2 copies endpoint options (recv_max_size, reconnect times, tcp_*) from the
+    // socket only when an endpoint is created; NNG 1 (and so pynng) applied them to
+    // existing ones too. We keep what was set and apply it to every endpoint.
+    endpoints: Mutex<EndpointOptions>,
+}
+
+#[derive(Default)]
+struct EndpointOptions {
+    values: Vec<(CString, OptValue)>,
+    dialers: Vec<Dialer>,
+    listeners: Vec<Listener>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // SAFETY: closing our own socket once; after close returns no pipe callback
+        // runs any more (NNG waits for all pipes), so `pipes` may be freed after this.
+        unsafe { sys::nng_socket_close(self.sock) };
+    }
+}
+
+/// An NNG socket. Cloning gives another handle to the same socket; the socket closes
+/// when [`Socket::close`] is called or the last handle is dropped.
+#[derive(Clone)]
+pub struct Socket {
+    inner: Arc<Inner>,
+}
+
+/// A failed [`Socket::send_msg`]: the error and the message, which still belongs to you.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct SendError {
+    /// Why the send failed.
+    pub error: Error,
+    /// The message that was not sent.
+    pub message: Message,
+}
+
+impl From<SendError> for Error {
+    fn from(e: SendError) -> Error {
+        e.error
+    }
+}
+
+unsafe extern "C" fn on_pipe_event(pipe: sys::nng_pipe, ev: sys::nng_pipe_ev, arg: *mut c_void) {
+    // SAFETY: arg is the socket's boxed PipeSlot, freed only after nng_socket_close
+    // returned, after which NNG makes no more pipe callbacks.
+    let slot = unsafe { &*(arg as *const PipeSlot) };
+    let handler = slot
+        .handler
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    if let (Some(h), Some(p), Some(e)) = (handler, Pipe::from_raw(pipe), PipeEvent::from_raw(ev)) {
+        h(p, e);
+    }
+}
+
+impl Socket {
+    /// Opens a socket of the given protocol.
+    pub fn new(protocol: Protocol) -> Result<Socket> {
+        Socket::open(protocol, false)
+    }
+
+    /// Opens a raw socket (no protocol state; headers are yours to manage).
+    pub fn new_raw(protocol: Protocol) -> Result<Socket> {
+        Socket::open(protocol, true)
+    }
+
+    fn open(protocol: Protocol, raw: bool) -> Result<Socket> {
+        crate::init();
+        let sock = protocol.open(raw)?;
+        let inner = Inner {
+            sock,
+            protocol,
+            raw,
+            pipes: Box::new(PipeSlot {
+                handler: Mutex::new(None),
+            }),
+            endpoints: Mutex::new(EndpointOptions::default()),
+        };
+        let arg = &*inner.pipes as *const PipeSlot as *mut c_void;
+        for ev in [
+            sys::NNG_PIPE_EV_ADD_PRE,
+            sys::NNG_PIPE_EV_ADD_POST,
+            sys::NNG_PIPE_EV_REM_POST,
+        ] {
+            // SAFETY: the callback argument lives as long as the socket (see Inner::drop).
+            unsafe { sys::nng_pipe_notify(sock, ev, Some(on_pipe_event), arg) }.check()?;
+        }
+        Ok(Socket {
+            inner: Arc::new(inner),
+        })
+    }
+
+    pub(crate) fn raw_handle(&self) -> sys::nng_socket {
+        self.inner.sock
+    }
+
+    /// The socket's numeric id.
+    pub fn id(&self) -> i32 {
+        // SAFETY: reads the handle value only.
+        unsafe { sys::nng_socket_id(self.inner.sock) }
+    }
+
+    /// The protocol the socket was opened with.
+    pub fn protocol(&self) -> Protocol {
+        self.inner.protocol
+    }
+
+    /// Whether the socket is raw.
+    pub fn is_raw(&self) -> bool {
+        self.inner.raw
+    }
+
+    /// NNG's 16-bit protocol number (e.g. 0x30 for req).
+    pub fn protocol_id(&self) -> Result<u16> {
+        let mut id = 0u16;
+        // SAFETY: writes one u16 into a live local.
+        unsafe { sys::nng_socket_proto_id(self.inner.sock, &mut id) }.check()?;
+        Ok(id)
+    }
+
+    /// The peer protocol's number (e.g. 0x31 for req's peer rep).
+    pub fn peer_id(&self) -> Result<u16> {
+        let mut id = 0u16;
+        // SAFETY: writes one u16 into a live local.
+        unsafe { sys::nng_socket_peer_id(self.inner.sock, &mut id) }.check()?;
+        Ok(id)
+    }
+
+    /// NNG's protocol name, from the open socket (fails with `Closed` once closed).
+    pub fn protocol_name(&self) -> Result<String> {
+        let mut p = std::ptr::null();
+        // SAFETY: writes a pointer to a static string into a live local.
+        unsafe { sys::nng_socket_proto_name(self.inner.sock, &mut p) }.check()?;
+        Ok(static_str(p))
+    }
+
+    /// The peer protocol's name.
+    pub fn peer_name(&self) -> Result<String> {
+        let mut p = std::ptr::null();
+        // SAFETY: writes a pointer to a static string into a live local.
+        unsafe { sys::nng_socket_peer_name(self.inner.sock, &mut p) }.check()?;
+        Ok(static_str(p))
+    }
+
+    /// Closes the socket now: blocked and pending operations fail with `Closed`.
+    /// Closing twice returns `Err(Closed)`.
+    pub fn close(&self) -> Result<()> {
+        // SAFETY: closing our socket id; NNG makes a second close fail with ECLOSED.
+        unsafe { sys::nng_socket_close(self.inner.sock) }.check()
+    }
+
+    /// Listens on `url` (e.g. `tcp://127.0.0.1:5555`, `ipc:///tmp/x`, `inproc://x`).
+    pub fn listen(&self, url: &str) -> Result<Listener> {
+        let l = self.listener_create(url)?;
+        if let Err(e) = l.start() {
+            let _ = l.close();
+            return Err(e);
+        }
+        Ok(l)
+    }
+
+    /// Dials `url` and waits for the first connection attempt; fails with
+    /// `ConnectionRefused` if nobody listens.
+    pub fn dial(&self, url: &str) -> Result<Dialer> {
+        self.dial_with(url, false)
+    }
+
+    /// Dials `url` in the background: returns at once and keeps retrying.
+    pub fn dial_nonblocking(&self, url: &str) -> Result<Dialer> {
+        self.dial_with(url, true)
+    }
+
+    fn dial_with(&self, url: &str, nonblocking: bool) -> Result<Dialer> {
+        let d = self.dialer_create(url)?;
+        if let Err(e) = d.start(nonblocking) {
+            let _ = d.close();
+            return Err(e);
+        }
+        Ok(d)
+    }
+
+    /// Creates a dialer without starting it, so its options can be set first.
+    pub fn dialer_create(&self, url: &str) -> Result<Dialer> {
+        let url = c_url(url)?;
+        let mut d = sys::nng_dialer::default();
+        // SAFETY: url is NUL-terminated; NNG writes the new dialer into a live local.
+        unsafe { sys::nng_dialer_create(&mut d, self.inner.sock, url.as_ptr()) }.check()?;
+        let d = Dialer::from_raw(d).ok_or(Error::Internal)?;
+        let mut eps = self.endpoints();
+        for (name, v) in &eps.values {
+            let _ = d.raw_set(name, v);
+        }
+        eps.dialers.push(d);
+        Ok(d)
+    }
+
+    /// Creates a listener without starting it, so its options can be set first.
+    pub fn listener_create(&self, url: &str) -> Result<Listener> {
+        let url = c_url(url)?;
+        let mut l = sys::nng_listener::default();
+        // SAFETY: url is NUL-terminated; NNG writes the new listener into a live local.
+        unsafe { sys::nng_listener_create(&mut l, self.inner.sock, url.as_ptr()) }.check()?;
+        let l = Listener::from_raw(l).ok_or(Error::Internal)?;
+        let mut eps = self.endpoints();
+        for (name, v) in &eps.values {
+            let _ = l.raw_set(name, v);
+        }
+        eps.listeners.push(l);
+        Ok(l)
+    }
+
+    fn endpoints(&self) -> std::sync::MutexGuard<'_, EndpointOptions> {
+        self.inner
+            .endpoints
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The dialers made on this socket that are still open.
+    pub fn dialers(&self) -> Vec<Dialer> {
+        let mut eps = self.endpoints();
+        eps.dialers.retain(|d| d.url().is_ok());
+        eps.dialers.clone()
+    }
+
+    /// The listeners made on this socket that are still open.
+    pub fn listeners(&self) -> Vec<Listener> {
+        let mut eps = self.endpoints();
+        eps.listeners.retain(|l| l.url().is_ok());
+        eps.listeners.clone()
+    }
+
+    /// Sends `data` (copied into a new message), blocking up to the send timeout.
+    pub fn send(&self, data: &[u8]) -> Result<()> {
+        self.send_flags(data, 0)
+    }
+
+    /// Sends `data` without blocking; fails with `TryAgain` if it cannot be queued now.
+    pub fn try_send(&self, data: &[u8]) -> Result<()> {
+        self.send_flags(data, sys::NNG_FLAG_NONBLOCK as i32)
+    }
+
+    fn send_flags(&self, data: &[u8], flags: i32) -> Result<()> {
+        let msg = Message::from_bytes(data)?;
+        self.send_msg_flags(msg, flags).map_err(Error::from)
+    }
+
+    /// Sends a message, blocking up to the send timeout. On failure you get it back.
+    pub fn send_msg(&self, msg: Message) -> Result<(), SendError> {
+        self.send_msg_flags(msg, 0)
+    }
+
+    /// Sends a message without blocking.
+    pub fn try_send_msg(&self, msg: Message) -> Result<(), SendError> {
+        self.send_msg_flags(msg, sys::NNG_FLAG_NONBLOCK as i32)
+    }
+
+    fn send_msg_flags(&self, msg: Message, flags: i32) -> Result<(), SendError> {
+        // SAFETY: on success NNG owns the message; on failure it is untouched and
+        // still ours, so we hand it back.
+        let rc = unsafe { sys::nng_sendmsg(self.inner.sock, msg.as_ptr(), flags) };
+        match rc.check() {
+            Ok(()) => {
+                let _ = msg.into_raw();
+                Ok(())
+            }
+            Err(error) => Err(SendError {
+                error,
+                message: msg,
+            }),
+        }
+    }
+
+    /// Receives a message, blocking up to the receive timeout.
+    pub fn recv(&self) -> Result<Message> {
+        self.recv_flags(0)
+    }
+
+    /// Receives a message if one is waiting; `TryAgain` otherwise.
+    pub fn try_recv(&self) -> Result<Message> {
+        self.recv_flags(sys::NNG_FLAG_NONBLOCK as i32)
+    }
+
+    fn recv_flags(&self, flags: i32) -> Result<Message> {
+        let mut p = std::ptr::null_mut();
+        // SAFETY: NNG writes a message we then own into a live local.
+        unsafe { sys::nng_recvmsg(self.inner.sock, &mut p, flags) }.check()?;
+        let p = std::ptr::NonNull::new(p).ok_or(Error::Internal)?;
+        // SAFETY: a successful receive gives us sole ownership of the message.
+        Ok(unsafe { Message::from_raw(p) })
+    }
+
+    /// Starts an asynchronous send of `msg` on `aio`.
+    pub fn send_async(&self, aio: &Aio, msg: Message) -> Result<()> {
+        aio.begin(true, Some(msg))?;
+        // SAFETY: the aio is valid and holds the message; completion is reported
+        // through the aio.
+        unsafe { sys::nng_socket_send(self.inner.sock, aio.as_ptr()) };
+        Ok(())
+    }
+
+    /// Starts an asynchronous receive on `aio`; take the message with [`Aio::finish`].
+    pub fn recv_async(&self, aio: &Aio) -> Result<()> {
+        aio.begin(false, None)?;
+        // SAFETY: the aio is valid; completion is reported through the aio.
+        unsafe { sys::nng_socket_recv(self.inner.sock, aio.as_ptr()) };
+        Ok(())
+    }
+
+    /// Serialises `value` with MessagePack (named fields) and sends it.
+    pub fn send_value<T: serde::Serialize + ?Sized>(
+        &self,
+        value: &T,
+    ) -> Result<(), crate::ValueError> {
+        let bytes = rmp_serde::to_vec_named(value)?;
+        Ok(self.send(&bytes)?)
+    }
+
+    /// Receives a message and deserialises it from MessagePack.
+    pub fn recv_value<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::ValueError> {
+        let msg = self.recv()?;
+        Ok(rmp_serde::from_slice(msg.body())?)
+    }
+
+    /// Subscribes a `Sub0` socket to messages starting with `topic` (empty: all).
+    pub fn subscribe(&self, topic: &[u8]) -> Result<()> {
+        // SAFETY: topic is a valid slice; NNG copies it.
+        unsafe {
+            sys::nng_sub0_socket_subscribe(self.inner.sock, topic.as_ptr().cast(), topic.len())
+        }
+        .check()
+    }
+
+    /// Removes a subscription; `NoEntry` if there was none.
+    pub fn unsubscribe(&self, topic: &[u8]) -> Result<()> {
+        // SAFETY: topic is a valid slice; NNG copies it.
+        unsafe {
+            sys::nng_sub0_socket_unsubscribe(self.inner.sock, topic.as_ptr().cast(), topic.len())
+        }
+        .check()
+    }
+
+    /// Sets the handler called for every pipe event (replacing any earlier one).
+    /// It runs on an NNG thread; closing the pipe in [`PipeEvent::AddPre`] rejects it.
+    pub fn set_pipe_handler(&self, handler: Option<PipeHandler>) {
+        *self
+            .inner
+            .pipes
+            .handler
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = handler;
+    }
+
+    /// A file descriptor that becomes readable when a message can be received.
+    pub fn recv_fd(&self) -> Result<i32> {
+        let mut fd = -1;
+        // SAFETY: writes one int into a live local.
+        unsafe { sys::nng_socket_get_recv_poll_fd(self.inner.sock, &mut fd) }.check()?;
+        Ok(fd)
+    }
+
+    /// A file descriptor that becomes readable when a message can be sent.
+    pub fn send_fd(&self) -> Result<i32> {
+        let mut fd = -1;
+        // SAFETY: writes one int into a live local.
+        unsafe { sys::nng_socket_get_send_poll_fd(self.inner.sock, &mut fd) }.check()?;
+        Ok(fd)
+    }
+
+    /// Sets the receive timeout (`None`: wait forever).
+    pub fn set_recv_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+        self.set_opt("recv_timeout", OptValue::Ms(duration_to_ms(timeout)))
+    }
+
+    /// The receive timeout (`None`: forever).
+    pub fn recv_timeout(&self) -> Result<Option<Duration>> {
+        match self.get_opt("recv_timeout")? {
+            OptValue::Ms(ms) => Ok(ms_to_duration(ms)),
+            _ => Err(Error::BadType),
+        }
+    }
+
+    /// Sets the send timeout (`None`: wait forever).
+    pub fn set_send_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+        self.set_opt("send_timeout", OptValue::Ms(duration_to_ms(timeout)))
+    }
+
+    /// Sets the largest message the socket accepts; larger ones are dropped (0: no limit).
+    pub fn set_recv_max_size(&self, bytes: usize) -> Result<()> {
+        self.set_opt("recv_max_size", OptValue::Size(bytes))
+    }
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("id", &self.id())
+            .field("protocol", &self.inner.protocol)
+            .field("raw", &self.inner.raw)
+            .finish()
+    }
+}
+
+/// The socket's own NNG options, without endpoint propagation.
+struct SocketHandle(sys::nng_socket);
+
+impl RawOptions for Socket {
+    const TARGET: Targets = ON_SOCKET;
+
+    fn raw_get(&self, name: &CStr, kind: OptKind) -> Result<OptValue> {
+        match SocketHandle(self.inner.sock).raw_get(name, kind) {
+            Err(Error::NotSupported) => {
+                let eps = self.endpoints();
+                let stored = eps.values.iter().find(|(n, _)| n.as_c_str() == name);
+                stored.map(|(_, v)| v.clone()).ok_or(Error::NotSupported)
+            }
+            other => other,
+        }
+    }
+
+    fn raw_set(&self, name: &CStr, value: &OptValue) -> Result<()> {
+        let endpoint_opt = crate::options::OPTIONS
+            .iter()
+            .any(|d| d.nng_name == name && d.on & (ON_DIALER | ON_LISTENER) != 0);
+        let own = SocketHandle(self.inner.sock).raw_set(name, value);
+        if !endpoint_opt {
+            return own;
+        }
+        match own {
+            Ok(()) | Err(Error::NotSupported) => {}
+            Err(e) => return Err(e),
+        }
+        let mut eps = self.endpoints();
+        eps.values.retain(|(n, _)| n.as_c_str() != name);
+        eps.values.push((name.to_owned(), value.clone()));
+        for d in &eps.dialers {
+            let _ = d.raw_set(name, value);
+        }
+        for l in &eps.listeners {
+            let _ = l.raw_set(name, value);
+        }
+        Ok(())
+    }
+}
+
+raw_options!(SocketHandle, ON_SOCKET, s => s.0,
+    get: [sys::nng_socket_get_bool, sys::nng_socket_get_int, sys::nng_socket_get_size,
+          sys::nng_socket_get_ms, unsupported::get, unsupported::get],
+    set: [sys::nng_socket_set_bool, sys::nng_socket_set_int, sys::nng_socket_set_size,
+          sys::nng_socket_set_ms, unsupported::set, unsupported::set]);
+
+fn c_url(url: &str) -> Result<CString> {
+    CString::new(url).map_err(|_| Error::AddressInvalid)
+}
+
+fn static_str(p: *const std::ffi::c_char) -> String {
+    if p.is_null() {
+        return String::new();
+    }
+    // SAFETY: NNG protocol names are static NUL-terminated strings.
+    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+}
