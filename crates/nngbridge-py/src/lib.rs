@@ -1,7 +1,81 @@
-//! `nngbridge._nng`: the native module (work in progress).
+//! `nngbridge._nng`: the native half of the `nngbridge` Python package.
+//!
+//! pynng's socket, message, context, pipe, dialer and listener objects over the core
+//! `nngbridge` crate, with blocking calls that release the GIL and answer Ctrl+C,
+//! asynchronous operations for the asyncio/trio adapters, and buffer access without
+//! copies where the ABI allows. It holds no protocol logic of its own.
+
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+mod aio;
+mod blocking;
+mod buffers;
+mod errors;
+mod message;
+mod sockets;
+
+/// The option table as `(name, kind, readable, writable, targets, nng_name)` tuples,
+/// where targets is a tuple of "socket", "ctx", "dialer", "listener", "pipe".
+fn option_table(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyTuple>>> {
+    use nngbridge::options as o;
+    o::OPTIONS
+        .iter()
+        .map(|d| {
+            let kind = format!("{:?}", d.kind).to_lowercase();
+            let mut on = Vec::new();
+            for (bit, name) in [
+                (o::ON_SOCKET, "socket"),
+                (o::ON_CTX, "ctx"),
+                (o::ON_DIALER, "dialer"),
+                (o::ON_LISTENER, "listener"),
+                (o::ON_PIPE, "pipe"),
+            ] {
+                if d.on & bit != 0 {
+                    on.push(name);
+                }
+            }
+            PyTuple::new(
+                py,
+                [
+                    d.name.into_pyobject(py)?.into_any(),
+                    kind.into_pyobject(py)?.into_any(),
+                    d.readable.into_pyobject(py)?.to_owned().into_any(),
+                    d.writable.into_pyobject(py)?.to_owned().into_any(),
+                    PyTuple::new(py, on)?.into_any(),
+                    d.nng_name.to_string_lossy().into_pyobject(py)?.into_any(),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// NNG's text for an error number.
+#[pyfunction]
+fn _strerror(code: u32) -> String {
+    nngbridge::Error::from_code(code)
+        .map(|e| e.nng_message())
+        .unwrap_or_default()
+}
+
+/// The version of the NNG library linked into this module.
+#[pyfunction]
+fn nng_version() -> String {
+    nngbridge::nng_version()
+}
 
 #[pymodule]
-fn _nng(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+fn _nng(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<sockets::Socket>()?;
+    m.add_class::<sockets::Context>()?;
+    m.add_class::<sockets::Pipe>()?;
+    m.add_class::<sockets::Dialer>()?;
+    m.add_class::<sockets::Listener>()?;
+    m.add_class::<message::Message>()?;
+    m.add_class::<aio::AsyncOp>()?;
+    m.add_function(wrap_pyfunction!(nng_version, m)?)?;
+    m.add_function(wrap_pyfunction!(_strerror, m)?)?;
+    m.add("OPTIONS", option_table(m.py())?)?;
+    m.add("BUFFER_PROTOCOL", cfg!(Py_3_11))?;
     Ok(())
 }

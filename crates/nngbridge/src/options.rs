@@ -104,142 +104,39 @@ const RO: (bool, bool) = (true, false);
 const WO: (bool, bool) = (false, true);
 
 /// Every option this crate knows.
+#[rustfmt::skip]
 pub static OPTIONS: &[OptDecl] = &[
-    decl(
-        "recv_buffer_size",
-        sys::NNG_OPT_RECVBUF,
-        OptKind::Int,
-        RW,
-        ON_SOCKET,
-    ),
-    decl(
-        "send_buffer_size",
-        sys::NNG_OPT_SENDBUF,
-        OptKind::Int,
-        RW,
-        ON_SOCKET,
-    ),
-    decl(
-        "recv_timeout",
-        sys::NNG_OPT_RECVTIMEO,
-        OptKind::Ms,
-        RW,
-        ON_SOCKET | ON_CTX,
-    ),
-    decl(
-        "send_timeout",
-        sys::NNG_OPT_SENDTIMEO,
-        OptKind::Ms,
-        RW,
-        ON_SOCKET | ON_CTX,
-    ),
+    decl("recv_buffer_size", sys::NNG_OPT_RECVBUF, OptKind::Int, RW, ON_SOCKET),
+    decl("send_buffer_size", sys::NNG_OPT_SENDBUF, OptKind::Int, RW, ON_SOCKET),
+    decl("recv_timeout", sys::NNG_OPT_RECVTIMEO, OptKind::Ms, RW, ON_SOCKET | ON_CTX),
+    decl("send_timeout", sys::NNG_OPT_SENDTIMEO, OptKind::Ms, RW, ON_SOCKET | ON_CTX),
     decl("ttl_max", sys::NNG_OPT_MAXTTL, OptKind::Int, RW, ON_SOCKET),
-    decl(
-        "recv_max_size",
-        sys::NNG_OPT_RECVMAXSZ,
-        OptKind::Size,
-        RW,
-        ON_SOCKET | ENDPOINTS,
-    ),
-    decl(
-        "reconnect_time_min",
-        sys::NNG_OPT_RECONNMINT,
-        OptKind::Ms,
-        RW,
-        ON_SOCKET | ON_DIALER,
-    ),
-    decl(
-        "reconnect_time_max",
-        sys::NNG_OPT_RECONNMAXT,
-        OptKind::Ms,
-        RW,
-        ON_SOCKET | ON_DIALER,
-    ),
-    decl(
-        "tcp_nodelay",
-        sys::NNG_OPT_TCP_NODELAY,
-        OptKind::Bool,
-        RW,
-        ENDPOINTS,
-    ),
-    decl(
-        "tcp_keepalive",
-        sys::NNG_OPT_TCP_KEEPALIVE,
-        OptKind::Bool,
-        RW,
-        ENDPOINTS,
-    ),
-    decl(
-        "polyamorous",
-        sys::NNG_OPT_PAIR1_POLY,
-        OptKind::Bool,
-        RO,
-        ON_SOCKET,
-    ),
-    decl(
-        "resend_time",
-        sys::NNG_OPT_REQ_RESENDTIME,
-        OptKind::Ms,
-        RW,
-        ON_SOCKET | ON_CTX,
-    ),
-    decl(
-        "resend_tick",
-        sys::NNG_OPT_REQ_RESENDTICK,
-        OptKind::Ms,
-        RW,
-        ON_SOCKET,
-    ),
-    decl(
-        "survey_time",
-        sys::NNG_OPT_SURVEYOR_SURVEYTIME,
-        OptKind::Ms,
-        RW,
-        ON_SOCKET | ON_CTX,
-    ),
-    decl(
-        "sub_prefnew",
-        sys::NNG_OPT_SUB_PREFNEW,
-        OptKind::Bool,
-        RW,
-        ON_SOCKET | ON_CTX,
-    ),
-    decl(
-        "bound_port",
-        sys::NNG_OPT_BOUND_PORT,
-        OptKind::Int,
-        RO,
-        ON_LISTENER,
-    ),
-    decl(
-        "tls_verified",
-        sys::NNG_OPT_TLS_VERIFIED,
-        OptKind::Bool,
-        RO,
-        ON_PIPE,
-    ),
-    decl(
-        "tls_peer_cn",
-        sys::NNG_OPT_TLS_PEER_CN,
-        OptKind::Str,
-        RO,
-        ON_PIPE,
-    ),
-    decl(
-        "ipc_permissions",
-        sys::NNG_OPT_IPC_PERMISSIONS,
-        OptKind::Int,
-        WO,
-        ON_LISTENER,
-    ),
-    decl(
-        "ws_request_uri",
-        sys::NNG_OPT_WS_REQUEST_URI,
-        OptKind::Str,
-        RO,
-        ON_PIPE,
-    ),
+    decl("recv_max_size", sys::NNG_OPT_RECVMAXSZ, OptKind::Size, RW, ON_SOCKET | ENDPOINTS),
+    decl("reconnect_time_min", sys::NNG_OPT_RECONNMINT, OptKind::Ms, RW, ON_SOCKET | ON_DIALER),
+    decl("reconnect_time_max", sys::NNG_OPT_RECONNMAXT, OptKind::Ms, RW, ON_SOCKET | ON_DIALER),
+    decl("tcp_nodelay", sys::NNG_OPT_TCP_NODELAY, OptKind::Bool, RW, ON_SOCKET | ENDPOINTS),
+    decl("tcp_keepalive", sys::NNG_OPT_TCP_KEEPALIVE, OptKind::Bool, RW, ON_SOCKET | ENDPOINTS),
+    decl("polyamorous", sys::NNG_OPT_PAIR1_POLY, OptKind::Bool, RO, ON_SOCKET),
+    decl("resend_time", sys::NNG_OPT_REQ_RESENDTIME, OptKind::Ms, RW, ON_SOCKET | ON_CTX),
+    decl("resend_tick", sys::NNG_OPT_REQ_RESENDTICK, OptKind::Ms, RW, ON_SOCKET),
+    decl("survey_time", sys::NNG_OPT_SURVEYOR_SURVEYTIME, OptKind::Ms, RW, ON_SOCKET | ON_CTX),
+    decl("sub_prefnew", sys::NNG_OPT_SUB_PREFNEW, OptKind::Bool, RW, ON_SOCKET | ON_CTX),
+    decl("bound_port", sys::NNG_OPT_BOUND_PORT, OptKind::Int, RO, ON_LISTENER),
+    decl("tls_verified", sys::NNG_OPT_TLS_VERIFIED, OptKind::Bool, RO, ON_PIPE),
+    decl("tls_peer_cn", sys::NNG_OPT_TLS_PEER_CN, OptKind::Str, RO, ON_PIPE),
+    decl("ipc_permissions", sys::NNG_OPT_IPC_PERMISSIONS, OptKind::Int, WO, ON_LISTENER),
+    decl("ws_request_uri", sys::NNG_OPT_WS_REQUEST_URI, OptKind::Str, RO, ON_PIPE),
 ];
+
+/// What a socket reports for a transport option nobody has set on it: the value new
+/// endpoints start with (NNG 1 sockets answered these; NNG 2 sockets do not).
+pub(crate) fn transport_default(nng_name: &CStr) -> Option<OptValue> {
+    match nng_name.to_bytes_with_nul() {
+        n if n == sys::NNG_OPT_TCP_NODELAY => Some(OptValue::Bool(true)),
+        n if n == sys::NNG_OPT_TCP_KEEPALIVE => Some(OptValue::Bool(false)),
+        _ => None,
+    }
+}
 
 /// Finds an option by its pynng-style name.
 pub fn find(name: &str) -> Option<&'static OptDecl> {

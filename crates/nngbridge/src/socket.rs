@@ -447,7 +447,10 @@ impl RawOptions for Socket {
             Err(Error::NotSupported) => {
                 let eps = self.endpoints();
                 let stored = eps.values.iter().find(|(n, _)| n.as_c_str() == name);
-                stored.map(|(_, v)| v.clone()).ok_or(Error::NotSupported)
+                stored
+                    .map(|(_, v)| v.clone())
+                    .or_else(|| crate::options::transport_default(name))
+                    .ok_or(Error::NotSupported)
             }
             other => other,
         }

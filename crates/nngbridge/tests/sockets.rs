@@ -297,6 +297,15 @@ fn options_come_from_the_table() {
     assert_eq!(d.get_opt("reconnect_time_min"), Ok(OptValue::Ms(50)));
     assert_eq!(d.url().expect("url"), "tcp://127.0.0.1:9");
     assert!(s.recv_fd().expect("fd") >= 0);
+    // Transport options on the socket: NNG's defaults, then what was set, applied to
+    // endpoints made before and after.
+    assert_eq!(s.get_opt("tcp_nodelay"), Ok(OptValue::Bool(true)));
+    s.set_opt("tcp_nodelay", OptValue::Bool(false))
+        .expect("nodelay");
+    assert_eq!(s.get_opt("tcp_nodelay"), Ok(OptValue::Bool(false)));
+    assert_eq!(d.get_opt("tcp_nodelay"), Ok(OptValue::Bool(false)));
+    let d2 = s.dialer_create("tcp://127.0.0.1:10").expect("dialer 2");
+    assert_eq!(d2.get_opt("tcp_nodelay"), Ok(OptValue::Bool(false)));
 }
 
 #[test]

@@ -1,0 +1,322 @@
+"""pynng's socket classes over the native module.
+
+Hot paths (send, recv, messages) are native; this file holds what pynng's surface needs
+in Python: constructor keywords, option properties generated from the native option
+table, and the async methods, which delegate to :mod:`nngbridge._aio`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import weakref
+from typing import Any, Iterable, Optional, Union
+
+from . import _aio, _nng
+from ._nng import Context, Dialer, Listener, Message, Pipe
+
+__all__ = [
+    "Bus0",
+    "Context",
+    "Dialer",
+    "Listener",
+    "Message",
+    "Pair0",
+    "Pair1",
+    "Pipe",
+    "Pub0",
+    "Pull0",
+    "Push0",
+    "Rep0",
+    "Req0",
+    "Respondent0",
+    "Socket",
+    "Sub0",
+    "Surveyor0",
+]
+
+_live_sockets: "weakref.WeakSet[Socket]" = weakref.WeakSet()
+
+
+class _Option:
+    """A property backed by the native option table (``obj._getopt``/``_setopt``)."""
+
+    def __init__(self, name: str, readable: bool, writable: bool) -> None:
+        self.name = name
+        self.readable = readable
+        self.writable = writable
+        self.__doc__ = f"The NNG option {name!r}."
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        if not self.readable:
+            raise AttributeError(f"{self.name} is write-only")
+        return obj._getopt(self.name)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        if not self.writable:
+            raise AttributeError(f"{self.name} is read-only")
+        obj._setopt(self.name, value)
+
+
+def _install_options(cls: type, target: str, skip: Iterable[str] = ()) -> None:
+    for name, _kind, readable, writable, targets, _nng_name in _nng.OPTIONS:
+        if target in targets and name not in skip and name not in cls.__dict__:
+            setattr(cls, name, _Option(name, readable, writable and target != "pipe"))
+
+
+class Socket(_nng.Socket):
+    """Base class of the protocol sockets; open a subclass such as :class:`Req0`.
+
+    Keywords as in pynng: ``dial``, ``listen``, ``recv_timeout``, ``send_timeout``,
+    ``recv_buffer_size``, ``send_buffer_size``, ``recv_max_size``,
+    ``reconnect_time_min``, ``reconnect_time_max``, ``opener``, ``block_on_dial``,
+    ``name``, ``tls_config``, ``async_backend``.
+    """
+
+    _protocol: Optional[str] = None
+
+    def __init__(
+        self,
+        *,
+        dial: Optional[Union[str, bytes]] = None,
+        listen: Optional[Union[str, bytes]] = None,
+        recv_timeout: Optional[int] = None,
+        send_timeout: Optional[int] = None,
+        recv_buffer_size: Optional[int] = None,
+        send_buffer_size: Optional[int] = None,
+        recv_max_size: Optional[int] = None,
+        reconnect_time_min: Optional[int] = None,
+        reconnect_time_max: Optional[int] = None,
+        opener: Any = None,
+        block_on_dial: Optional[bool] = None,
+        name: Optional[str] = None,
+        tls_config: Any = None,
+        async_backend: Optional[str] = None,
+        **_protocol_keywords: Any,
+    ) -> None:
+        self._bind_owner()
+        _live_sockets.add(self)
+        if tls_config is not None:
+            self.tls_config = tls_config
+        for opt, value in (
+            ("recv_timeout", recv_timeout),
+            ("send_timeout", send_timeout),
+            ("recv_max_size", recv_max_size),
+            ("reconnect_time_min", reconnect_time_min),
+            ("reconnect_time_max", reconnect_time_max),
+            ("recv_buffer_size", recv_buffer_size),
+            ("send_buffer_size", send_buffer_size),
+        ):
+            if value is not None:
+                setattr(self, opt, value)
+        if name is not None:
+            self.name = name
+        if listen is not None:
+            self.listen(listen)
+        if dial is not None:
+            self.dial(dial, block=block_on_dial)
+
+    @property
+    def tls_config(self) -> Any:
+        raise AttributeError("tls_config is write-only")
+
+    @tls_config.setter
+    def tls_config(self, value: Any) -> None:
+        from .tls import TLSConfig
+
+        TLSConfig._apply(value, self)
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - never raise from __del__
+            pass
+
+    async def arecv(self) -> bytes:
+        """Receive a message as bytes, without blocking the event loop."""
+        return await _aio.arecv(self)
+
+    async def asend(self, data: Any) -> None:
+        """Send ``data`` without blocking the event loop."""
+        await _aio.asend(self, data)
+
+    async def arecv_msg(self) -> Message:
+        """Receive a :class:`Message`, without blocking the event loop."""
+        return await _aio.arecv_msg(self)
+
+    async def asend_msg(self, msg: Message) -> None:
+        """Send a :class:`Message`, without blocking the event loop."""
+        await _aio.asend_msg(self, msg)
+
+    async def __aenter__(self) -> "Socket":
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __aiter__(self) -> "Socket":
+        return self
+
+    async def __anext__(self) -> Message:
+        from .exceptions import Closed
+
+        try:
+            return await self.arecv_msg()
+        except Closed:
+            raise StopAsyncIteration from None
+
+
+_install_options(Socket, "socket", skip=("polyamorous", "resend_time", "survey_time", "sub_prefnew"))
+
+
+class Bus0(Socket):
+    """Bus: every message goes to every directly connected peer."""
+
+    _protocol = "bus0"
+
+
+class Pair0(Socket):
+    """Pair v0: one-to-one."""
+
+    _protocol = "pair0"
+
+
+class Pair1(Socket):
+    """Pair v1; ``polyamorous=True`` allows many peers (address them via ``msg.pipe``)."""
+
+    _protocol = "pair1"
+
+    def __init__(self, *, polyamorous: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+
+    @property
+    def polyamorous(self) -> bool:
+        return bool(self._getopt("polyamorous"))
+
+
+class Push0(Socket):
+    """Pipeline sender."""
+
+    _protocol = "push0"
+
+
+class Pull0(Socket):
+    """Pipeline receiver."""
+
+    _protocol = "pull0"
+
+
+class Pub0(Socket):
+    """Publisher."""
+
+    _protocol = "pub0"
+
+
+class Sub0(Socket):
+    """Subscriber; ``topics`` (str, bytes or an iterable of them) subscribes at once."""
+
+    _protocol = "sub0"
+
+    def __init__(self, *, topics: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if topics is None:
+            return
+        if isinstance(topics, (str, bytes)):
+            topics = [topics]
+        for topic in topics:
+            self.subscribe(topic)
+
+    def subscribe(self, topic: Union[str, bytes]) -> None:
+        """Receive messages starting with ``topic`` (str is UTF-8 encoded)."""
+        self._subscribe(topic)
+
+    def unsubscribe(self, topic: Union[str, bytes]) -> None:
+        """Stop receiving messages for ``topic``."""
+        self._unsubscribe(topic)
+
+
+class Req0(Socket):
+    """Request side of request/reply; ``resend_time`` in ms."""
+
+    _protocol = "req0"
+    resend_time = _Option("resend_time", True, True)
+
+    def __init__(self, *, resend_time: Optional[int] = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if resend_time is not None:
+            self.resend_time = resend_time
+
+
+class Rep0(Socket):
+    """Reply side of request/reply."""
+
+    _protocol = "rep0"
+
+
+class Surveyor0(Socket):
+    """Surveyor; ``survey_time`` in ms."""
+
+    _protocol = "surveyor0"
+    survey_time = _Option("survey_time", True, True)
+
+    def __init__(self, *, survey_time: Optional[int] = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if survey_time is not None:
+            self.survey_time = survey_time
+
+
+class Respondent0(Socket):
+    """Respondent: answers surveys."""
+
+    _protocol = "respondent0"
+
+
+def _pipe_asend(self: Pipe, data: Any) -> Any:
+    return _aio.asend_msg(self.socket, _with_pipe(Message(data), self))
+
+
+def _pipe_asend_msg(self: Pipe, msg: Message) -> Any:
+    return _aio.asend_msg(self.socket, _with_pipe(msg, self))
+
+
+def _with_pipe(msg: Message, pipe: Pipe) -> Message:
+    msg.pipe = pipe
+    return msg
+
+
+def _ctx_methods() -> None:
+    async def arecv(self: Context) -> bytes:
+        return await _aio.arecv(self)
+
+    async def asend(self: Context, data: Any) -> None:
+        await _aio.asend(self, data)
+
+    async def arecv_msg(self: Context) -> Message:
+        return await _aio.arecv_msg(self)
+
+    async def asend_msg(self: Context, msg: Message) -> None:
+        await _aio.asend_msg(self, msg)
+
+    for f in (arecv, asend, arecv_msg, asend_msg):
+        setattr(Context, f.__name__, f)
+
+
+_ctx_methods()
+Pipe.asend = _pipe_asend  # type: ignore[attr-defined]
+Pipe.asend_msg = _pipe_asend_msg  # type: ignore[attr-defined]
+_install_options(Context, "ctx")
+_install_options(Dialer, "dialer")
+_install_options(Listener, "listener")
+_install_options(Pipe, "pipe")
+
+
+@atexit.register
+def _close_all_sockets() -> None:
+    # Close before the interpreter finalises, so that NNG's threads never call back
+    # into a dying interpreter and blocked calls in other threads return Closed.
+    for sock in list(_live_sockets):
+        try:
+            sock.close()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
