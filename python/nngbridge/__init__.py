@@ -67,7 +67,7 @@ from .nng import (
 from .tls import TLSConfig
 
 try:  # the MessagePack codec (issue 3) is native too, once built in
-    from ._nng import packb, unpackb  # type: ignore[attr-defined]
+    from ._nng import packb, unpackb  # type: ignore[attr-defined]  # noqa: F401
 except ImportError:  # pragma: no cover - older builds without the codec
     pass
 

@@ -34,7 +34,7 @@ def _backend(obj: Any) -> str:
         return "trio"
 
 
-def _set_done(fut: "asyncio.Future[None]") -> None:
+def _set_done(fut: asyncio.Future[None]) -> None:
     if not fut.done():
         fut.set_result(None)
 

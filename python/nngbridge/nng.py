@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import atexit
 import weakref
-from typing import Any, Iterable, Optional, Union
+from typing import Any
+from collections.abc import Iterable
 
 from . import _aio, _nng
 from ._nng import Context, Dialer, Listener, Message, Pipe
@@ -34,7 +35,7 @@ __all__ = [
     "Surveyor0",
 ]
 
-_live_sockets: "weakref.WeakSet[Socket]" = weakref.WeakSet()
+_live_sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
 
 
 class _Option:
@@ -74,25 +75,25 @@ class Socket(_nng.Socket):
     ``name``, ``tls_config``, ``async_backend``.
     """
 
-    _protocol: Optional[str] = None
+    _protocol: str | None = None
 
     def __init__(
         self,
         *,
-        dial: Optional[Union[str, bytes]] = None,
-        listen: Optional[Union[str, bytes]] = None,
-        recv_timeout: Optional[int] = None,
-        send_timeout: Optional[int] = None,
-        recv_buffer_size: Optional[int] = None,
-        send_buffer_size: Optional[int] = None,
-        recv_max_size: Optional[int] = None,
-        reconnect_time_min: Optional[int] = None,
-        reconnect_time_max: Optional[int] = None,
+        dial: str | bytes | None = None,
+        listen: str | bytes | None = None,
+        recv_timeout: int | None = None,
+        send_timeout: int | None = None,
+        recv_buffer_size: int | None = None,
+        send_buffer_size: int | None = None,
+        recv_max_size: int | None = None,
+        reconnect_time_min: int | None = None,
+        reconnect_time_max: int | None = None,
         opener: Any = None,
-        block_on_dial: Optional[bool] = None,
-        name: Optional[str] = None,
+        block_on_dial: bool | None = None,
+        name: str | None = None,
         tls_config: Any = None,
-        async_backend: Optional[str] = None,
+        async_backend: str | None = None,
         **_protocol_keywords: Any,
     ) -> None:
         self._bind_owner()
@@ -149,13 +150,13 @@ class Socket(_nng.Socket):
         """Send a :class:`Message`, without blocking the event loop."""
         await _aio.asend_msg(self, msg)
 
-    async def __aenter__(self) -> "Socket":
+    async def __aenter__(self) -> Socket:
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
         self.close()
 
-    def __aiter__(self) -> "Socket":
+    def __aiter__(self) -> Socket:
         return self
 
     async def __anext__(self) -> Message:
@@ -167,7 +168,8 @@ class Socket(_nng.Socket):
             raise StopAsyncIteration from None
 
 
-_install_options(Socket, "socket", skip=("polyamorous", "resend_time", "survey_time", "sub_prefnew"))
+_PROTOCOL_OPTIONS = ("polyamorous", "resend_time", "survey_time", "sub_prefnew")
+_install_options(Socket, "socket", skip=_PROTOCOL_OPTIONS)
 
 
 class Bus0(Socket):
@@ -227,11 +229,11 @@ class Sub0(Socket):
         for topic in topics:
             self.subscribe(topic)
 
-    def subscribe(self, topic: Union[str, bytes]) -> None:
+    def subscribe(self, topic: str | bytes) -> None:
         """Receive messages starting with ``topic`` (str is UTF-8 encoded)."""
         self._subscribe(topic)
 
-    def unsubscribe(self, topic: Union[str, bytes]) -> None:
+    def unsubscribe(self, topic: str | bytes) -> None:
         """Stop receiving messages for ``topic``."""
         self._unsubscribe(topic)
 
@@ -242,7 +244,7 @@ class Req0(Socket):
     _protocol = "req0"
     resend_time = _Option("resend_time", True, True)
 
-    def __init__(self, *, resend_time: Optional[int] = None, **kwargs: Any) -> None:
+    def __init__(self, *, resend_time: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if resend_time is not None:
             self.resend_time = resend_time
@@ -260,7 +262,7 @@ class Surveyor0(Socket):
     _protocol = "surveyor0"
     survey_time = _Option("survey_time", True, True)
 
-    def __init__(self, *, survey_time: Optional[int] = None, **kwargs: Any) -> None:
+    def __init__(self, *, survey_time: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if survey_time is not None:
             self.survey_time = survey_time

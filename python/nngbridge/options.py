@@ -6,7 +6,7 @@ pynng's private option functions with NNG names such as ``b"recv-timeout"``.
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 from . import _nng
 
@@ -14,16 +14,16 @@ from . import _nng
 NNG_NAMES = {row[5]: row[0] for row in _nng.OPTIONS}
 
 
-def _name(option: Union[str, bytes]) -> str:
+def _name(option: str | bytes) -> str:
     text = option.decode() if isinstance(option, bytes) else option
     return NNG_NAMES.get(text, text)
 
 
-def _getopt(obj: Any, option: Union[str, bytes]) -> Any:
+def _getopt(obj: Any, option: str | bytes) -> Any:
     return obj._getopt(_name(option))
 
 
-def _setopt(obj: Any, option: Union[str, bytes], value: Any) -> None:
+def _setopt(obj: Any, option: str | bytes, value: Any) -> None:
     obj._setopt(_name(option), value)
 
 

@@ -35,7 +35,7 @@ class SockAddr:
         return self.type_to_str[self.family]
 
     def __repr__(self) -> str:
-        return "nng_sockaddr {{.family = {}}}".format(self.family)
+        return f"nng_sockaddr {{.family = {self.family}}}"
 
 
 class InprocAddr(SockAddr):
@@ -81,7 +81,7 @@ class InAddr(SockAddr):
 
     def __str__(self) -> str:
         ip = socket.inet_ntop(socket.AF_INET, struct.pack("I", self.addr))
-        return "{}:{}".format(ip, socket.ntohs(self.port))
+        return f"{ip}:{socket.ntohs(self.port)}"
 
 
 class In6Addr(SockAddr):
@@ -95,7 +95,7 @@ class In6Addr(SockAddr):
 
     def __str__(self) -> str:
         ip = socket.inet_ntop(socket.AF_INET6, self.addr)
-        return "[{}]:{}".format(ip, socket.ntohs(self.port))
+        return f"[{ip}]:{socket.ntohs(self.port)}"
 
 
 class ZTAddr(SockAddr):
