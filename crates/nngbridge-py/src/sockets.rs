@@ -223,11 +223,12 @@ impl Socket {
         self.sock.protocol_name().py().map(|_| ())
     }
 
+    // Blocking calls go straight to an aio: a non-blocking attempt first would change
+    // protocol state (a timed-out Req receive aborts the request; a Rep send that
+    // cannot be queued forgets the request it answers).
     fn recv_message(&self, py: Python<'_>, block: bool) -> PyResult<nngbridge::Message> {
-        match self.sock.try_recv() {
-            Ok(m) => return Ok(m),
-            Err(nngbridge::Error::TryAgain) if block => {}
-            Err(e) => return Err(to_pyerr(e)),
+        if !block {
+            return self.sock.try_recv().py();
         }
         let msg = blocking::run(py, &self.pool, |aio| self.sock.recv_async(aio))?;
         msg.ok_or_else(|| to_pyerr(nngbridge::Error::Internal))
@@ -239,11 +240,9 @@ impl Socket {
         msg: nngbridge::Message,
         block: bool,
     ) -> PyResult<()> {
-        let msg = match self.sock.try_send_msg(msg) {
-            Ok(()) => return Ok(()),
-            Err(e) if e.error == nngbridge::Error::TryAgain && block => e.message,
-            Err(e) => return Err(to_pyerr(e.error)),
-        };
+        if !block {
+            return self.sock.try_send_msg(msg).map_err(|e| to_pyerr(e.error));
+        }
         blocking::run(py, &self.pool, move |aio| self.sock.send_async(aio, msg)).map(|_| ())
     }
 
