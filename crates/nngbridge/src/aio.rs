@@ -45,6 +45,21 @@ impl Shared {
 }
 
 /// One asynchronous operation slot. Only one operation runs on an `Aio` at a time.
+///
+/// ```
+/// use std::time::Duration;
+/// use nngbridge::{Aio, Error, Protocol, Socket};
+///
+/// let pull = Socket::new(Protocol::Pull0)?;
+/// pull.listen("inproc://aio-doc")?;
+/// let aio = Aio::new()?;
+/// pull.recv_async(&aio)?;
+/// assert!(!aio.wait_timeout(Duration::from_millis(10))); // nothing yet
+/// aio.cancel();
+/// aio.wait();
+/// assert_eq!(aio.finish().unwrap_err(), Error::Canceled);
+/// # Ok::<(), nngbridge::Error>(())
+/// ```
 pub struct Aio {
     ptr: NonNull<sys::nng_aio>,
     shared: Arc<Shared>,

@@ -13,6 +13,26 @@ use crate::socket::{SendError, Socket};
 /// A context on a socket (Req0, Rep0, Sub0, Surveyor0, Respondent0). Each context
 /// keeps its own request/reply state, so several can be busy at once. It keeps its
 /// socket alive and closes when dropped.
+///
+/// ```
+/// use nngbridge::{Context, Protocol, Socket};
+///
+/// let rep = Socket::new(Protocol::Rep0)?;
+/// rep.listen("inproc://ctx-doc")?;
+/// let req = Socket::new(Protocol::Req0)?;
+/// req.dial("inproc://ctx-doc")?;
+/// // Two requests in flight on one socket.
+/// let (a, b) = (Context::new(&req)?, Context::new(&req)?);
+/// a.send(b"a")?;
+/// b.send(b"b")?;
+/// for _ in 0..2 {
+///     let m = rep.recv()?;
+///     rep.send(m.body())?;
+/// }
+/// assert_eq!(b.recv()?.body(), b"b");
+/// assert_eq!(a.recv()?.body(), b"a");
+/// # Ok::<(), nngbridge::Error>(())
+/// ```
 pub struct Context {
     ctx: sys::nng_ctx,
     socket: Socket,

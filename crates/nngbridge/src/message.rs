@@ -10,6 +10,14 @@ use crate::pipe::Pipe;
 
 /// A message owned by NNG memory (`nng_msg`). Sending it hands the memory to NNG;
 /// receiving one gives it to you, so bodies are never copied on the way in.
+///
+/// ```
+/// let mut m = nngbridge::Message::with_len(3)?;
+/// m.body_mut().copy_from_slice(b"abc");
+/// m.push_back(b"de")?;
+/// assert_eq!(m.body(), b"abcde");
+/// # Ok::<(), nngbridge::Error>(())
+/// ```
 pub struct Message {
     ptr: NonNull<sys::nng_msg>,
 }

@@ -152,6 +152,16 @@ pub(crate) trait RawOptions {
 
 /// Reading and writing options by name, checked against [`OPTIONS`].
 #[allow(private_bounds)]
+///
+/// ```
+/// use nngbridge::{OptValue, Options, Protocol, Socket};
+///
+/// let s = Socket::new(Protocol::Req0)?;
+/// s.set_opt("recv_timeout", OptValue::Ms(250))?;
+/// assert_eq!(s.get_opt("recv_timeout")?, OptValue::Ms(250));
+/// assert!(s.set_opt("polyamorous", OptValue::Bool(true)).is_err()); // read-only
+/// # Ok::<(), nngbridge::Error>(())
+/// ```
 pub trait Options: RawOptions {
     /// Reads the option called `name` (a pynng-style name from [`OPTIONS`]).
     fn get_opt(&self, name: &str) -> Result<OptValue> {

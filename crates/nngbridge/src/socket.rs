@@ -377,6 +377,23 @@ impl Socket {
 
     /// Sets the handler called for every pipe event (replacing any earlier one).
     /// It runs on an NNG thread; closing the pipe in [`PipeEvent::AddPre`] rejects it.
+    ///
+    /// ```
+    /// use std::sync::{mpsc, Arc, Mutex};
+    /// use nngbridge::{PipeEvent, Protocol, Socket};
+    ///
+    /// let server = Socket::new(Protocol::Pair0)?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let tx = Mutex::new(tx);
+    /// server.set_pipe_handler(Some(Arc::new(move |_pipe, ev| {
+    ///     let _ = tx.lock().map(|t| t.send(ev));
+    /// })));
+    /// server.listen("inproc://pipe-doc")?;
+    /// let client = Socket::new(Protocol::Pair0)?;
+    /// client.dial("inproc://pipe-doc")?;
+    /// assert_eq!(rx.recv().ok(), Some(PipeEvent::AddPre));
+    /// # Ok::<(), nngbridge::Error>(())
+    /// ```
     pub fn set_pipe_handler(&self, handler: Option<PipeHandler>) {
         *self
             .inner
