@@ -68,3 +68,57 @@ where
     pool.put(aio);
     out.py()
 }
+
+static MAIN_THREAD: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Remembers Python's main thread (the only one that runs signal handlers).
+pub fn init_main_thread(py: Python<'_>) -> PyResult<()> {
+    let ident: u64 = py
+        .import("threading")?
+        .call_method0("main_thread")?
+        .getattr("ident")?
+        .extract()?;
+    MAIN_THREAD.store(ident, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
+/// Whether the calling thread is Python's main thread. Only there can a signal handler
+/// raise, so only there do blocking calls wait in interruptible slices; other threads
+/// use NNG's own blocking calls, which are the fastest path.
+pub fn on_main_thread() -> bool {
+    // SAFETY: PyThread_get_thread_ident has no preconditions.
+    let me = unsafe { pyo3::ffi::PyThread_get_thread_ident() } as u64;
+    me == MAIN_THREAD.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The instant a blocking call with NNG timeout `ms` (-1: none) started now must end.
+pub fn deadline(ms: i32) -> Option<std::time::Instant> {
+    u64::try_from(ms)
+        .ok()
+        .map(|ms| std::time::Instant::now() + Duration::from_millis(ms))
+}
+
+/// How long the next slice may wait: at most one slice, and not past the deadline.
+/// `None` means the deadline has passed.
+pub fn next_slice(deadline: Option<std::time::Instant>) -> Option<Duration> {
+    match deadline {
+        None => Some(SLICE),
+        Some(d) => {
+            let left = d.saturating_duration_since(std::time::Instant::now());
+            (!left.is_zero()).then(|| left.min(SLICE))
+        }
+    }
+}
+
+/// Waits until `fd` is readable or `timeout` passes (call without the GIL).
+#[cfg(unix)]
+pub fn wait_readable(fd: i32, timeout: Duration) {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+    // SAFETY: one valid pollfd; poll only writes its revents field.
+    unsafe { libc::poll(&mut p, 1, ms) };
+}

@@ -115,9 +115,8 @@ impl ReadBuffer {
             return None;
         }
         // SAFETY: initialised by the successful call above.
-        Some(ReadBuffer {
-            view: unsafe { view.assume_init() },
-        })
+        let view = unsafe { view.assume_init() };
+        Some(ReadBuffer { view })
     }
 
     fn as_slice(&self) -> &[u8] {
@@ -160,9 +159,8 @@ impl WriteBuffer {
             return Err(PyErr::fetch(obj.py()));
         }
         // SAFETY: initialised by the successful call above.
-        Ok(WriteBuffer {
-            view: unsafe { view.assume_init() },
-        })
+        let view = unsafe { view.assume_init() };
+        Ok(WriteBuffer { view })
     }
 
     fn as_mut_slice(&mut self) -> &mut [u8] {

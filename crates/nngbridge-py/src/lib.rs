@@ -77,5 +77,6 @@ fn _nng(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_strerror, m)?)?;
     m.add("OPTIONS", option_table(m.py())?)?;
     m.add("BUFFER_PROTOCOL", cfg!(Py_3_11))?;
+    blocking::init_main_thread(m.py())?;
     Ok(())
 }

@@ -223,17 +223,40 @@ impl Socket {
         self.sock.protocol_name().py().map(|_| ())
     }
 
-    // Blocking calls go straight to an aio: a non-blocking attempt first would change
-    // protocol state (a timed-out Req receive aborts the request; a Rep send that
-    // cannot be queued forgets the request it answers).
+    // Receiving: a ready message is taken at once. Otherwise, on Python's main thread
+    // (where Ctrl+C must work) we wait for the socket's receive fd in slices with the
+    // GIL released, running signal handlers between slices; other threads use NNG's own
+    // blocking receive. A non-blocking receive leaves protocol state as it was.
     fn recv_message(&self, py: Python<'_>, block: bool) -> PyResult<nngbridge::Message> {
-        if !block {
-            return self.sock.try_recv().py();
+        match self.sock.try_recv() {
+            Err(nngbridge::Error::TryAgain) if block => {}
+            other => return other.py(),
         }
-        let msg = blocking::run(py, &self.pool, |aio| self.sock.recv_async(aio))?;
-        msg.ok_or_else(|| to_pyerr(nngbridge::Error::Internal))
+        if !blocking::on_main_thread() || cfg!(not(unix)) {
+            return py.detach(|| self.sock.recv()).py();
+        }
+        #[cfg(unix)]
+        {
+            let deadline = blocking::deadline(self.timeout_ms("recv_timeout")?);
+            let fd = self.sock.recv_fd().py()?;
+            loop {
+                let slice = blocking::next_slice(deadline)
+                    .ok_or_else(|| to_pyerr(nngbridge::Error::Timeout))?;
+                py.detach(|| blocking::wait_readable(fd, slice));
+                match self.sock.try_recv() {
+                    Err(nngbridge::Error::TryAgain) => {}
+                    other => return other.py(),
+                }
+                py.check_signals()?;
+            }
+        }
+        #[cfg(not(unix))]
+        unreachable!()
     }
 
+    // Sending: never try a non-blocking send first on Rep0/Respondent0, whose failed
+    // send forgets the request it answers; there we use NNG's blocking send. Elsewhere
+    // the main thread waits for the send fd in slices like `recv_message`.
     pub(crate) fn send_message(
         &self,
         py: Python<'_>,
@@ -243,7 +266,38 @@ impl Socket {
         if !block {
             return self.sock.try_send_msg(msg).map_err(|e| to_pyerr(e.error));
         }
-        blocking::run(py, &self.pool, move |aio| self.sock.send_async(aio, msg)).map(|_| ())
+        let answers = matches!(self.sock.protocol(), Protocol::Rep0 | Protocol::Respondent0);
+        if answers || !blocking::on_main_thread() || cfg!(not(unix)) {
+            return py
+                .detach(|| self.sock.send_msg(msg))
+                .map_err(|e| to_pyerr(e.error));
+        }
+        #[cfg(unix)]
+        {
+            let deadline = blocking::deadline(self.timeout_ms("send_timeout")?);
+            let fd = self.sock.send_fd().py()?;
+            let mut msg = msg;
+            loop {
+                msg = match self.sock.try_send_msg(msg) {
+                    Ok(()) => return Ok(()),
+                    Err(e) if e.error == nngbridge::Error::TryAgain => e.message,
+                    Err(e) => return Err(to_pyerr(e.error)),
+                };
+                py.check_signals()?;
+                let slice = blocking::next_slice(deadline)
+                    .ok_or_else(|| to_pyerr(nngbridge::Error::Timeout))?;
+                py.detach(|| blocking::wait_readable(fd, slice));
+            }
+        }
+        #[cfg(not(unix))]
+        unreachable!()
+    }
+
+    fn timeout_ms(&self, name: &str) -> PyResult<i32> {
+        match self.sock.get_opt(name).py()? {
+            OptValue::Ms(ms) => Ok(ms),
+            _ => Ok(-1),
+        }
     }
 
     pub(crate) fn wrap_message(
@@ -905,14 +959,22 @@ impl Context {
             .ok_or_else(|| to_pyerr(nngbridge::Error::Closed))
     }
 
+    // Contexts have no poll fds: the main thread waits on an aio in interruptible
+    // slices, other threads use NNG's blocking calls.
     fn recv_message(&self, py: Python<'_>) -> PyResult<nngbridge::Message> {
         let ctx = self.ctx()?;
+        if !blocking::on_main_thread() {
+            return py.detach(|| ctx.recv()).py();
+        }
         let m = blocking::run(py, &self.pool, |aio| ctx.recv_async(aio))?;
         m.ok_or_else(|| to_pyerr(nngbridge::Error::Internal))
     }
 
     fn send_message(&self, py: Python<'_>, m: nngbridge::Message) -> PyResult<()> {
         let ctx = self.ctx()?;
+        if !blocking::on_main_thread() {
+            return py.detach(|| ctx.send_msg(m)).map_err(|e| to_pyerr(e.error));
+        }
         blocking::run(py, &self.pool, move |aio| ctx.send_async(aio, m)).map(|_| ())
     }
 }
