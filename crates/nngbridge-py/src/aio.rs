@@ -40,23 +40,25 @@ impl AsyncOp {
         })
     }
 
-    fn settle(&self) -> PyResult<()> {
+    fn settle(&self, py: Python<'_>) -> PyResult<()> {
+        let aio = self
+            .aio
+            .as_ref()
+            .ok_or_else(|| to_pyerr(nngbridge::Error::Closed))?;
+        // The wake-up callback runs just before the aio is marked done, so the event
+        // loop may get here a moment early: wait out that moment without the GIL.
+        if !aio.is_done() {
+            py.detach(|| aio.wait());
+        }
         let mut out = self.outcome.lock().unwrap_or_else(|e| e.into_inner());
         if out.is_none() {
-            let aio = self
-                .aio
-                .as_ref()
-                .ok_or_else(|| to_pyerr(nngbridge::Error::Closed))?;
-            if !aio.is_done() {
-                return Err(to_pyerr(nngbridge::Error::BadState));
-            }
             *out = Some(aio.finish());
         }
         Ok(())
     }
 
-    pub fn take_message(&self) -> PyResult<nngbridge::Message> {
-        self.settle()?;
+    pub fn take_message(&self, py: Python<'_>) -> PyResult<nngbridge::Message> {
+        self.settle(py)?;
         let mut out = self.outcome.lock().unwrap_or_else(|e| e.into_inner());
         match out.take() {
             Some(Ok(Some(m))) => Ok(m),
@@ -85,8 +87,8 @@ impl AsyncOp {
     }
 
     /// Raises the operation's error, if any.
-    fn result(&self) -> PyResult<()> {
-        self.settle()?;
+    fn result(&self, py: Python<'_>) -> PyResult<()> {
+        self.settle(py)?;
         let out = self.outcome.lock().unwrap_or_else(|e| e.into_inner());
         match out.as_ref() {
             Some(Err(e)) => Err(to_pyerr(*e)),

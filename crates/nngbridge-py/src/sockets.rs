@@ -317,15 +317,19 @@ impl Socket {
     }
 
     fn do_dial(&self, py: Python<'_>, url: &str, nonblocking: bool) -> PyResult<Py<Dialer>> {
-        let d = py
-            .detach(|| {
-                if nonblocking {
-                    self.sock.dial_nonblocking(url)
-                } else {
-                    self.sock.dial(url)
-                }
-            })
-            .py()?;
+        let d = if nonblocking {
+            py.detach(|| self.sock.dial_nonblocking(url)).py()?
+        } else if blocking::on_main_thread() {
+            // A slow connect (an unroutable host) must still answer Ctrl+C.
+            let d = self.sock.dialer_create(url).py()?;
+            if let Err(e) = blocking::run(py, &self.pool, |aio| d.start_async(aio)) {
+                let _ = py.detach(|| d.close());
+                return Err(e);
+            }
+            d
+        } else {
+            py.detach(|| self.sock.dial(url)).py()?
+        };
         self.add_dialer(py, d)
     }
 }
@@ -500,7 +504,7 @@ impl Socket {
 
     /// Wraps a received core message (from an `AsyncOp`) with its pipe.
     fn _wrap(&self, py: Python<'_>, op: &AsyncOp) -> PyResult<Py<Message>> {
-        let m = op.take_message()?;
+        let m = op.take_message(py)?;
         self.wrap_message(py, m)
     }
 
@@ -1047,7 +1051,7 @@ impl Context {
     }
 
     fn _wrap(&self, py: Python<'_>, op: &AsyncOp) -> PyResult<Py<Message>> {
-        let m = op.take_message()?;
+        let m = op.take_message(py)?;
         self.socket.get().wrap_message(py, m)
     }
 

@@ -74,14 +74,15 @@ unsafe extern "C" fn on_complete(arg: *mut c_void) {
     // SAFETY: arg is the Shared that the Aio keeps alive until nng_aio_free has
     // returned, and nng_aio_free waits for this callback to finish.
     let shared = unsafe { &*(arg as *const Shared) };
+    // The callback runs first, so that whoever waits sees its effects.
+    if let Some(cb) = &shared.callback {
+        cb();
+    }
     {
         let mut st = shared.lock();
         st.done = true;
     }
     shared.cv.notify_all();
-    if let Some(cb) = &shared.callback {
-        cb();
-    }
 }
 
 impl Aio {

@@ -37,6 +37,16 @@ impl Dialer {
         unsafe { sys::nng_dialer_start(self.0, flags) }.check()
     }
 
+    /// Starts dialing and reports the first attempt's outcome through `aio`, so a
+    /// caller can wait for it and still give up (cancel) early.
+    pub fn start_async(self, aio: &crate::Aio) -> Result<()> {
+        aio.begin(false, None)?;
+        // SAFETY: the aio is valid and idle; completion is reported through it. NNG
+        // requires the non-blocking flag here; the aio still reports the first attempt.
+        unsafe { sys::nng_dialer_start_aio(self.0, sys::NNG_FLAG_NONBLOCK as i32, aio.as_ptr()) };
+        Ok(())
+    }
+
     /// Closes the dialer and the pipe it made.
     pub fn close(self) -> Result<()> {
         // SAFETY: closing any dialer id is allowed; unknown ids give an error.

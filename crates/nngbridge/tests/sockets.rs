@@ -98,6 +98,23 @@ fn close_from_another_thread_wakes_a_blocked_recv() {
 }
 
 #[test]
+fn dialing_asynchronously_reports_the_first_attempt() {
+    let req = Socket::new(Protocol::Req0).expect("req");
+    let d = req.dialer_create("tcp://127.0.0.1:1").expect("dialer");
+    let aio = Aio::new().expect("aio");
+    d.start_async(&aio).expect("start");
+    aio.wait();
+    assert_eq!(aio.finish().unwrap_err(), Error::ConnectionRefused);
+
+    let rep = Socket::new(Protocol::Rep0).expect("rep");
+    rep.listen("inproc://dial-async").expect("listen");
+    let d = req.dialer_create("inproc://dial-async").expect("dialer");
+    d.start_async(&aio).expect("start");
+    aio.wait();
+    assert!(aio.finish().is_ok());
+}
+
+#[test]
 fn pub_sub_filters_by_prefix() {
     let (publ, sub) = pair(Protocol::Pub0, Protocol::Sub0, "inproc://ps");
     sub.subscribe(b"frame").expect("subscribe");
