@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine (root, Rust and Python 3.11 present) lacks to
+# build and test nngbridge, then builds the Python module into the current interpreter.
+# Idempotent: a second run only rebuilds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+section() { printf '\n=== %s ===\n' "$*"; }
+
+PY=${PYTHON:-python3}
+APT_PACKAGES=(cmake blender xvfb xauth)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    section "apt: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+section "pip: build and test tools, peers"
+"$PY" -m pip install -q --disable-pip-version-check \
+    "maturin>=1.7,<2" ziglang pytest pytest-timeout "pynng==0.9.0" numpy trio psutil \
+    msgpack ormsgpack hypothesis ruff 2>&1 | grep -v "Running pip as the 'root' user" || true
+
+section "build: the Python module (cp311-abi3, buffer protocol) into $("$PY" -c 'import sys; print(sys.executable)')"
+rm -rf target/wheels-dev
+"$PY" -m maturin build --release --no-default-features --features abi3-py311 \
+    --interpreter "$PY" -o target/wheels-dev 2>&1 | tail -n 2
+"$PY" -m pip install -q --force-reinstall --no-deps target/wheels-dev/nngbridge-*.whl 2>&1 \
+    | grep -v "Running pip as the 'root' user" || true
+"$PY" -c "import nngbridge; print('nngbridge', nngbridge.__version__, 'NNG', nngbridge.nng_version())"

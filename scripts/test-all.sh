@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every check and test of nngbridge. Sets up what is missing first (scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+section() { printf '\n=== %s ===\n' "$*"; }
+
+bash scripts/setup.sh
+
+section "rust: fmt, clippy"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p nngbridge-py --all-targets --no-default-features --features abi3-py311 -- -D warnings
+
+section "rust: tests"
+cargo test --workspace
+
+section "python: ruff"
+"$PY" -m ruff check python tests benches
+
+section "python: pytest"
+"$PY" -m pytest tests -q -p no:cacheprovider "$@"
