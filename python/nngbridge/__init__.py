@@ -8,7 +8,7 @@ Ctrl+C. See the README and ``docs/pynng-compat.md``.
 from __future__ import annotations
 
 from . import exceptions, options, sockaddr, tls
-from ._nng import AsyncOp, nng_version
+from ._nng import AsyncOp, nng_version, packb, unpackb
 from .exceptions import (
     AddressInUse,
     AddressInvalid,
@@ -66,10 +66,6 @@ from .nng import (
 )
 from .tls import TLSConfig
 
-try:  # the MessagePack codec (issue 3) is native too, once built in
-    from ._nng import packb, unpackb  # type: ignore[attr-defined]  # noqa: F401
-except ImportError:  # pragma: no cover - older builds without the codec
-    pass
 
 __version__ = "0.1.0"
 
@@ -130,6 +126,8 @@ __all__ = [
     "exceptions",
     "nng_version",
     "options",
+    "packb",
     "sockaddr",
     "tls",
+    "unpackb",
 ]

@@ -13,6 +13,7 @@ mod blocking;
 mod buffers;
 mod errors;
 mod message;
+mod msgpack;
 mod sockets;
 
 /// The option table as `(name, kind, readable, writable, targets, nng_name)` tuples,
@@ -77,6 +78,7 @@ fn _nng(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_strerror, m)?)?;
     m.add("OPTIONS", option_table(m.py())?)?;
     m.add("BUFFER_PROTOCOL", cfg!(Py_3_11))?;
+    msgpack::register(m)?;
     blocking::init_main_thread(m.py())?;
     Ok(())
 }

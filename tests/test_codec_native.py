@@ -1,0 +1,76 @@
+"""The native MessagePack codec against msgpack-python: same bytes, same values, and
+clear errors (never a crash) on malformed input."""
+
+from __future__ import annotations
+
+import array
+
+import pytest
+
+import nngbridge
+
+msgpack = pytest.importorskip("msgpack")
+
+VALUES = [
+    None, True, False, 0, 1, 127, 128, 255, 256, 65535, 65536, 2**32, 2**64 - 1,
+    -1, -32, -33, -128, -129, -(2**15) - 1, -(2**31) - 1, -(2**63), 1.5, -0.0,
+    "", "x" * 31, "y" * 32, "z" * 300, "é ✓", b"", b"a" * 300, [], [1, [2, [3]]],
+    {}, {"a": 1, "b": [1, 2]}, list(range(20)), {str(i): i for i in range(20)},
+    "q" * 70000, b"w" * 70000,
+]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=lambda v: type(v).__name__)
+def test_same_bytes_and_values_as_msgpack(value):
+    packed = nngbridge.packb(value)
+    assert packed == msgpack.packb(value)
+    assert nngbridge.unpackb(packed) == msgpack.unpackb(packed)
+
+
+def test_conventions():
+    assert nngbridge.unpackb(nngbridge.packb((1, 2))) == [1, 2]
+    assert nngbridge.unpackb(nngbridge.packb((1, 2)), use_list=False) == (1, 2)
+    assert nngbridge.unpackb(nngbridge.packb("a"), raw=True) == b"a"
+    for buf in (bytearray(b"ab"), memoryview(b"ab"), array.array("B", b"ab")):
+        assert nngbridge.packb(buf) == msgpack.packb(b"ab")
+    assert nngbridge.unpackb(memoryview(nngbridge.packb({"k": b"v"}))) == {"k": b"v"}
+
+
+def test_numpy_arrays_pack_as_bin():
+    np = pytest.importorskip("numpy")
+    arr = np.arange(1024, dtype=np.float32)
+    assert nngbridge.unpackb(nngbridge.packb({"data": arr}))["data"] == arr.tobytes()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [b"", b"\x92\x01", b"\xc1", b"\x01\x02", b"\xdd\xff\xff\xff\xff", b"\x81\x01\x02",
+     b"\xc7\x01\x01\x00", b"\xa2\xff\xfe", b"\xdb\xff\xff\xff\xff", b"\x91" * 1000 + b"\x01"],
+)
+def test_malformed_input_is_a_value_error(bad):
+    with pytest.raises(ValueError):
+        nngbridge.unpackb(bad)
+
+
+def test_unpackable_objects_and_limits():
+    with pytest.raises(TypeError, match="can not serialize 'object' object"):
+        nngbridge.packb(object())
+    with pytest.raises(OverflowError):
+        nngbridge.packb(2**64)
+    deep: list = []
+    for _ in range(nngbridge._nng.MAX_DEPTH + 5):
+        deep = [deep]
+    with pytest.raises(ValueError, match="deeply nested"):
+        nngbridge.packb(deep)
+
+
+def test_random_garbage_never_crashes():
+    import random
+
+    rng = random.Random(1234)
+    for _ in range(20000):
+        blob = bytes(rng.getrandbits(8) for _ in range(rng.randrange(1, 24)))
+        try:
+            nngbridge.unpackb(blob)
+        except ValueError:
+            pass
