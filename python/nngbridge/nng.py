@@ -120,7 +120,7 @@ class Socket(_nng.Socket):
 
     @property
     def tls_config(self) -> Any:
-        raise AttributeError("tls_config is write-only")
+        raise TypeError("tls_config cannot be read")
 
     @tls_config.setter
     def tls_config(self, value: Any) -> None:
@@ -304,7 +304,46 @@ def _ctx_methods() -> None:
         setattr(Context, f.__name__, f)
 
 
+def _not_supported(self: Any) -> Any:
+    from .exceptions import NotSupported
+
+    raise NotSupported("Not supported", 9)
+
+
+def _endpoint_properties() -> None:
+    """pynng's endpoint and pipe properties that NNG 2 no longer answers itself."""
+    from .sockaddr import SockAddr
+
+    def from_socket(name: str) -> property:
+        return property(lambda self: getattr(self.socket, name), doc=f"The socket's {name}.")
+
+    for cls in (Dialer, Listener, Pipe):
+        cls.peer = from_socket("peer")  # type: ignore[attr-defined]
+        cls.peer_name = from_socket("peer_name")  # type: ignore[attr-defined]
+    Pipe.protocol = from_socket("protocol")  # type: ignore[attr-defined]
+    Pipe.protocol_name = from_socket("protocol_name")  # type: ignore[attr-defined]
+    Pipe.url = property(  # type: ignore[attr-defined]
+        lambda self: (self.listener if self._from_listener else self.dialer).url,
+        doc="The URL of the dialer or listener that made the pipe.",
+    )
+    # NNG 1 let listeners report the socket's reconnect times; NNG 2 listeners have none.
+    Listener.reconnect_time_min = from_socket("reconnect_time_min")  # type: ignore[attr-defined]
+    Listener.reconnect_time_max = from_socket("reconnect_time_max")  # type: ignore[attr-defined]
+    # A dialer has no local address until it connects; pynng reported an empty one.
+    Dialer.local_address = property(lambda self: SockAddr())  # type: ignore[attr-defined]
+    for cls in (Dialer, Listener):
+        cls.remote_address = property(_not_supported)  # type: ignore[attr-defined]
+        for name in ("tls_ca_file", "tls_cert_key_file", "tls_auth_mode", "tls_server_name"):
+            setattr(cls, name, property(_not_supported))
+        cls.tls_config = property(_tls_config_unreadable)  # type: ignore[attr-defined]
+
+
+def _tls_config_unreadable(self: Any) -> Any:
+    raise TypeError("tls_config cannot be read")
+
+
 _ctx_methods()
+_endpoint_properties()
 Pipe.asend = _pipe_asend  # type: ignore[attr-defined]
 Pipe.asend_msg = _pipe_asend_msg  # type: ignore[attr-defined]
 _install_options(Context, "ctx")

@@ -747,6 +747,12 @@ impl Pipe {
         owner_socket(py, &self.owner)
     }
 
+    /// Whether the pipe was accepted by a listener (else it was dialed).
+    #[getter]
+    fn _from_listener(&self) -> bool {
+        self.pipe.listener().is_some()
+    }
+
     /// Whether `close()` was called on this pipe.
     #[getter]
     fn closed(&self) -> bool {
