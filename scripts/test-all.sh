@@ -16,7 +16,7 @@ section "rust: tests"
 cargo test --workspace
 
 section "python: ruff"
-"$PY" -m ruff check python tests benches
+"$PY" -m ruff check .
 
 section "python: pytest"
 "$PY" -m pytest tests -q -p no:cacheprovider "$@"
