@@ -25,10 +25,8 @@ section "pip: build and test tools, peers"
     "maturin>=1.7,<2" ziglang pytest pytest-timeout "pynng==0.9.0" numpy trio psutil \
     msgpack ormsgpack hypothesis ruff 2>&1 | grep -v "Running pip as the 'root' user" || true
 
-section "build: the Python module (cp311-abi3, buffer protocol) into $("$PY" -c 'import sys; print(sys.executable)')"
-rm -rf target/wheels-dev
-"$PY" -m maturin build --release --no-default-features --features abi3-py311 \
-    --interpreter "$PY" -o target/wheels-dev 2>&1 | tail -n 2
-"$PY" -m pip install -q --force-reinstall --no-deps target/wheels-dev/nngbridge-*.whl 2>&1 \
+section "build: the wheels (dist/), then install the cp311-abi3 one into $("$PY" -c 'import sys; print(sys.executable)')"
+bash scripts/build-wheels.sh
+"$PY" -m pip install -q --force-reinstall --no-deps dist/nngbridge-*-cp311-abi3-*.whl 2>&1 \
     | grep -v "Running pip as the 'root' user" || true
 "$PY" -c "import nngbridge; print('nngbridge', nngbridge.__version__, 'NNG', nngbridge.nng_version())"
