@@ -254,9 +254,7 @@ impl Socket {
         unreachable!()
     }
 
-    // Sending: never try a non-blocking send first on Rep0/Respondent0, whose failed
-    // send forgets the request it answers; there we use NNG's blocking send. Elsewhere
-    // the main thread waits for the send fd in slices like `recv_message`.
+    // Sending: the main thread waits for the send fd in slices like `recv_message`.
     pub(crate) fn send_message(
         &self,
         py: Python<'_>,
@@ -266,8 +264,21 @@ impl Socket {
         if !block {
             return self.sock.try_send_msg(msg).map_err(|e| to_pyerr(e.error));
         }
-        let answers = matches!(self.sock.protocol(), Protocol::Rep0 | Protocol::Respondent0);
-        if answers || !blocking::on_main_thread() || cfg!(not(unix)) {
+        // Only where NNG 2.0.0's non-blocking send is sound and leaves protocol state
+        // alone do we try it first; elsewhere (Rep0/Respondent0 forget the request,
+        // Bus0/Pair1 polyamorous/raw fail it outright) NNG blocks for us. Those sends
+        // rarely wait: they answer a peer or drop when nobody listens.
+        let try_first = !self.sock.is_raw()
+            && matches!(
+                self.sock.protocol(),
+                Protocol::Pair0
+                    | Protocol::Pair1
+                    | Protocol::Push0
+                    | Protocol::Pub0
+                    | Protocol::Req0
+                    | Protocol::Surveyor0
+            );
+        if !try_first || !blocking::on_main_thread() || cfg!(not(unix)) {
             return py
                 .detach(|| self.sock.send_msg(msg))
                 .map_err(|e| to_pyerr(e.error));

@@ -290,7 +290,60 @@ impl Socket {
         self.send_msg_flags(msg, sys::NNG_FLAG_NONBLOCK as i32)
     }
 
+    /// NNG 2.0.0's message-queue protocols (Pair1 polyamorous and every raw socket)
+    /// fail a zero-timeout operation before looking at the queue, so a non-blocking
+    /// receive would never see a waiting message; Bus0 does the same on send. For
+    /// them, "non-blocking" is an aio with a 1 ms timeout that reads as `TryAgain`.
+    fn zero_timeout_broken(&self, send: bool) -> bool {
+        self.inner.raw
+            || self.inner.protocol == Protocol::Pair1Poly
+            || (send && self.inner.protocol == Protocol::Bus0)
+    }
+
+    fn short_aio(&self, start: impl FnOnce(&Aio) -> Result<()>) -> Result<Option<Message>> {
+        let aio = Aio::new()?;
+        aio.set_timeout_ms(1);
+        start(&aio)?;
+        aio.wait();
+        aio.finish().map_err(|e| {
+            if e == Error::Timeout {
+                Error::TryAgain
+            } else {
+                e
+            }
+        })
+    }
+
     fn send_msg_flags(&self, msg: Message, flags: i32) -> Result<(), SendError> {
+        if flags != 0 && self.zero_timeout_broken(true) {
+            let aio = match Aio::new() {
+                Ok(a) => a,
+                Err(error) => {
+                    return Err(SendError {
+                        error,
+                        message: msg,
+                    })
+                }
+            };
+            aio.set_timeout_ms(1);
+            if let Err(error) = self.send_async(&aio, msg) {
+                let message = aio.take_msg();
+                return match message {
+                    Some(message) => Err(SendError { error, message }),
+                    None => Ok(()),
+                };
+            }
+            aio.wait();
+            let error = match aio.result() {
+                Ok(()) => return Ok(()),
+                Err(Error::Timeout) => Error::TryAgain,
+                Err(e) => e,
+            };
+            return match aio.take_msg() {
+                Some(message) => Err(SendError { error, message }),
+                None => Ok(()),
+            };
+        }
         // SAFETY: on success NNG owns the message; on failure it is untouched and
         // still ours, so we hand it back.
         let rc = unsafe { sys::nng_sendmsg(self.inner.sock, msg.as_ptr(), flags) };
@@ -317,6 +370,11 @@ impl Socket {
     }
 
     fn recv_flags(&self, flags: i32) -> Result<Message> {
+        if flags != 0 && self.zero_timeout_broken(false) {
+            return self
+                .short_aio(|aio| self.recv_async(aio))?
+                .ok_or(Error::Internal);
+        }
         let mut p = std::ptr::null_mut();
         // SAFETY: NNG writes a message we then own into a live local.
         unsafe { sys::nng_recvmsg(self.inner.sock, &mut p, flags) }.check()?;
