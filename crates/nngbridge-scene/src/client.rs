@@ -1,0 +1,230 @@
+//! `SceneClient` (req/rep, many calls in flight over contexts) and `EventStream` (sub).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use nngbridge::{Context, Protocol, Socket};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::codec::{self, DecodeError};
+use crate::wire::{ErrorBody, Event, Reply, Request, Value, PROTOCOL_VERSION};
+
+/// What can go wrong with a call.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// The transport failed (timeout, connection refused, closed...).
+    #[error("transport: {0}")]
+    Nng(#[from] nngbridge::Error),
+    /// The request could not be encoded.
+    #[error("encode: {0}")]
+    Encode(#[from] rmp_serde::encode::Error),
+    /// The reply could not be decoded.
+    #[error("decode: {0}")]
+    Decode(#[from] DecodeError),
+    /// The server answered with an error.
+    #[error("{}: {}", .0.code_str(), .0.message)]
+    Server(ErrorBody),
+    /// The reply belongs to another request or breaks the protocol.
+    #[error("protocol: {0}")]
+    Protocol(String),
+}
+
+impl ErrorBody {
+    /// The code as its wire name (`"NOT_FOUND"`).
+    pub fn code_str(&self) -> String {
+        match rmpv::ext::to_value(self.code) {
+            Ok(Value::String(s)) => s.into_str().unwrap_or_default(),
+            _ => format!("{:?}", self.code),
+        }
+    }
+}
+
+/// A client of a scene server (the Blender add-on, or anything speaking
+/// `docs/protocol.md`). Calls may be made from several threads at once: each call uses
+/// its own NNG context, so many are in flight over one connection.
+pub struct SceneClient {
+    socket: Socket,
+    next_id: AtomicU64,
+    token: Option<String>,
+    timeout: Duration,
+    max_reply: usize,
+    idle: Mutex<Vec<Context>>,
+}
+
+impl SceneClient {
+    /// Connects (in the background: calls wait for the connection up to their timeout).
+    pub fn connect(address: &str) -> Result<SceneClient, CallError> {
+        let socket = Socket::new(Protocol::Req0)?;
+        socket.set_recv_max_size(0)?;
+        socket.dial_nonblocking(address)?;
+        Ok(SceneClient {
+            socket,
+            next_id: AtomicU64::new(1),
+            token: None,
+            timeout: Duration::from_secs(30),
+            max_reply: usize::MAX,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Sends this token with every request.
+    pub fn with_token(mut self, token: impl Into<String>) -> SceneClient {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// How long a call waits for its reply (default 30 s).
+    pub fn with_timeout(mut self, timeout: Duration) -> SceneClient {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The largest reply accepted (default: no limit).
+    pub fn with_max_reply(mut self, bytes: usize) -> SceneClient {
+        self.max_reply = bytes;
+        self
+    }
+
+    fn context(&self) -> Result<Context, CallError> {
+        let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let ctx = match pooled {
+            Some(c) => c,
+            None => Context::new(&self.socket)?,
+        };
+        ctx.set_recv_timeout(Some(self.timeout))?;
+        ctx.set_send_timeout(Some(self.timeout))?;
+        Ok(ctx)
+    }
+
+    /// Calls `cmd` with typed arguments and decodes a typed result.
+    pub fn call<A: Serialize, R: DeserializeOwned>(
+        &self,
+        cmd: &str,
+        args: &A,
+    ) -> Result<R, CallError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let req = Request {
+            v: PROTOCOL_VERSION,
+            id,
+            cmd: cmd.to_owned(),
+            args,
+            token: self.token.clone(),
+        };
+        let bytes = codec::encode(&req)?;
+        let ctx = self.context()?;
+        ctx.send(&bytes)?;
+        let msg = ctx.recv()?;
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(ctx);
+        let reply: Reply<R> = codec::decode_limited(msg.body(), self.max_reply)?;
+        if reply.id != Some(id) {
+            return Err(CallError::Protocol(format!(
+                "reply id {:?} for request {id}",
+                reply.id
+            )));
+        }
+        match (reply.ok, reply.result, reply.error) {
+            (true, Some(r), _) => Ok(r),
+            (true, None, _) => Err(CallError::Protocol("ok reply without result".into())),
+            (false, _, Some(e)) => Err(CallError::Server(e)),
+            (false, _, None) => Err(CallError::Protocol("error reply without error".into())),
+        }
+    }
+
+    /// Calls `cmd` with dynamically typed arguments (a map) and result.
+    pub fn call_value(&self, cmd: &str, args: Value) -> Result<Value, CallError> {
+        self.call(cmd, &args)
+    }
+
+    /// `session.hello`: protocol and server versions and the command list.
+    pub fn hello(&self) -> Result<Value, CallError> {
+        self.call_value("session.hello", Value::Map(vec![]))
+    }
+
+    /// `session.ping`.
+    pub fn ping(&self) -> Result<Value, CallError> {
+        self.call_value("session.ping", Value::Map(vec![]))
+    }
+
+    /// `batch`: runs `commands` (`(cmd, args)` pairs) in order in one request.
+    pub fn batch(
+        &self,
+        commands: &[(&str, Value)],
+        stop_on_error: bool,
+    ) -> Result<Value, CallError> {
+        let list = commands
+            .iter()
+            .map(|(c, a)| {
+                Value::Map(vec![
+                    ("cmd".into(), (*c).into()),
+                    ("args".into(), a.clone()),
+                ])
+            })
+            .collect();
+        self.call_value(
+            "batch",
+            Value::Map(vec![
+                ("commands".into(), Value::Array(list)),
+                ("stop_on_error".into(), stop_on_error.into()),
+            ]),
+        )
+    }
+}
+
+/// A subscription to a scene server's events, with gap detection.
+pub struct EventStream {
+    socket: Socket,
+    last_seq: Option<u64>,
+    lost: u64,
+}
+
+impl EventStream {
+    /// Subscribes to `topics` (all when empty) on the events address.
+    pub fn connect(address: &str, topics: &[&str]) -> Result<EventStream, CallError> {
+        let socket = Socket::new(Protocol::Sub0)?;
+        socket.set_recv_max_size(0)?;
+        if topics.is_empty() {
+            socket.subscribe(b"")?;
+        }
+        for t in topics {
+            socket.subscribe(t.as_bytes())?;
+        }
+        socket.dial_nonblocking(address)?;
+        Ok(EventStream {
+            socket,
+            last_seq: None,
+            lost: 0,
+        })
+    }
+
+    /// The next event, waiting up to `timeout` (`Err(Nng(Timeout))` if none came).
+    pub fn next_event(&mut self, timeout: Option<Duration>) -> Result<Event, CallError> {
+        self.socket.set_recv_timeout(timeout)?;
+        let msg = self.socket.recv()?;
+        let (topic, body) = crate::wire::split_event(msg.body())
+            .ok_or_else(|| CallError::Protocol("event without a topic separator".into()))?;
+        let event: Event = codec::decode(body)?;
+        if event.topic != topic {
+            return Err(CallError::Protocol(format!(
+                "topic {topic} carries a {} event",
+                event.topic
+            )));
+        }
+        if let Some(last) = self.last_seq {
+            if event.seq > last + 1 {
+                self.lost += event.seq - last - 1;
+            }
+        }
+        self.last_seq = Some(event.seq);
+        Ok(event)
+    }
+
+    /// How many events were lost so far (gaps in `seq`).
+    pub fn lost(&self) -> u64 {
+        self.lost
+    }
+}
