@@ -33,11 +33,8 @@ pub enum CallError {
 
 impl ErrorBody {
     /// The code as its wire name (`"NOT_FOUND"`).
-    pub fn code_str(&self) -> String {
-        match rmpv::ext::to_value(self.code) {
-            Ok(Value::String(s)) => s.into_str().unwrap_or_default(),
-            _ => format!("{:?}", self.code),
-        }
+    pub fn code_str(&self) -> &'static str {
+        self.code.as_str()
     }
 }
 

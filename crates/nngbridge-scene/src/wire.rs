@@ -79,6 +79,25 @@ pub enum ErrorCode {
     Internal,
 }
 
+impl ErrorCode {
+    /// The code's wire name, e.g. `"NOT_FOUND"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::UnknownCommand => "UNKNOWN_COMMAND",
+            ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::Unauthorized => "UNAUTHORIZED",
+            ErrorCode::TooLarge => "TOO_LARGE",
+            ErrorCode::Busy => "BUSY",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::Cancelled => "CANCELLED",
+            ErrorCode::UnsupportedVersion => "UNSUPPORTED_VERSION",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
 /// `{code, message, details}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -155,4 +174,30 @@ pub fn encode_event<D: Serialize>(event: &Event<D>) -> Result<Vec<u8>, rmp_serde
     out.push(0);
     out.extend(rmp_serde::to_vec_named(event)?);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_code_names_match_serde() {
+        for code in [
+            ErrorCode::BadRequest,
+            ErrorCode::UnknownCommand,
+            ErrorCode::InvalidArgument,
+            ErrorCode::NotFound,
+            ErrorCode::Unauthorized,
+            ErrorCode::TooLarge,
+            ErrorCode::Busy,
+            ErrorCode::Forbidden,
+            ErrorCode::Cancelled,
+            ErrorCode::UnsupportedVersion,
+            ErrorCode::Internal,
+        ] {
+            let bytes = rmp_serde::to_vec_named(&code).expect("encode");
+            let name: String = rmp_serde::from_slice(&bytes).expect("decode");
+            assert_eq!(name, code.as_str());
+        }
+    }
 }

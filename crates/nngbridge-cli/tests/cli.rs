@@ -1,0 +1,155 @@
+//! The `nngbridge` binary against an in-process server that answers like the add-on.
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+use std::thread;
+use std::time::Duration;
+
+use nngbridge::{Protocol, Socket};
+use nngbridge_scene::codec::{decode, encode};
+use nngbridge_scene::{encode_event, ErrorBody, ErrorCode, Event, Reply, Request, Value};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_nngbridge"))
+}
+
+fn serve_once(address: &str, n: usize) -> thread::JoinHandle<Vec<Request>> {
+    let rep = Socket::new(Protocol::Rep0).unwrap();
+    rep.listen(address).unwrap();
+    thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..n {
+            let req: Request = decode(rep.recv().unwrap().body()).unwrap();
+            let reply = if req.cmd == "test.echo" {
+                Reply {
+                    v: 1,
+                    id: Some(req.id),
+                    ok: true,
+                    result: Some(req.args.clone()),
+                    error: None,
+                }
+            } else {
+                let error = ErrorBody {
+                    code: ErrorCode::NotFound,
+                    message: "no such object".into(),
+                    details: Value::Nil,
+                };
+                Reply {
+                    v: 1,
+                    id: Some(req.id),
+                    ok: false,
+                    result: None,
+                    error: Some(error),
+                }
+            };
+            rep.send(&encode(&reply).unwrap()).unwrap();
+            seen.push(req);
+        }
+        seen
+    })
+}
+
+#[test]
+fn call_prints_json_and_exits_by_outcome() {
+    let server = serve_once("ipc:///tmp/nngbridge-cli-test", 2);
+    let ok = bin()
+        .args([
+            "call",
+            "ipc:///tmp/nngbridge-cli-test",
+            "test.echo",
+            r#"{"name": "Cube", "size": 2}"#,
+            "--token",
+            "t0k",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let out: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(out["result"]["name"], "Cube");
+    assert_eq!(out["result"]["size"], 2);
+    let err = bin()
+        .args([
+            "call",
+            "ipc:///tmp/nngbridge-cli-test",
+            "object.get",
+            r#"{"name": "Nope"}"#,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(err.status.code(), Some(1));
+    let out: serde_json::Value = serde_json::from_slice(&err.stdout).unwrap();
+    assert_eq!(out["error"]["code"], "NOT_FOUND");
+    let seen = server.join().unwrap();
+    assert_eq!(seen[0].token.as_deref(), Some("t0k"));
+
+    let timeout = bin()
+        .args([
+            "call",
+            "ipc:///tmp/nngbridge-cli-nobody",
+            "session.ping",
+            "--timeout",
+            "0.2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(timeout.status.code(), Some(2));
+    let bad = bin()
+        .args(["call", "ipc:///tmp/x", "session.ping", "[1, 2]"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn watch_prints_events_as_json_lines() {
+    let publisher = Socket::new(Protocol::Pub0).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    publisher.set_pipe_handler(Some(std::sync::Arc::new(move |_pipe, ev| {
+        if ev == nngbridge::PipeEvent::AddPost {
+            let _ = tx.lock().unwrap().send(());
+        }
+    })));
+    publisher.listen("ipc:///tmp/nngbridge-cli-events").unwrap();
+    let child = bin()
+        .args([
+            "watch",
+            "ipc:///tmp/nngbridge-cli-events",
+            "frame",
+            "--timeout",
+            "1",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    // The subscription travels with the connection; give the subscriber's filter a
+    // moment by sending a few events (later ones arrive once it is in place).
+    for seq in 1..=20u64 {
+        let topic = if seq % 2 == 0 { "frame" } else { "log" };
+        let e = Event {
+            v: 1,
+            seq,
+            topic: topic.into(),
+            data: Value::from(seq),
+        };
+        publisher.send(&encode_event(&e).unwrap()).unwrap();
+        thread::sleep(Duration::from_millis(5));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!lines.is_empty());
+    assert!(lines.iter().all(|l| l["topic"] == "frame"));
+    // Only frames were subscribed: the odd (log) sequence numbers are not gaps to us,
+    // but each frame skips one, so `lost` counts them.
+    assert!(lines.last().unwrap()["lost"].as_u64().unwrap() >= 1);
+}
