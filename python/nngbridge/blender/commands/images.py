@@ -1,0 +1,94 @@
+"""image.*: load, new, pixels get/set as float32 arrays, save, mean colour.
+
+Pixels go from ``foreach_get`` straight into a float32 buffer that is packed as ``bin``
+(no Python lists), and back with ``foreach_set``.
+"""
+
+from __future__ import annotations
+
+import array
+import os
+from typing import Any
+
+import bpy
+
+from ..registry import arg, command, invalid, not_found
+
+
+def get_image(name: str) -> bpy.types.Image:
+    img = bpy.data.images.get(name)
+    if img is None:
+        raise not_found("image", name)
+    return img
+
+
+def shape(img: bpy.types.Image) -> list[int]:
+    w, h = img.size
+    return [h, w, img.channels]
+
+
+@command("image.new", name=arg(str), width=arg(int), height=arg(int),
+         color=arg(list, default=None, length=4), float_buffer=arg(bool, default=True))
+def new(name: str, width: int, height: int, color, float_buffer: bool) -> dict[str, Any]:
+    if not (1 <= width <= 65536 and 1 <= height <= 65536):
+        raise invalid("width and height must be 1..65536")
+    img = bpy.data.images.new(name, width, height, alpha=True, float_buffer=float_buffer)
+    if color is not None:
+        img.generated_color = color
+    return {"name": img.name, "size": [width, height], "channels": img.channels}
+
+
+@command("image.load", path=arg(str), name=arg(str, default=None))
+def load(path: str, name) -> dict[str, Any]:
+    if not os.path.isfile(path):
+        raise not_found("file", path)
+    img = bpy.data.images.load(path, check_existing=False)
+    if name:
+        img.name = name
+    return {"name": img.name, "size": list(img.size), "channels": img.channels}
+
+
+@command("image.pixels_get", name=arg(str))
+def pixels_get(name: str) -> dict[str, Any]:
+    img = get_image(name)
+    buf = array.array("f", bytes(4 * len(img.pixels)))
+    img.pixels.foreach_get(buf)
+    return {"dtype": "f4", "shape": shape(img), "data": buf}
+
+
+@command("image.pixels_set", name=arg(str), pixels=arg(dict))
+def pixels_set(name: str, pixels: dict) -> dict[str, Any]:
+    img = get_image(name)
+    if pixels.get("dtype") != "f4" or not isinstance(pixels.get("data"), bytes):
+        raise invalid("pixels must be {dtype: 'f4', shape, data: bin}", arg="pixels")
+    want = shape(img)
+    if list(pixels.get("shape", [])) != want or len(pixels["data"]) != 4 * len(img.pixels):
+        raise invalid(f"pixels must have shape {want}", arg="pixels", shape=want)
+    buf = array.array("f")
+    buf.frombytes(pixels["data"])
+    img.pixels.foreach_set(buf)
+    img.update()
+    return {"name": img.name}
+
+
+@command("image.save", name=arg(str), path=arg(str, default=None))
+def save(name: str, path) -> dict[str, Any]:
+    img = get_image(name)
+    if path:
+        img.filepath_raw = path
+        if not img.file_format:
+            img.file_format = "PNG"
+    if not img.filepath_raw:
+        raise invalid("the image has no path; give one", arg="path")
+    img.save()
+    return {"path": bpy.path.abspath(img.filepath_raw)}
+
+
+@command("image.mean_color", name=arg(str))
+def mean_color(name: str) -> dict[str, Any]:
+    img = get_image(name)
+    buf = array.array("f", bytes(4 * len(img.pixels)))
+    img.pixels.foreach_get(buf)
+    c = img.channels
+    n = max(1, len(buf) // c)
+    return {"color": [sum(buf[i::c]) / n for i in range(c)]}
