@@ -1,0 +1,124 @@
+"""Starts a real Blender (Debian's package) with the nngbridge wheel installed in its user
+modules, serving the scene protocol, and talks to it. Used by tests/test_blender_*.py."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import nngbridge
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def install_wheel(scripts: Path) -> None:
+    wheels = sorted((ROOT / "dist").glob("nngbridge-*-cp311-abi3-*.whl"))
+    assert wheels, "no cp311 wheel in dist/: run scripts/build-wheels.sh (test-all.sh does)"
+    modules = scripts / "addons" / "modules"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(modules),
+         str(wheels[-1])],
+        check=True, capture_output=True, timeout=300,
+    )
+
+
+class BlenderServer:
+    """``with BlenderServer(tmp_path, gui=False) as b: b.call("session.ping")``"""
+
+    def __init__(self, tmp: Path, *, gui: bool = False, token: str | None = None,
+                 script: str = "") -> None:
+        self.tmp = tmp
+        self.gui = gui
+        self.token = token
+        self.address = f"ipc://{tmp}/requests"
+        self.events = f"ipc://{tmp}/events"
+        self.script = script
+        self.lines: list[str] = []
+        self._id = 0
+
+    def __enter__(self) -> BlenderServer:
+        blender = shutil.which("blender")
+        assert blender, "Debian's blender is not installed (scripts/setup.sh installs it)"
+        scripts = self.tmp / "scripts"
+        install_wheel(scripts)
+        env = dict(os.environ, BLENDER_USER_SCRIPTS=str(scripts))
+        env.pop("PYTHONPATH", None)
+        token = repr(self.token)
+        if self.gui:
+            body = (f"import bpy, nngbridge.blender as b\n"
+                    f"b.start({self.address!r}, events={self.events!r}, token={token})\n"
+                    f"{self.script}\n"
+                    "def _quit_when_stopped():\n"
+                    "    if b._server is None:\n"
+                    "        bpy.ops.wm.quit_blender()\n"
+                    "        return None\n"
+                    "    return 0.1\n"
+                    "bpy.app.timers.register(_quit_when_stopped, first_interval=1.0)\n")
+            cmd = ["xvfb-run", "-a", "-s", "-screen 0 640x480x24", blender, "--factory-startup",
+                   "--window-geometry", "0", "0", "640", "480", "--python-exit-code", "1",
+                   "--python", str(self._write(body))]
+        else:
+            body = (f"import nngbridge.blender as b\n{self.script}\n"
+                    f"n = b.serve({self.address!r}, events={self.events!r}, token={token})\n"
+                    f"print('SERVED', n, flush=True)\n")
+            cmd = [blender, "-b", "--factory-startup", "--python-exit-code", "1",
+                   "--python", str(self._write(body))]
+        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        ready = threading.Event()
+
+        def read() -> None:
+            assert self.proc.stdout is not None
+            for line in self.proc.stdout:
+                self.lines.append(line.rstrip("\n"))
+                if line.startswith("nngbridge: serving"):
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        assert ready.wait(120), "Blender did not start serving"
+        assert self.proc.poll() is None, "\n".join(self.lines[-30:])
+        self.sock = nngbridge.Req0(dial=self.address, recv_timeout=30000)
+        return self
+
+    def _write(self, body: str) -> Path:
+        path = self.tmp / "start_server.py"
+        path.write_text(body)
+        return path
+
+    def request(self, cmd: str, args: dict | None = None, **extra) -> dict:
+        self._id += 1
+        req = {"v": 1, "id": self._id, "cmd": cmd, "args": args or {}}
+        if self.token:
+            req["token"] = self.token
+        req.update(extra)
+        self.sock.send(nngbridge.packb(req))
+        reply = nngbridge.unpackb(self.sock.recv())
+        assert reply["id"] == self._id
+        return reply
+
+    def call(self, cmd: str, **args):
+        reply = self.request(cmd, args)
+        assert reply["ok"], reply
+        return reply["result"]
+
+    def error(self, cmd: str, **args) -> dict:
+        reply = self.request(cmd, args)
+        assert not reply["ok"], reply
+        return reply["error"]
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if self.proc.poll() is None:
+                self.request("session.shutdown")
+        finally:
+            self.sock.close()
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
