@@ -72,6 +72,19 @@ def test_image_pixels_round_trip_as_float32_bin(blender):
     assert mean[0] == pytest.approx(sum(values[0::4]) / 32)
 
 
+def test_pixels_of_two_images_in_one_batch_stay_distinct(blender):
+    for name, value in (("A", 0.25), ("B", 0.75)):
+        blender.call("image.new", name=name, width=4, height=4)
+        blender.call("image.pixels_set", name=name, pixels={
+            "dtype": "f4", "shape": [4, 4, 4], "data": struct.pack("<64f", *[value] * 64)})
+    out = blender.call("batch", commands=[
+        {"cmd": "image.pixels_get", "args": {"name": "A"}},
+        {"cmd": "image.pixels_get", "args": {"name": "B"}},
+    ])
+    a, b = (struct.unpack("<64f", r["result"]["data"]) for r in out["results"])
+    assert set(a) == {0.25} and set(b) == {0.75}
+
+
 def test_batch_reports_exactly_what_was_applied(blender):
     out = blender.call("batch", commands=[
         {"cmd": "object.create", "args": {"type": "PLANE", "name": "Floor"}},

@@ -74,3 +74,20 @@ def test_random_garbage_never_crashes():
             nngbridge.unpackb(blob)
         except ValueError:
             pass
+
+
+def test_send_packed_puts_the_same_bytes_on_the_wire():
+    big = array.array("f", range(100_000))
+    obj = {"v": 1, "id": 3, "ok": True, "result": {"dtype": "f4", "shape": [100_000],
+                                                   "data": big, "tail": "after the payload"}}
+    with nngbridge.Pair0(listen="inproc://packed", recv_timeout=5000) as a, nngbridge.Pair0(
+        dial="inproc://packed"
+    ) as b:
+        b.send_packed(obj)
+        assert a.recv() == nngbridge.packb(obj)
+        b.send_packed({"small": [1, 2, 3]})
+        assert nngbridge.unpackb(a.recv()) == {"small": [1, 2, 3]}
+        with pytest.raises(TypeError):
+            b.send_packed({"bad": object()})
+        b.send_packed("still usable")
+        assert nngbridge.unpackb(a.recv()) == "still usable"

@@ -12,11 +12,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::buffers;
+use crate::errors::IntoPy;
 
 /// Nesting deeper than this is refused both ways (msgpack-python's stack limit is 1024).
 pub const MAX_DEPTH: usize = 512;
 
-fn put_uint(out: &mut Vec<u8>, v: u64) {
+fn put_uint(out: &mut Packer, v: u64) {
     if v < 128 {
         out.push(v as u8);
     } else if v <= u64::from(u8::MAX) {
@@ -33,7 +34,7 @@ fn put_uint(out: &mut Vec<u8>, v: u64) {
     }
 }
 
-fn put_int(out: &mut Vec<u8>, v: i64) {
+fn put_int(out: &mut Packer, v: i64) {
     if v >= 0 {
         put_uint(out, v as u64);
     } else if v >= -32 {
@@ -53,7 +54,7 @@ fn put_int(out: &mut Vec<u8>, v: i64) {
 }
 
 fn put_len(
-    out: &mut Vec<u8>,
+    out: &mut Packer,
     len: usize,
     fix: Option<(u8, usize)>,
     m8: Option<u8>,
@@ -79,19 +80,85 @@ fn put_len(
     Ok(())
 }
 
-fn put_str(out: &mut Vec<u8>, s: &str) -> PyResult<()> {
+fn put_str(out: &mut Packer, s: &str) -> PyResult<()> {
     put_len(out, s.len(), Some((0xa0, 31)), Some(0xd9), 0xda, 0xdb)?;
     out.extend_from_slice(s.as_bytes());
     Ok(())
 }
 
-fn put_bin(out: &mut Vec<u8>, b: &[u8]) -> PyResult<()> {
+fn put_bin(out: &mut Packer, b: &[u8]) -> PyResult<()> {
     put_len(out, b.len(), None, Some(0xc4), 0xc5, 0xc6)?;
-    out.extend_from_slice(b);
-    Ok(())
+    out.extend_large(b)
 }
 
-fn pack_into(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<()> {
+/// Where packed bytes go: a `Vec` (for `packb`), or an NNG message that large binary
+/// payloads are copied into directly (for `send_packed`), so a pixel buffer is copied
+/// once on its way to the wire.
+pub struct Packer {
+    small: Vec<u8>,
+    msg: Option<nngbridge::Message>,
+}
+
+const LARGE: usize = 64 << 10;
+
+impl Packer {
+    fn vec() -> Packer {
+        Packer {
+            small: Vec::with_capacity(64),
+            msg: None,
+        }
+    }
+
+    fn message() -> PyResult<Packer> {
+        Ok(Packer {
+            small: Vec::with_capacity(256),
+            msg: Some(nngbridge::Message::new().py()?),
+        })
+    }
+
+    fn push(&mut self, b: u8) {
+        self.small.push(b);
+    }
+
+    fn extend_from_slice(&mut self, b: &[u8]) {
+        self.small.extend_from_slice(b);
+    }
+
+    fn extend_large(&mut self, b: &[u8]) -> PyResult<()> {
+        match self.msg.as_mut() {
+            Some(m) if b.len() >= LARGE => {
+                // Room for this payload and what usually follows, so later small
+                // appends do not reallocate (and copy) a large body again.
+                m.reserve(self.small.len() + b.len() + 4096).py()?;
+                m.push_back(&self.small).py()?;
+                self.small.clear();
+                m.push_back(b).py()
+            }
+            _ => {
+                self.small.extend_from_slice(b);
+                Ok(())
+            }
+        }
+    }
+
+    fn into_message(mut self) -> PyResult<nngbridge::Message> {
+        let mut m = match self.msg.take() {
+            Some(m) => m,
+            None => nngbridge::Message::new().py()?,
+        };
+        m.push_back(&self.small).py()?;
+        Ok(m)
+    }
+}
+
+/// Packs `obj` straight into a new NNG message (see [`Packer`]).
+pub fn pack_message(obj: &Bound<'_, PyAny>) -> PyResult<nngbridge::Message> {
+    let mut p = Packer::message()?;
+    pack_into(&mut p, obj, 0)?;
+    p.into_message()
+}
+
+fn pack_into(out: &mut Packer, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<()> {
     if depth > MAX_DEPTH {
         return Err(PyValueError::new_err("Too deeply nested"));
     }
@@ -154,9 +221,9 @@ fn pack_into(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>, depth: usize) -> PyResul
 /// `packb(obj)`: serialise `obj` to MessagePack `bytes`.
 #[pyfunction]
 pub fn packb<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
-    let mut out = Vec::with_capacity(64);
+    let mut out = Packer::vec();
     pack_into(&mut out, obj, 0)?;
-    Ok(PyBytes::new(py, &out))
+    Ok(PyBytes::new(py, &out.small))
 }
 
 struct Reader<'a> {

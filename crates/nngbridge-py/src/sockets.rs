@@ -483,6 +483,14 @@ impl Socket {
         buffers::copy_into(buffer, msg.body())
     }
 
+    /// Packs `obj` as MessagePack straight into a message and sends it: large binary
+    /// payloads (pixels) are copied once, from their buffer into the message.
+    #[pyo3(signature = (obj, block=true))]
+    fn send_packed(&self, py: Python<'_>, obj: &Bound<'_, PyAny>, block: bool) -> PyResult<()> {
+        let msg = crate::msgpack::pack_message(obj)?;
+        self.send_message(py, msg, block)
+    }
+
     /// Sends a `Message` (once; a sent message cannot be sent again).
     #[pyo3(signature = (msg, block=true))]
     fn send_msg(&self, py: Python<'_>, msg: &Bound<'_, Message>, block: bool) -> PyResult<()> {
@@ -1037,6 +1045,12 @@ impl Context {
     fn recv<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let m = self.recv_message(py)?;
         Ok(PyBytes::new(py, m.body()))
+    }
+
+    /// Packs `obj` as MessagePack straight into a message and sends it on this context.
+    fn send_packed(&self, py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        let m = crate::msgpack::pack_message(obj)?;
+        self.send_message(py, m)
     }
 
     /// Sends a `Message` on this context.

@@ -132,6 +132,14 @@ impl Message {
         unsafe { sys::nng_msg_append(self.as_ptr(), data.as_ptr().cast(), data.len()).check() }
     }
 
+    /// Makes room for `additional` more body bytes, so appends up to that do not
+    /// reallocate (and copy) the body.
+    pub fn reserve(&mut self, additional: usize) -> Result<()> {
+        let want = self.len().checked_add(additional).ok_or(Error::NoMemory)?;
+        // SAFETY: the message is valid; reserve only grows its capacity.
+        unsafe { sys::nng_msg_reserve(self.as_ptr(), want).check() }
+    }
+
     /// Resizes the body to `len` bytes (new bytes are unspecified until written).
     pub fn set_len(&mut self, len: usize) -> Result<()> {
         // SAFETY: the message is valid; realloc keeps existing content.

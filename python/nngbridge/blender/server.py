@@ -59,19 +59,21 @@ class Server:
     def request_stop(self) -> None:
         self.running = False
 
-    def handle(self, raw: bytes) -> bytes:
-        """One request's bytes to one reply's bytes; never raises."""
+    def answer(self, raw: bytes) -> dict[str, Any]:
+        """One request's bytes to one reply map; never raises."""
         try:
             request = nngbridge.unpackb(raw)
         except (ValueError, TypeError) as e:
-            reply = registry.error(None, "BAD_REQUEST", f"not a MessagePack request: {e}")
-        else:
-            reply = registry.dispatch(request, token=self.token)
+            return registry.error(None, "BAD_REQUEST", f"not a MessagePack request: {e}")
+        return registry.dispatch(request, token=self.token)
+
+    def reply(self, reply: dict[str, Any]) -> None:
+        """Packs the reply straight into the outgoing message (pixels are copied once)."""
         try:
-            return nngbridge.packb(reply)
+            self.rep.send_packed(reply)
         except (TypeError, ValueError, OverflowError) as e:
-            rid = reply.get("id")
-            return nngbridge.packb(registry.error(rid, "INTERNAL", f"unencodable result: {e}"))
+            failure = registry.error(reply.get("id"), "INTERNAL", f"unencodable result: {e}")
+            self.rep.send_packed(failure)
 
     def pump(self, budget_ms: float = 4.0) -> int:
         """Answers waiting requests for at most ``budget_ms``; returns how many."""
@@ -82,9 +84,8 @@ class Server:
                 raw = self.rep.recv(block=False)
             except nngbridge.TryAgain:
                 break
-            reply = self.handle(raw)
             try:
-                self.rep.send(reply)
+                self.reply(self.answer(raw))
             except nngbridge.NNGException:
                 pass  # the client went away; nothing to answer
             handled += 1

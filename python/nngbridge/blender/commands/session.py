@@ -48,8 +48,19 @@ def batch(commands: list, stop_on_error: bool) -> dict[str, Any]:
     """Runs commands in order; with stop_on_error the first failure ends the batch."""
     if len(commands) > MAX_BATCH:
         raise CommandError("TOO_LARGE", f"a batch holds at most {MAX_BATCH} commands")
-    results = []
-    applied = 0
+    results: list = []
+    STATE["in_batch"] = True
+    try:
+        _run_batch(commands, stop_on_error, results)
+    finally:
+        STATE["in_batch"] = False
+    applied = sum(1 for r in results if r["ok"])
+    if applied:
+        bpy.ops.ed.undo_push(message="nngbridge batch")
+    return {"results": results, "applied": applied}
+
+
+def _run_batch(commands: list, stop_on_error: bool, results: list) -> None:
     for item in commands:
         if not isinstance(item, dict) or item.get("cmd") == "batch":
             message = "each entry is {cmd, args}; batches do not nest"
@@ -59,16 +70,12 @@ def batch(commands: list, stop_on_error: bool) -> dict[str, Any]:
             try:
                 results.append({"ok": True,
                                 "result": registry.run(item.get("cmd"), item.get("args", {}))})
-                applied += 1
                 continue
             except CommandError as e:
                 results.append({"ok": False, "error": {"code": e.code, "message": e.message,
                                                        "details": e.details}})
         if stop_on_error:
             break
-    if applied:
-        bpy.ops.ed.undo_push(message="nngbridge batch")
-    return {"results": results, "applied": applied}
 
 
 @command("exec", code=arg(str))
