@@ -1,0 +1,277 @@
+"""The benchmark harness: nngbridge against pynng 0.9.0, nng 0.2.0 and pyzmq, side by side in
+one run, alternating, several repeats, medians and ratios to pynng.
+
+    python benches/run.py --quick     # about a minute
+    python benches/run.py --full      # the numbers in docs/benchmarks.md
+    python benches/run.py --smoke     # seconds; CI checks that every row is produced
+
+Peers for ipc/tcp run in a process started with the "spawn" method (NNG is not fork-safe),
+pinned to the other core; the measuring process is pinned to core 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+LIBS = ("nngbridge", "pynng", "nng", "zmq")
+
+
+def pin(core: int) -> None:
+    try:
+        if len(os.sched_getaffinity(0)) > 1:
+            os.sched_setaffinity(0, {core % os.cpu_count()})
+    except (AttributeError, OSError):
+        pass
+
+
+def available(lib: str) -> bool:
+    try:
+        __import__(lib)
+        return True
+    except ImportError:
+        return False
+
+
+# --- one small adapter per library: open a socket, send bytes, receive ------------------
+
+def open_socket(lib: str, kind: str, url: str, listen: bool, zctx=None):
+    if lib in ("nngbridge", "pynng"):
+        mod = __import__(lib)
+        cls = {"rep": mod.Rep0, "req": mod.Req0, "push": mod.Push0, "pull": mod.Pull0}[kind]
+        return cls(listen=url) if listen else cls(dial=url)
+    if lib == "nng":
+        import nng
+
+        cls = {"rep": nng.RepSocket, "req": nng.ReqSocket, "push": nng.PushSocket,
+               "pull": nng.PullSocket}[kind]
+        s = cls()
+        (s.add_listener(url) if listen else s.add_dialer(url)).start()
+        return s
+    import zmq
+
+    ctx = zctx or zmq.Context.instance()
+    s = ctx.socket({"rep": zmq.REP, "req": zmq.REQ, "push": zmq.PUSH, "pull": zmq.PULL}[kind])
+    (s.bind if listen else s.connect)(url)
+    return s
+
+
+def recv_plain(lib: str, s):
+    if lib == "nng":
+        return bytes(s.recv())
+    return s.recv()
+
+
+def recv_zero_copy(lib: str, s):
+    """Each library's copy-free receive: returns something exposing the body."""
+    if lib == "nngbridge":
+        return memoryview(s.recv_msg())
+    if lib == "pynng":
+        return s.recv_msg()._buffer
+    if lib == "nng":
+        return memoryview(s.recv())
+    return s.recv(copy=False).buffer
+
+
+def url_for(transport: str, tag: str, tmp: str, port: int) -> str:
+    if transport == "inproc":
+        return f"inproc://bench-{tag}"
+    if transport == "ipc":
+        return f"ipc://{tmp}/bench-{tag}"
+    return f"tcp://127.0.0.1:{port}"
+
+
+# --- peers (run in spawned processes) ---------------------------------------------------
+
+def echo_peer(lib: str, url: str, count: int, ready) -> None:
+    pin(1)
+    s = open_socket(lib, "rep", url, listen=True)
+    ready.set()
+    for _ in range(count):
+        s.send(recv_plain(lib, s))
+    time.sleep(0.2)
+
+
+def push_peer(lib: str, url: str, size: int, count: int, ready) -> None:
+    pin(1)
+    s = open_socket(lib, "push", url, listen=False)
+    payload = b"x" * size
+    ready.wait(30)
+    for _ in range(count):
+        s.send(payload)
+    time.sleep(1.0)  # NNG does not flush on close
+
+
+# --- measurements -----------------------------------------------------------------------
+
+def round_trip(lib: str, transport: str, n: int, tmp: str, port: int) -> tuple[float, float]:
+    """Median and p99 of a 64-byte request/reply round trip, in microseconds."""
+    url = url_for(transport, f"rt-{lib}", tmp, port)
+    warm = 200
+    payload = b"x" * 64
+    if transport == "inproc":
+        zctx = None
+        if lib == "zmq":
+            import zmq
+
+            zctx = zmq.Context()
+        rep = open_socket(lib, "rep", url, True, zctx)
+
+        def serve():
+            for _ in range(n + warm):
+                rep.send(recv_plain(lib, rep))
+
+        t = threading.Thread(target=serve, daemon=True)
+        t.start()
+        req = open_socket(lib, "req", url, False, zctx)
+        proc = None
+    else:
+        ready = mp.get_context("spawn").Event()
+        proc = mp.get_context("spawn").Process(target=echo_peer, args=(lib, url, n + warm, ready))
+        proc.start()
+        ready.wait(30)
+        req = open_socket(lib, "req", url, False)
+    samples = []
+    for i in range(n + warm):
+        t0 = time.perf_counter()
+        req.send(payload)
+        recv_plain(lib, req)
+        if i >= warm:
+            samples.append(time.perf_counter() - t0)
+    req.close()
+    if proc is not None:
+        proc.join(10)
+    samples.sort()
+    return statistics.median(samples) * 1e6, samples[int(len(samples) * 0.99)] * 1e6
+
+
+def throughput(lib: str, transport: str, size: int, count: int, zero_copy: bool, tmp: str,
+               port: int) -> float:
+    """Messages per second received, one way, from a peer process."""
+    url = url_for(transport, f"tp-{lib}-{size}", tmp, port)
+    pull = open_socket(lib, "pull", url, listen=True)
+    ready = mp.get_context("spawn").Event()
+    proc = mp.get_context("spawn").Process(target=push_peer, args=(lib, url, size, count, ready))
+    proc.start()
+    ready.set()
+    recv = recv_zero_copy if zero_copy else recv_plain
+    first = recv(lib, pull)
+    assert len(first) == size
+    t0 = time.perf_counter()
+    for _ in range(count - 1):
+        recv(lib, pull)
+    dt = time.perf_counter() - t0
+    pull.close()
+    proc.join(10)
+    return (count - 1) / dt
+
+
+def memcpy_gbps(size: int = 32 << 20) -> float:
+    src = bytearray(size)
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        bytes(src)
+        best = min(best, time.perf_counter() - t0)
+    return size / best / 1e9
+
+
+# --- the run ----------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true")
+    mode.add_argument("--full", action="store_true")
+    mode.add_argument("--smoke", action="store_true")
+    p.add_argument("--json", help="also write the results here")
+    a = p.parse_args(argv)
+    if a.full:
+        repeats, rt_n, scale = 5, 5000, 1.0
+    elif a.smoke:
+        repeats, rt_n, scale = 1, 50, 0.01
+    else:
+        repeats, rt_n, scale = 3, 1000, 0.1
+    pin(0)
+    libs = [lib for lib in LIBS if available(lib)]
+    print(f"peers: {', '.join(libs)}; python {platform.python_version()}; "
+          f"{os.cpu_count()} cores", flush=True)
+    results: dict = {"round_trip": {}, "throughput": {}, "memcpy_gbps": memcpy_gbps()}
+    port = 46000
+    with tempfile.TemporaryDirectory() as tmp:
+        for transport in ("inproc", "ipc", "tcp"):
+            cell: dict = {lib: [] for lib in libs}
+            for r in range(repeats):
+                for lib in (libs if r % 2 == 0 else libs[::-1]):  # alternate A/B order
+                    port += 1
+                    cell[lib].append(round_trip(lib, transport, rt_n, tmp, port))
+            results["round_trip"][transport] = {
+                lib: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v))
+                for lib, v in cell.items()}
+            print(f"  round trip over {transport}: done", flush=True)
+        sizes = [(64, 200_000), (1024, 100_000), (1 << 20, 400), (32 << 20, 12)]
+        for transport in ("ipc", "tcp"):
+            for size, count in sizes:
+                count = max(4, int(count * scale))
+                for zero in (False, True):
+                    cell = {lib: [] for lib in libs}
+                    for r in range(repeats):
+                        for lib in (libs if r % 2 == 0 else libs[::-1]):
+                            port += 1
+                            rate = throughput(lib, transport, size, count, zero, tmp, port)
+                            cell[lib].append(rate)
+                    key = f"{transport} {size} B{' zero-copy' if zero else ''}"
+                    results["throughput"][key] = {
+                        lib: statistics.median(v) for lib, v in cell.items()}
+                print(f"  throughput over {transport}: {size} B done", flush=True)
+    print(render(results))
+    codec = HERE / "codec" / "bench_codec.py"
+    if codec.exists():
+        sys.path.insert(0, str(codec.parent))
+        import bench_codec
+
+        print("\n### Codec (encode + decode)\n")
+        print(bench_codec.table(bench_codec.run(1 if a.smoke else repeats,
+                                                0.02 if a.smoke else 0.2)))
+    print("\n### Blender\n\nRun tests/test_blender_*.py with -s for the add-on's numbers "
+          "(hook: the harness does not start Blender yet).")
+    if a.json:
+        Path(a.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def render(results: dict) -> str:
+    out = ["\n### Request/reply round trip, 64 B (µs; lower is better)\n",
+           "| transport | peer | median | p99 | median vs pynng |", "|---|---|---:|---:|---:|"]
+    for transport, cell in results["round_trip"].items():
+        base = cell.get("pynng", (None,))[0]
+        for lib, (med, p99) in cell.items():
+            ratio = f"{med / base:.2f}x" if base else "n/a"
+            out.append(f"| {transport} | {lib} | {med:.1f} | {p99:.1f} | {ratio} |")
+    mc = results["memcpy_gbps"]
+    out += [f"\n### One-way throughput (higher is better; memcpy here: {mc:.1f} GB/s)\n",
+            "| case | peer | msg/s | GB/s | vs pynng | of memcpy |",
+            "|---|---|---:|---:|---:|---:|"]
+    for key, cell in results["throughput"].items():
+        size = int(key.split()[1])
+        base = cell.get("pynng")
+        for lib, rate in cell.items():
+            gbps = rate * size / 1e9
+            ratio = f"{rate / base:.2f}x" if base else "n/a"
+            out.append(f"| {key} | {lib} | {rate:,.0f} | {gbps:.3f} | {ratio} | "
+                       f"{gbps / mc:.0%} |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
