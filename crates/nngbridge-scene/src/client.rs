@@ -132,6 +132,11 @@ impl SceneClient {
         }
     }
 
+    /// Runs a typed command (see [`crate::commands`]).
+    pub fn run<C: crate::Command>(&self, command: &C) -> Result<C::Output, CallError> {
+        self.call(C::NAME, command)
+    }
+
     /// Calls `cmd` with dynamically typed arguments (a map) and result.
     pub fn call_value(&self, cmd: &str, args: Value) -> Result<Value, CallError> {
         self.call(cmd, &args)

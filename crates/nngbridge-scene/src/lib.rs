@@ -19,9 +19,11 @@
 
 mod client;
 pub mod codec;
+pub mod commands;
 mod wire;
 
 pub use client::{CallError, EventStream, SceneClient};
+pub use commands::Command;
 pub use wire::{
     encode_event, split_event, Array, ErrorBody, ErrorCode, Event, Reply, Request, Value,
     PROTOCOL_VERSION,

@@ -1,0 +1,112 @@
+//! A Rust peer driving the Blender add-on with typed commands:
+//! `drive_blender <requests-address>`. Exits non-zero if Blender answers wrongly.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use nngbridge_scene::commands::*;
+use nngbridge_scene::{Array, CallError, ErrorCode, SceneClient};
+
+fn check(what: &str, ok: bool) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("check failed: {what}"))
+    }
+}
+
+fn drive(address: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let client = SceneClient::connect(address)?.with_timeout(Duration::from_secs(30));
+    let hello = client.run(&Hello {})?;
+    check("protocol 1", hello.protocol == 1)?;
+    check(
+        "object.create listed",
+        hello.commands.iter().any(|c| c == "object.create"),
+    )?;
+
+    let made = client.run(&ObjectCreate {
+        kind: "CUBE".into(),
+        name: Some("RustBox".into()),
+        collection: Some("FromRust".into()),
+        location: Some([1.0, 2.0, 3.0]),
+        ..Default::default()
+    })?;
+    let info = client.run(&ObjectGet {
+        name: made.name.clone(),
+    })?;
+    check("location", info.location == [1.0, 2.0, 3.0])?;
+    check("collection", info.collections == ["FromRust"])?;
+    let moved = client.run(&ObjectSet {
+        name: made.name.clone(),
+        scale: Some([2.0; 3]),
+        ..Default::default()
+    })?;
+    check("scale", moved.scale == [2.0; 3])?;
+
+    let scene = client.run(&SceneSet {
+        frame_current: Some(7),
+        resolution: Some([320, 240]),
+        ..Default::default()
+    })?;
+    check(
+        "frame",
+        scene.frame_current == 7 && scene.resolution == [320, 240],
+    )?;
+
+    client.run(&ImageNew {
+        name: "RustPlate".into(),
+        width: 16,
+        height: 8,
+    })?;
+    let values: Vec<f32> = (0..16 * 8 * 4).map(|i| i as f32 / 512.0).collect();
+    client.run(&ImagePixelsSet {
+        name: "RustPlate".into(),
+        pixels: Array::from_f32(vec![8, 16, 4], &values),
+    })?;
+    let t = Instant::now();
+    let px = client.run(&ImagePixelsGet {
+        name: "RustPlate".into(),
+    })?;
+    check(
+        "pixels round trip",
+        px.to_f32().as_deref() == Some(&values[..]),
+    )?;
+    check("pixels shape", px.shape == [8, 16, 4])?;
+
+    match client.run(&ObjectGet {
+        name: "NoSuchObject".into(),
+    }) {
+        Err(CallError::Server(e)) => check("NOT_FOUND", e.code == ErrorCode::NotFound)?,
+        other => return Err(format!("expected NOT_FOUND, got {other:?}").into()),
+    }
+    let deleted = client.run(&ObjectDelete {
+        names: vec![made.name.clone()],
+    })?;
+    check("deleted", deleted.deleted == [made.name])?;
+
+    let n = 200;
+    let t0 = Instant::now();
+    for _ in 0..n {
+        client.run(&Ping {})?;
+    }
+    println!(
+        "rust peer: all checks passed; ping round trip {:.0} us; pixels_get {:.2} ms",
+        t0.elapsed().as_secs_f64() * 1e6 / f64::from(n),
+        pixels_time.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let Some(address) = std::env::args().nth(1) else {
+        eprintln!("usage: drive_blender <requests-address>");
+        return ExitCode::from(2);
+    };
+    match drive(&address) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rust peer: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

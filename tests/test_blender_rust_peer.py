@@ -1,0 +1,44 @@
+"""Rust peers against the add-on in a real Blender: the typed SceneClient
+(crates/nngbridge-scene/examples/drive_blender.rs) and the `nngbridge` CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from blender_harness import BlenderServer
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.timeout(600)
+
+
+def cargo_binary(args: list[str], path: str) -> Path:
+    subprocess.run(["cargo", "build", "-q", *args], cwd=ROOT, check=True, timeout=600)
+    exe = ROOT / "target" / "debug" / path
+    assert exe.exists(), exe
+    return exe
+
+
+def test_typed_rust_client_and_cli_drive_blender(tmp_path):
+    driver = cargo_binary(["-p", "nngbridge-scene", "--example", "drive_blender"],
+                          "examples/drive_blender")
+    cli = cargo_binary(["-p", "nngbridge-cli"], "nngbridge")
+    with BlenderServer(tmp_path) as b:
+        res = subprocess.run([str(driver), b.address], capture_output=True, text=True,
+                             timeout=120)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "all checks passed" in res.stdout
+        print(res.stdout.strip())
+
+        out = subprocess.run([str(cli), "call", b.address, "object.create",
+                              '{"type": "EMPTY", "name": "CliEmpty"}'],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["result"] == {"name": "CliEmpty"}
+        err = subprocess.run([str(cli), "call", b.address, "object.get", '{"name": "Nope"}'],
+                             capture_output=True, text=True, timeout=60)
+        assert err.returncode == 1
+        assert json.loads(err.stdout)["error"]["code"] == "NOT_FOUND"
