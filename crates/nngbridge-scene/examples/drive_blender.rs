@@ -67,6 +67,7 @@ fn drive(address: &str) -> Result<(), Box<dyn std::error::Error>> {
     let px = client.run(&ImagePixelsGet {
         name: "RustPlate".into(),
     })?;
+    let pixels_time = t.elapsed();
     check(
         "pixels round trip",
         px.to_f32().as_deref() == Some(&values[..]),
