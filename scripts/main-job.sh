@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# The main job: a Rust program and a Python program exchange typed MessagePack requests
-# over req/rep and events over pub/sub (python -m nngbridge.demo runs both halves).
+# The main job: (1) a Rust program and a Python program exchange typed MessagePack
+# requests over req/rep and events over pub/sub (python -m nngbridge.demo); (2) a real
+# Blender (Debian's, background mode) serves the scene protocol and a Rust program drives
+# it with typed commands (scripts/blender-demo.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
 bash scripts/setup.sh
-printf '\n=== build: the Rust demo peer ===\n'
+printf '\n=== build: the Rust peers ===\n'
 cargo build --release -p nngbridge --example demo_peer
-printf '\n=== run ===\n'
-"$PY" -m nngbridge.demo --peer target/release/examples/demo_peer "$@"
+cargo build --release -p nngbridge-scene --example drive_blender
+printf '\n=== run: Rust <-> Python ===\n'
+"$PY" -m nngbridge.demo --peer target/release/examples/demo_peer
+printf '\n=== run: Rust -> Blender ===\n'
+"$PY" scripts/blender-demo.py
