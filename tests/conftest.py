@@ -1,0 +1,164 @@
+"""Shared fixtures for the pynng-compatibility suite.
+
+``nng`` is the module under test. By default it is ``nngbridge`` only (what CI checks);
+``--impl pynng`` runs the same tests against real pynng 0.9.0 (how the tests themselves are
+validated) and ``--impl both`` runs each test twice. A test that needs nngbridge fails,
+never skips, when nngbridge cannot be imported or lacks a name the test uses.
+Tests marked ``nngbridge_only`` (features pynng does not have) run only when nngbridge is
+among the selected implementations.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+IMPLS = ("pynng", "nngbridge")
+PEERS = Path(__file__).parent / "peers"
+_counter = itertools.count()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--impl",
+        choices=["pynng", "nngbridge", "both"],
+        default="nngbridge",
+        help="module the pynng-compatibility tests run against (default: nngbridge)",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "nngbridge_only: behaviour beyond pynng; runs only against nngbridge"
+    )
+
+
+def selected_impls(config) -> list[str]:
+    choice = config.getoption("--impl")
+    return list(IMPLS) if choice == "both" else [choice]
+
+
+def pytest_generate_tests(metafunc):
+    if "nng" in metafunc.fixturenames:
+        metafunc.parametrize("nng", selected_impls(metafunc.config), indirect=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    if "nngbridge" in selected_impls(config):
+        return
+    skip = pytest.mark.skip(reason="nngbridge_only: run with --impl nngbridge or both")
+    for item in items:
+        if item.get_closest_marker("nngbridge_only"):
+            item.add_marker(skip)
+
+
+def import_impl(name: str):
+    try:
+        return importlib.import_module(name)
+    except Exception as e:  # noqa: BLE001 - any import failure is a test failure
+        pytest.fail(f"cannot import {name}: {type(e).__name__}: {e}", pytrace=False)
+
+
+@pytest.fixture
+def nng(request):
+    """The module under test: ``pynng`` or ``nngbridge``."""
+    return import_impl(request.param)
+
+
+@pytest.fixture
+def nngbridge():
+    """nngbridge itself, for tests of what pynng does not have."""
+    return import_impl("nngbridge")
+
+
+@pytest.fixture
+def inproc(request):
+    """A fresh ``inproc://`` address, unique within the run."""
+    return f"inproc://{request.node.name}-{next(_counter)}"
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def tcp_addr():
+    return f"tcp://127.0.0.1:{free_tcp_port()}"
+
+
+@pytest.fixture
+def ipc_addr():
+    # Short path: AF_UNIX paths are limited to ~107 bytes.
+    with tempfile.TemporaryDirectory(prefix="nngt") as d:
+        yield f"ipc://{d}/s{next(_counter)}"
+
+
+@pytest.fixture(params=["inproc", "ipc", "tcp"])
+def any_addr(request, inproc):
+    if request.param == "inproc":
+        return inproc
+    if request.param == "tcp":
+        return f"tcp://127.0.0.1:{free_tcp_port()}"
+    d = tempfile.mkdtemp(prefix="nngt")
+    request.addfinalizer(lambda: _rmtree(d))
+    return f"ipc://{d}/s"
+
+
+def _rmtree(d):
+    import shutil
+
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def wait_for(cond, timeout=5.0, what="condition"):
+    """Poll a condition NNG reports asynchronously and pynng offers no event for
+    (pipe bookkeeping). Fails the test on timeout."""
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            pytest.fail(f"{what} never became true within {timeout} s")
+        time.sleep(0.002)
+
+
+def connected_pipes(sock, n=1, timeout=5.0):
+    wait_for(lambda: len(sock.pipes) >= n, timeout, f"{n} pipe(s) connected")
+    return sock.pipes
+
+
+class Waiter:
+    """A thread-safe event carrying a value, for callbacks run on NNG's threads."""
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.values = []
+        self.lock = threading.Lock()
+
+    def __call__(self, value):
+        with self.lock:
+            self.values.append(value)
+        self.event.set()
+
+    def wait(self, timeout=5.0):
+        assert self.event.wait(timeout), "callback never ran"
+        return self.values
+
+
+def child_env(extra: dict | None = None) -> dict:
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+PYTHON = sys.executable
