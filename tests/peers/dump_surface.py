@@ -117,6 +117,18 @@ def describe_class(cls, instance=None, probe_writes=False):
     return out
 
 
+def name_kind(value):
+    if inspect.ismodule(value):
+        return "module"
+    if isinstance(value, type):
+        return "class"
+    if callable(value):
+        return "function"
+    if type(value).__module__ in ("_cffi_backend", "cffi"):
+        return "cffi"
+    return "constant"
+
+
 def free_tcp_port():
     with pysocket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -143,9 +155,11 @@ def dump(modname):
     nng = importlib.import_module(modname)
     surface = {"module": modname, "version": getattr(nng, "__version__", None),
                "python": sys.version.split()[0], "names": {}}
-    surface["names"][""] = public_names(nng)
-    for sub in SUBMODULES:
-        surface["names"][sub] = public_names(importlib.import_module(f"{modname}.{sub}"))
+    surface["name_kinds"] = {}
+    for sub in ["", *SUBMODULES]:
+        mod = importlib.import_module(f"{modname}.{sub}" if sub else modname)
+        surface["names"][sub] = public_names(mod)
+        surface["name_kinds"][sub] = {n: name_kind(getattr(mod, n)) for n in public_names(mod)}
 
     exc = {}
     for name in public_names(nng.exceptions):
