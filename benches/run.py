@@ -116,7 +116,7 @@ def push_peer(lib: str, url: str, size: int, count: int, ready) -> None:
 
 def round_trip(lib: str, transport: str, n: int, tmp: str, port: int) -> tuple[float, float]:
     """Median and p99 of a 64-byte request/reply round trip, in microseconds."""
-    url = url_for(transport, f"rt-{lib}", tmp, port)
+    url = url_for(transport, f"rt-{lib}-{port}", tmp, port)
     warm = 200
     payload = b"x" * 64
     if transport == "inproc":
@@ -151,6 +151,9 @@ def round_trip(lib: str, transport: str, n: int, tmp: str, port: int) -> tuple[f
     req.close()
     if proc is not None:
         proc.join(10)
+    else:
+        t.join(10)
+        rep.close()
     samples.sort()
     return statistics.median(samples) * 1e6, samples[int(len(samples) * 0.99)] * 1e6
 
@@ -158,7 +161,7 @@ def round_trip(lib: str, transport: str, n: int, tmp: str, port: int) -> tuple[f
 def throughput(lib: str, transport: str, size: int, count: int, zero_copy: bool, tmp: str,
                port: int) -> float:
     """Messages per second received, one way, from a peer process."""
-    url = url_for(transport, f"tp-{lib}-{size}", tmp, port)
+    url = url_for(transport, f"tp-{lib}-{size}-{port}", tmp, port)
     pull = open_socket(lib, "pull", url, listen=True)
     ready = mp.get_context("spawn").Event()
     proc = mp.get_context("spawn").Process(target=push_peer, args=(lib, url, size, count, ready))
@@ -195,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--full", action="store_true")
     mode.add_argument("--smoke", action="store_true")
     p.add_argument("--json", help="also write the results here")
+    p.add_argument("--plots", help="write latency and throughput PNGs into this folder")
     a = p.parse_args(argv)
     if a.full:
         repeats, rt_n, scale = 5, 5000, 1.0
@@ -247,7 +251,52 @@ def main(argv: list[str] | None = None) -> int:
           "(hook: the harness does not start Blender yet).")
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=2))
+    if a.plots:
+        plot(results, Path(a.plots))
     return 0
+
+
+def plot(results: dict, folder: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    transports = list(results["round_trip"])
+    libs = list(next(iter(results["round_trip"].values())))
+    fig, ax = plt.subplots(figsize=(7, 4))
+    width = 0.8 / len(libs)
+    for i, lib in enumerate(libs):
+        ax.bar([t + i * width for t in range(len(transports))],
+               [results["round_trip"][t][lib][0] for t in transports], width, label=lib)
+    ax.set_xticks([t + width * (len(libs) - 1) / 2 for t in range(len(transports))], transports)
+    ax.set_ylabel("round trip, 64 B (µs, median)")
+    ax.set_title("Request/reply latency by transport (lower is better)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(folder / "bench-latency.png", dpi=100)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for ax, transport in zip(axes, ("ipc", "tcp")):
+        for lib in libs:
+            for zero, style in ((False, "-"), (True, "--")):
+                points = []
+                for key, cell in results["throughput"].items():
+                    parts = key.split()
+                    if parts[0] == transport and ("zero-copy" in key) == zero and lib in cell:
+                        size = int(parts[1])
+                        points.append((size, cell[lib] * size / 1e9))
+                points.sort()
+                ax.plot([x for x, _ in points], [y for _, y in points], style, marker="o",
+                        label=f"{lib}{' zero-copy' if zero else ''}")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("message size (bytes)")
+        ax.set_title(f"one-way throughput over {transport}")
+    axes[0].set_ylabel("GB/s")
+    axes[1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(folder / "bench-throughput.png", dpi=100)
 
 
 def render(results: dict) -> str:
