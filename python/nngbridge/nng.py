@@ -41,10 +41,11 @@ _live_sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
 class _Option:
     """A property backed by the native option table (``obj._getopt``/``_setopt``)."""
 
-    def __init__(self, name: str, readable: bool, writable: bool) -> None:
+    def __init__(self, name: str, readable: bool, writable: bool, pipe: bool = False) -> None:
         self.name = name
         self.readable = readable
         self.writable = writable
+        self.pipe = pipe
         self.__doc__ = f"The NNG option {name!r}."
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
@@ -55,15 +56,24 @@ class _Option:
         return obj._getopt(self.name)
 
     def __set__(self, obj: Any, value: Any) -> None:
+        if self.pipe:
+            raise AttributeError(f"{self.name} of a pipe is read-only")
         if not self.writable:
-            raise AttributeError(f"{self.name} is read-only")
+            _read_only(obj, value)
         obj._setopt(self.name, value)
+
+
+def _read_only(_obj: Any, _value: Any) -> None:
+    # pynng hands every write to NNG, which answers NNG_EREADONLY for these.
+    from .exceptions import ReadOnly
+
+    raise ReadOnly("Read only resource", 24)
 
 
 def _install_options(cls: type, target: str, skip: Iterable[str] = ()) -> None:
     for name, _kind, readable, writable, targets, _nng_name in _nng.OPTIONS:
         if target in targets and name not in skip and name not in cls.__dict__:
-            setattr(cls, name, _Option(name, readable, writable and target != "pipe"))
+            setattr(cls, name, _Option(name, readable, writable, pipe=target == "pipe"))
 
 
 class Socket(_nng.Socket):
@@ -94,7 +104,6 @@ class Socket(_nng.Socket):
         name: str | None = None,
         tls_config: Any = None,
         async_backend: str | None = None,
-        **_protocol_keywords: Any,
     ) -> None:
         self._bind_owner()
         _live_sockets.add(self)
@@ -168,6 +177,10 @@ class Socket(_nng.Socket):
             raise StopAsyncIteration from None
 
 
+# Native read-only attributes: writing them raises ReadOnly, as in pynng.
+for _name in ("raw", "protocol", "protocol_name", "peer", "peer_name", "recv_fd", "send_fd"):
+    setattr(Socket, _name, property(getattr(_nng.Socket, _name).__get__, _read_only))
+
 _PROTOCOL_OPTIONS = ("polyamorous", "resend_time", "survey_time", "sub_prefnew")
 _install_options(Socket, "socket", skip=_PROTOCOL_OPTIONS)
 
@@ -192,9 +205,7 @@ class Pair1(Socket):
     def __init__(self, *, polyamorous: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
 
-    @property
-    def polyamorous(self) -> bool:
-        return bool(self._getopt("polyamorous"))
+    polyamorous = property(lambda self: bool(self._getopt("polyamorous")), _read_only)
 
 
 class Push0(Socket):
@@ -310,25 +321,38 @@ def _not_supported(self: Any) -> Any:
     raise NotSupported("Not supported", 9)
 
 
+def _not_supported_set(self: Any, _value: Any) -> None:
+    _not_supported(self)
+
+
 def _endpoint_properties() -> None:
     """pynng's endpoint and pipe properties that NNG 2 no longer answers itself."""
     from .sockaddr import SockAddr
 
-    def from_socket(name: str) -> property:
-        return property(lambda self: getattr(self.socket, name), doc=f"The socket's {name}.")
+    def from_socket(name: str, setter: Any = None) -> property:
+        return property(lambda self: getattr(self.socket, name), setter,
+                        doc=f"The socket's {name}.")
 
-    for cls in (Dialer, Listener, Pipe):
-        cls.peer = from_socket("peer")  # type: ignore[attr-defined]
-        cls.peer_name = from_socket("peer_name")  # type: ignore[attr-defined]
+    # What writing them raises follows pynng: NNG's NotSupported on endpoints, a plain
+    # read-only attribute on pipes.
+    for cls, setter in ((Dialer, _not_supported_set), (Listener, _not_supported_set),
+                        (Pipe, None)):
+        cls.peer = from_socket("peer", setter)  # type: ignore[attr-defined]
+        cls.peer_name = from_socket("peer_name", setter)  # type: ignore[attr-defined]
     Pipe.protocol = from_socket("protocol")  # type: ignore[attr-defined]
     Pipe.protocol_name = from_socket("protocol_name")  # type: ignore[attr-defined]
     Pipe.url = property(  # type: ignore[attr-defined]
         lambda self: (self.listener if self._from_listener else self.dialer).url,
         doc="The URL of the dialer or listener that made the pipe.",
     )
-    # NNG 1 let listeners report the socket's reconnect times; NNG 2 listeners have none.
-    Listener.reconnect_time_min = from_socket("reconnect_time_min")  # type: ignore[attr-defined]
-    Listener.reconnect_time_max = from_socket("reconnect_time_max")  # type: ignore[attr-defined]
+    # NNG 1 let listeners report (and take) the socket's reconnect times; NNG 2 listeners
+    # have none, so they are the socket's.
+    for name in ("reconnect_time_min", "reconnect_time_max"):
+        setattr(Listener, name, property(
+            lambda self, n=name: getattr(self.socket, n),
+            lambda self, v, n=name: setattr(self.socket, n, v)))
+    for cls in (Dialer, Listener):
+        cls.url = property(cls.url.__get__, _read_only)  # type: ignore[attr-defined]
     # A dialer has no local address until it connects; pynng reported an empty one.
     Dialer.local_address = property(lambda self: SockAddr())  # type: ignore[attr-defined]
     for cls in (Dialer, Listener):

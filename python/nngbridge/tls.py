@@ -21,9 +21,34 @@ class TLSConfig:
     AUTH_MODE_OPTIONAL = 1
     AUTH_MODE_REQUIRED = 2
 
-    def __init__(self, mode: int, **_kwargs: Any) -> None:
-        raise NotSupported("TLS is not built into this nngbridge build yet", 9)
+    def __init__(self, mode: int, server_name: Any = None, ca_string: Any = None,
+                 own_key_string: Any = None, own_cert_string: Any = None,
+                 auth_mode: Any = None, ca_files: Any = None, cert_key_file: Any = None,
+                 passwd: Any = None) -> None:
+        _unsupported()
+
+    def set_server_name(self, server_name: Any) -> None:
+        _unsupported()
+
+    def set_ca_chain(self, chain: Any, crl: Any = None) -> None:
+        _unsupported()
+
+    def set_own_cert(self, cert: Any, key: Any, passwd: Any = None) -> None:
+        _unsupported()
+
+    def set_auth_mode(self, mode: Any) -> None:
+        _unsupported()
+
+    def add_ca_file(self, path: Any) -> None:
+        _unsupported()
+
+    def set_cert_key_file(self, path: Any, passwd: Any = None) -> None:
+        _unsupported()
 
     @staticmethod
     def _apply(config: Any, sock: Any) -> None:
-        raise NotSupported("TLS is not built into this nngbridge build yet", 9)
+        _unsupported()
+
+
+def _unsupported() -> None:
+    raise NotSupported("TLS is not built into this nngbridge build yet", 9)
