@@ -1,4 +1,18 @@
 """The command catalogue, by domain (docs/protocol.md §11). Importing this package
 registers every command."""
 
-from . import images, objects, scene, session  # noqa: F401
+from . import (  # noqa: F401
+    anim,
+    batch,
+    clips,
+    collections,
+    gpencil,
+    images,
+    masks,
+    objects,
+    scene,
+    sequencer,
+    session,
+    tracking,
+    wm,
+)

@@ -50,6 +50,13 @@ def shape(img: bpy.types.Image) -> list[int]:
     return [h, w, img.channels]
 
 
+@command("image.list")
+def list_() -> dict[str, Any]:
+    return {"images": [{"name": i.name, "size": list(i.size), "channels": i.channels,
+                        "source": i.source, "path": i.filepath}
+                       for i in bpy.data.images if not i.name.startswith(".")]}
+
+
 @command("image.new", name=arg(str), width=arg(int), height=arg(int),
          color=arg(list, default=None, length=4), float_buffer=arg(bool, default=True))
 def new(name: str, width: int, height: int, color, float_buffer: bool) -> dict[str, Any]:
@@ -87,24 +94,35 @@ def pixels_set(name: str, pixels: dict) -> dict[str, Any]:
     want = shape(img)
     if list(pixels.get("shape", [])) != want or len(pixels["data"]) != 4 * len(img.pixels):
         raise invalid(f"pixels must have shape {want}", arg="pixels", shape=want)
-    buf = array.array("f")
-    buf.frombytes(pixels["data"])
-    img.pixels.foreach_set(buf)
+    # A float view of the received bytes: foreach_set reads it without another copy.
+    img.pixels.foreach_set(memoryview(pixels["data"]).cast("f"))
     img.update()
     return {"name": img.name}
 
 
-@command("image.save", name=arg(str), path=arg(str, default=None))
-def save(name: str, path) -> dict[str, Any]:
+FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "exr": "OPEN_EXR", "tif": "TIFF",
+           "tiff": "TIFF", "bmp": "BMP", "tga": "TARGA", "hdr": "HDR", "webp": "WEBP"}
+
+
+@command("image.save", name=arg(str), path=arg(str, default=None),
+         format=arg(str, default=None, choices=tuple(sorted(set(FORMATS.values())))))
+def save(name: str, path, format) -> dict[str, Any]:
+    """Saves to ``path`` (default: the image's own), in ``format`` (default: from the
+    path's extension)."""
     img = get_image(name)
-    if path:
-        img.filepath_raw = path
-        if not img.file_format:
-            img.file_format = "PNG"
-    if not img.filepath_raw:
+    target = path or img.filepath_raw
+    if not target:
         raise invalid("the image has no path; give one", arg="path")
+    if format is None:
+        ext = os.path.splitext(target)[1].lstrip(".").lower()
+        format = FORMATS.get(ext, img.file_format or "PNG")
+    directory = os.path.dirname(bpy.path.abspath(target))
+    if directory and not os.path.isdir(directory):
+        raise not_found("directory", directory)
+    img.filepath_raw = target
+    img.file_format = format
     img.save()
-    return {"path": bpy.path.abspath(img.filepath_raw)}
+    return {"path": bpy.path.abspath(img.filepath_raw), "format": format}
 
 
 @command("image.mean_color", name=arg(str))

@@ -6,7 +6,8 @@ from typing import Any
 
 import bpy
 
-from ..registry import arg, command, invalid, not_found
+from .. import rna
+from ..registry import KEEP, arg, command, invalid, not_found
 
 PRIMITIVES = ("CUBE", "PLANE", "UV_SPHERE", "ICO_SPHERE", "CYLINDER", "CONE", "TORUS", "MONKEY")
 KINDS = (*PRIMITIVES, "EMPTY", "CAMERA", "LIGHT")
@@ -73,6 +74,7 @@ def describe(obj: bpy.types.Object) -> dict[str, Any]:
         "children": [c.name for c in obj.children],
         "collections": [c.name for c in obj.users_collection],
         "visible": not obj.hide_get() if hasattr(obj, "hide_get") else True,
+        "data": obj.data.name if obj.data is not None else None,
     }
 
 
@@ -153,31 +155,49 @@ def list_(type, collection, selected, name_prefix) -> dict[str, Any]:
     return {"objects": out}
 
 
-@command("object.get", name=arg(str))
-def get(name: str) -> dict[str, Any]:
-    return describe(get_object(name))
+@command("object.get", name=arg(str), properties=arg(list, default=None, items=str))
+def get(name: str, properties) -> dict[str, Any]:
+    """The object's transform and relations; ``properties`` adds any RNA paths
+    (``data.lens``, ``empty_display_size``, ``["custom"]``)."""
+    obj = get_object(name)
+    out = describe(obj)
+    if properties:
+        out["properties"] = rna.read(obj, properties)
+    return out
 
 
 @command("object.set", name=arg(str), location=arg(list, default=None, **VEC3),
          rotation=arg(list, default=None, **VEC3), scale=arg(list, default=None, **VEC3),
-         parent=arg(str, default=None), hide=arg(bool, default=None))
-def set_(name, location, rotation, scale, parent, hide) -> dict[str, Any]:
+         parent=arg(str, default=KEEP, nullable=True), hide=arg(bool, default=None),
+         properties=arg(dict, default=None))
+def set_(name, location, rotation, scale, parent, hide, properties) -> dict[str, Any]:
+    """Sets the transform, parent (nil unparents), visibility and any RNA properties,
+    all checked before any is applied."""
     obj = get_object(name)
-    parent_obj = get_object(parent) if parent else None
+    parent_obj = get_object(parent) if isinstance(parent, str) else None
+    if parent_obj is not None:
+        p = parent_obj
+        while p is not None:  # Blender silently refuses loops; say so instead
+            if p == obj:
+                raise invalid(f"{parent} is {name} or one of its children", arg="parent")
+            p = p.parent
+    steps = rna.plan_assignments(obj, properties) if properties else []
     if location is not None:
         obj.location = location
     if rotation is not None:
         obj.rotation_euler = rotation
     if scale is not None:
         obj.scale = scale
-    if parent_obj is not None:
+    if parent is not KEEP:
         obj.parent = parent_obj
     if hide is not None:
         obj.hide_set(hide)
+    for step in steps:
+        step()
     return describe(obj)
 
 
-@command("object.delete", names=arg(list))
+@command("object.delete", names=arg(list, items=str))
 def delete(names: list) -> dict[str, Any]:
     objs = [get_object(n) for n in names]  # all exist, or nothing is deleted
     for obj in objs:
@@ -185,7 +205,7 @@ def delete(names: list) -> dict[str, Any]:
     return {"deleted": list(names)}
 
 
-@command("object.select", names=arg(list), active=arg(str, default=None),
+@command("object.select", names=arg(list, items=str), active=arg(str, default=None),
          deselect_others=arg(bool, default=True))
 def select(names: list, active, deselect_others: bool) -> dict[str, Any]:
     objs = [get_object(n) for n in names]

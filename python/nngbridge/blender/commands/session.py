@@ -1,4 +1,4 @@
-"""session.*: discovery, ping, shutdown, batch and exec."""
+"""session.*: discovery, ping, shutdown, the command schemas; and exec (off by default)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import bpy
 
 from .. import registry
 from ..registry import CommandError, arg, command
-
-MAX_BATCH = 10_000
 
 # Set by the server: whether exec is allowed, and a callable that asks it to stop.
 STATE: dict[str, Any] = {"allow_exec": False, "shutdown": None, "events": None}
@@ -35,47 +33,24 @@ def ping() -> str:
     return "pong"
 
 
+@command("session.commands", name=arg(str, default=None))
+def commands(name) -> dict[str, Any]:
+    """Every command's (or one command's) argument schema and summary, from the table."""
+    table = registry.COMMANDS
+    if name is not None and name not in table:
+        raise CommandError("NOT_FOUND", f"no command {name!r}", {"name": name})
+    chosen = [table[name]] if name is not None else [table[k] for k in sorted(table)]
+    return {"commands": {c.name: {"doc": c.doc.split("\n\n")[0],
+                                  "args": {k: a.describe() for k, a in c.schema.items()}}
+                         for c in chosen}}
+
+
 @command("session.shutdown")
 def shutdown() -> bool:
     stop = STATE.get("shutdown")
     if stop is not None:
         stop()
     return True
-
-
-@command("batch", commands=arg(list), stop_on_error=arg(bool, default=True))
-def batch(commands: list, stop_on_error: bool) -> dict[str, Any]:
-    """Runs commands in order; with stop_on_error the first failure ends the batch."""
-    if len(commands) > MAX_BATCH:
-        raise CommandError("TOO_LARGE", f"a batch holds at most {MAX_BATCH} commands")
-    results: list = []
-    STATE["in_batch"] = True
-    try:
-        _run_batch(commands, stop_on_error, results)
-    finally:
-        STATE["in_batch"] = False
-    applied = sum(1 for r in results if r["ok"])
-    if applied:
-        bpy.ops.ed.undo_push(message="nngbridge batch")
-    return {"results": results, "applied": applied}
-
-
-def _run_batch(commands: list, stop_on_error: bool, results: list) -> None:
-    for item in commands:
-        if not isinstance(item, dict) or item.get("cmd") == "batch":
-            message = "each entry is {cmd, args}; batches do not nest"
-            results.append({"ok": False, "error": {"code": "INVALID_ARGUMENT",
-                                                   "message": message, "details": None}})
-        else:
-            try:
-                results.append({"ok": True,
-                                "result": registry.run(item.get("cmd"), item.get("args", {}))})
-                continue
-            except CommandError as e:
-                results.append({"ok": False, "error": {"code": e.code, "message": e.message,
-                                                       "details": e.details}})
-        if stop_on_error:
-            break
 
 
 @command("exec", code=arg(str))

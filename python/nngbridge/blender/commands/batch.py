@@ -1,0 +1,53 @@
+"""batch: many commands in one request, results in order, one undo step
+(docs/protocol.md §8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bpy
+
+from .. import registry
+from ..registry import CommandError, arg, command
+from .session import STATE
+
+MAX_BATCH = 10_000
+
+
+@command("batch", commands=arg(list), stop_on_error=arg(bool, default=True))
+def batch(commands: list, stop_on_error: bool) -> dict[str, Any]:
+    """Runs commands in order; with stop_on_error the first failure ends the batch and
+    ``applied`` counts exactly the commands whose effects stay."""
+    if len(commands) > MAX_BATCH:
+        raise CommandError("TOO_LARGE", f"a batch holds at most {MAX_BATCH} commands",
+                           {"limit": MAX_BATCH})
+    results: list[dict[str, Any]] = []
+    applied = 0
+    STATE["in_batch"] = True  # pixel results get their own buffers (see images.py)
+    try:
+        for item in commands:
+            if not isinstance(item, dict) or item.get("cmd") == "batch" or not set(item) <= {
+                    "cmd", "args"}:
+                good, value = False, {"code": "INVALID_ARGUMENT", "details": None,
+                                      "message": "each entry is {cmd, args}; batches do not nest"}
+            else:
+                good, value = registry.run_safely(item.get("cmd"), item.get("args", {}))
+            results.append({"ok": True, "result": value} if good else {"ok": False,
+                                                                        "error": value})
+            applied += good
+            if not good and stop_on_error:
+                break
+    finally:
+        STATE["in_batch"] = False
+    if applied:
+        push_undo("nngbridge batch")
+    return {"results": results, "applied": applied}
+
+
+def push_undo(message: str) -> None:
+    """One undo step for the whole batch where Blender keeps an undo stack."""
+    try:
+        if bpy.ops.ed.undo_push.poll():
+            bpy.ops.ed.undo_push(message=message)
+    except RuntimeError:
+        pass  # no undo stack (e.g. some background setups): nothing to group

@@ -1,0 +1,134 @@
+"""clip.*: movie clips: load, info, one frame's pixels.
+
+Blender has no pixel API on ``MovieClip``. A frame is read through a hidden ``Image`` of
+the same file: ``image.pixels`` shows the frame an image was last acquired at, and an image
+texture's ``evaluate()`` acquires it at its ``image_user.frame_current``; this works in
+background mode (no GPU), unlike ``Image.gl_load``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import bpy
+
+from ..registry import arg, command, invalid, not_found
+from .images import float_buffer
+
+READER_TEXTURE = ".nngbridge frame reader"
+
+
+def get_clip(name: str) -> bpy.types.MovieClip:
+    clip = bpy.data.movieclips.get(name)
+    if clip is None:
+        raise not_found("clip", name)
+    return clip
+
+
+def info(clip: bpy.types.MovieClip) -> dict[str, Any]:
+    w, h = clip.size
+    return {"name": clip.name, "path": bpy.path.abspath(clip.filepath), "source": clip.source,
+            "frame_start": clip.frame_start, "frame_duration": clip.frame_duration,
+            "frame_offset": clip.frame_offset, "size": [w, h], "fps": clip.fps}
+
+
+def clip_frame(clip: bpy.types.MovieClip, frame: int) -> int:
+    """Scene frame to clip frame (1-based), as Blender's clip editor maps them."""
+    return frame - clip.frame_start + 1
+
+
+def frame_range_check(clip: bpy.types.MovieClip, frame: int) -> int:
+    c = clip_frame(clip, frame) + clip.frame_offset
+    if not 1 <= c <= clip.frame_duration:
+        first = clip.frame_start - clip.frame_offset
+        raise invalid(f"frame {frame} is outside the clip (frames {first}.."
+                      f"{first + clip.frame_duration - 1})", arg="frame")
+    return c
+
+
+def reader_image(clip: bpy.types.MovieClip) -> bpy.types.Image:
+    """The hidden image that mirrors ``clip``'s file (made once, found again by name)."""
+    name = f".nngbridge clip {clip.name}"
+    path = bpy.path.abspath(clip.filepath)
+    img = bpy.data.images.get(name)
+    if img is None or bpy.path.abspath(img.filepath) != path:
+        if img is not None:
+            bpy.data.images.remove(img)
+        img = bpy.data.images.load(path, check_existing=False)
+        img.name = name
+        img.source = clip.source  # MOVIE or SEQUENCE
+    return img
+
+
+def first_file_number(path: str) -> int:
+    digits = re.findall(r"\d+", os.path.basename(path))
+    return int(digits[-1]) if digits else 1
+
+
+def read_frame(clip: bpy.types.MovieClip, frame: int) -> tuple[Any, list[int]]:
+    """One frame's pixels as (float32 buffer, [h, w, c])."""
+    movie_frame = frame_range_check(clip, frame)
+    img = reader_image(clip)
+    tex = bpy.data.textures.get(READER_TEXTURE)
+    if tex is None or tex.type != "IMAGE":
+        tex = bpy.data.textures.new(READER_TEXTURE, "IMAGE")
+    tex.image = img
+    user = tex.image_user
+    user.frame_start, user.frame_offset = 1, 0
+    user.frame_duration = max(clip.frame_duration + clip.frame_offset, 1)
+    if clip.source == "SEQUENCE":  # file numbers, not positions, name sequence frames
+        movie_frame += first_file_number(clip.filepath) - 1
+        user.frame_duration = movie_frame
+    user.frame_current = movie_frame
+    tex.evaluate((0.0, 0.0, 0.0))  # acquires the frame; image.pixels now shows it
+    w, h = img.size
+    if (w, h) == (0, 0):
+        raise invalid(f"frame {frame} of {clip.name} could not be read", arg="frame")
+    buf = float_buffer(len(img.pixels))
+    img.pixels.foreach_get(buf)
+    return buf, [h, w, img.channels]
+
+
+@command("clip.load", path=arg(str), name=arg(str, default=None))
+def load(path: str, name) -> dict[str, Any]:
+    """Loads a movie file or the first file of an image sequence."""
+    if not os.path.isfile(path):
+        raise not_found("file", path)
+    clip = bpy.data.movieclips.load(path, check_existing=False)
+    if name:
+        clip.name = name
+    if tuple(clip.size) == (0, 0):
+        bpy.data.movieclips.remove(clip)
+        raise invalid(f"{path} is not a movie or image Blender can read", arg="path")
+    return info(clip)
+
+
+@command("clip.info", name=arg(str))
+def clip_info(name: str) -> dict[str, Any]:
+    return info(get_clip(name))
+
+
+@command("clip.list")
+def list_() -> dict[str, Any]:
+    return {"clips": [info(c) for c in bpy.data.movieclips]}
+
+
+@command("clip.set", name=arg(str), frame_start=arg(int, default=None),
+         frame_offset=arg(int, default=None))
+def set_(name: str, frame_start, frame_offset) -> dict[str, Any]:
+    clip = get_clip(name)
+    if frame_start is not None:
+        clip.frame_start = frame_start
+    if frame_offset is not None:
+        clip.frame_offset = frame_offset
+    return info(clip)
+
+
+@command("clip.frame_pixels", name=arg(str), frame=arg(int))
+def frame_pixels(name: str, frame: int) -> dict[str, Any]:
+    """One frame (a scene frame, mapped through the clip's start and offset) as
+    ``f4 [h, w, 4]``, rows bottom-up."""
+    buf, shape = read_frame(get_clip(name), frame)
+    return {"dtype": "f4", "shape": shape, "data": buf}

@@ -1,0 +1,152 @@
+"""gpencil.*: annotations (Blender's legacy grease pencil data, the kind scenes and clips
+carry): create and attach, layers, frames, strokes, points.
+
+Until 4.2 annotations and grease pencil objects share ``bpy.data.grease_pencils``; from
+4.3 annotations live in ``bpy.data.annotations``. ``datablocks()`` picks the right one.
+"""
+
+from __future__ import annotations
+
+import array
+from typing import Any
+
+import bpy
+
+from ..registry import arg, command, invalid, not_found
+from .clips import get_clip
+
+
+def datablocks() -> Any:
+    return getattr(bpy.data, "annotations", None) or bpy.data.grease_pencils
+
+
+def get_gpencil(name: str) -> Any:
+    gp = datablocks().get(name)
+    if gp is None:
+        raise not_found("annotation", name)
+    return gp
+
+
+def get_layer(gp: Any, name: str) -> Any:
+    layer = gp.layers.get(name)
+    if layer is None:
+        raise not_found("annotation layer", name)
+    return layer
+
+
+def get_frame(layer: Any, frame: int) -> Any:
+    for f in layer.frames:
+        if f.frame_number == frame:
+            return f
+    raise not_found("annotation frame", frame)
+
+
+def stroke_points(stroke: Any) -> dict[str, Any]:
+    """Points as ``f4 [n, 3]`` co plus ``f4 [n]`` pressure (binary, not lists)."""
+    n = len(stroke.points)
+    co = array.array("f", [0.0]) * (3 * n)
+    pressure = array.array("f", [0.0]) * n
+    stroke.points.foreach_get("co", co)
+    stroke.points.foreach_get("pressure", pressure)
+    return {"co": {"dtype": "f4", "shape": [n, 3], "data": co.tobytes()},
+            "pressure": {"dtype": "f4", "shape": [n], "data": pressure.tobytes()}}
+
+
+def describe_layer(layer: Any) -> dict[str, Any]:
+    return {"name": layer.info, "hide": layer.hide, "color": list(layer.color),
+            "thickness": layer.thickness,
+            "frames": [f.frame_number for f in layer.frames]}
+
+
+@command("gpencil.create", name=arg(str),
+         attach=arg(str, default=None, choices=("SCENE", "CLIP")),
+         clip=arg(str, default=None))
+def create(name: str, attach, clip) -> dict[str, Any]:
+    """New annotation data; ``attach`` makes it the scene's or a clip's annotations."""
+    target = None
+    if attach == "CLIP":
+        if clip is None:
+            raise invalid("attach: CLIP needs clip", arg="clip")
+        target = get_clip(clip)
+    elif attach == "SCENE":
+        target = bpy.context.scene
+    gp = datablocks().new(name)
+    if target is not None:
+        target.grease_pencil = gp
+    return {"name": gp.name}
+
+
+@command("gpencil.list")
+def list_() -> dict[str, Any]:
+    return {"annotations": [{"name": g.name, "layers": [la.info for la in g.layers]}
+                            for g in datablocks()]}
+
+
+@command("gpencil.layers", name=arg(str))
+def layers(name: str) -> dict[str, Any]:
+    return {"layers": [describe_layer(la) for la in get_gpencil(name).layers]}
+
+
+@command("gpencil.add_layer", name=arg(str), layer=arg(str),
+         color=arg(list, default=None, length=3), thickness=arg(int, default=None,
+                                                               minimum=1, maximum=10))
+def add_layer(name: str, layer: str, color, thickness) -> dict[str, Any]:
+    gp = get_gpencil(name)
+    if gp.layers.get(layer) is not None:
+        raise invalid(f"{name} already has a layer {layer!r}", arg="layer")
+    new = gp.layers.new(layer)
+    if color is not None:
+        new.color = color
+    if thickness is not None:
+        new.thickness = thickness
+    return describe_layer(new)
+
+
+@command("gpencil.frames", name=arg(str), layer=arg(str))
+def frames(name: str, layer: str) -> dict[str, Any]:
+    la = get_layer(get_gpencil(name), layer)
+    return {"frames": [{"frame": f.frame_number, "strokes": len(f.strokes)} for f in la.frames]}
+
+
+def _check_points(points: list, pressure: Any) -> None:
+    if not points:
+        raise invalid("a stroke needs points", arg="points")
+    for i, p in enumerate(points):
+        if not (isinstance(p, list) and len(p) in (2, 3) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in p)):
+            raise invalid(f"points[{i}] must be [x, y] or [x, y, z]", arg="points", index=i)
+    if pressure is not None and len(pressure) != len(points):
+        raise invalid("pressure needs one value per point", arg="pressure")
+
+
+@command("gpencil.add_stroke", name=arg(str), layer=arg(str), frame=arg(int),
+         points=arg(list), pressure=arg(list, default=None, items=float),
+         cyclic=arg(bool, default=False))
+def add_stroke(name: str, layer: str, frame: int, points: list, pressure,
+               cyclic: bool) -> dict[str, Any]:
+    """A stroke on ``frame`` (the frame is created when missing)."""
+    la = get_layer(get_gpencil(name), layer)
+    _check_points(points, pressure)
+    target = next((f for f in la.frames if f.frame_number == frame), None)
+    if target is None:
+        target = la.frames.new(frame)
+    stroke = target.strokes.new()
+    stroke.points.add(len(points))
+    flat = array.array("f", [c for p in points for c in (*p, 0.0)[:3]])
+    stroke.points.foreach_set("co", flat)
+    stroke.points.foreach_set("pressure", array.array("f", pressure or [1.0] * len(points)))
+    stroke.use_cyclic = cyclic
+    return {"frame": frame, "stroke": len(target.strokes) - 1, "points": len(points)}
+
+
+@command("gpencil.strokes", name=arg(str), layer=arg(str), frame=arg(int))
+def strokes(name: str, layer: str, frame: int) -> dict[str, Any]:
+    f = get_frame(get_layer(get_gpencil(name), layer), frame)
+    return {"strokes": [{"cyclic": s.use_cyclic, **stroke_points(s)} for s in f.strokes]}
+
+
+@command("gpencil.delete_frame", name=arg(str), layer=arg(str), frame=arg(int))
+def delete_frame(name: str, layer: str, frame: int) -> dict[str, Any]:
+    la = get_layer(get_gpencil(name), layer)
+    la.frames.remove(get_frame(la, frame))
+    return describe_layer(la)

@@ -1,0 +1,617 @@
+"""Runs inside ``blender -b``: calls ``dispatch()`` for every command domain (no sockets)
+and checks the replies and the scene. Run by tests/test_blender_commands.py:
+
+    blender -b --factory-startup --python-exit-code 1 --python check_commands.py -- WORKDIR
+
+Prints ``CHECKED <domain>`` per domain and ``ALL COMMANDS CHECKED`` at the end; any failed
+check raises (exit code 1).
+"""
+
+from __future__ import annotations
+
+import array
+import math
+import os
+import sys
+
+import bpy
+
+from nngbridge.blender import commands  # noqa: F401 - registers the table
+from nngbridge.blender.registry import COMMANDS, dispatch
+
+WORK = sys.argv[sys.argv.index("--") + 1] if "--" in sys.argv else "/tmp"
+_ids = iter(range(1, 1 << 30))
+
+
+def request(cmd: str, args: dict | None = None, **envelope) -> dict:
+    req = {"v": 1, "id": next(_ids), "cmd": cmd, "args": args if args is not None else {}}
+    req.update(envelope)
+    reply = dispatch(req)
+    assert reply["id"] == req["id"], reply
+    return reply
+
+
+def call(cmd: str, /, **args):
+    reply = request(cmd, args)
+    assert reply["ok"], (cmd, reply)
+    return reply["result"]
+
+
+def fail(code: str, cmd: str, /, **args) -> dict:
+    reply = request(cmd, args)
+    assert not reply["ok"], (cmd, "should have failed", reply)
+    assert reply["error"]["code"] == code, (cmd, code, reply)
+    return reply["error"]
+
+
+def close(a, b, tol=1e-4) -> bool:
+    return all(abs(x - y) <= tol for x, y in zip(a, b)) and len(a) == len(b)
+
+
+def snapshot() -> tuple:
+    """What the data holds: a failing command must not change it."""
+    return tuple(sorted((k, len(getattr(bpy.data, k))) for k in (
+        "objects", "collections", "images", "movieclips", "masks", "grease_pencils",
+        "actions", "meshes", "textures")))
+
+
+def done(domain: str) -> None:
+    print("CHECKED", domain, flush=True)
+
+
+# --- a movie to work with: a bright 10x10 square moving 3 px per frame --------------
+W, H, N = 64, 48, 10
+
+
+def square_x(frame: int) -> int:
+    return 10 + (frame - 1) * 3
+
+
+def make_movie() -> str:
+    frames = os.path.join(WORK, "frames")
+    os.makedirs(frames, exist_ok=True)
+    scene = bpy.data.scenes.new("movie maker")
+    for f in range(1, N + 1):
+        img = bpy.data.images.new(f"gen{f}", W, H, alpha=True)
+        px = array.array("f", [0.0, 0.0, 0.0, 1.0]) * (W * H)
+        for y in range(10, 20):
+            for x in range(square_x(f), square_x(f) + 10):
+                px[(y * W + x) * 4: (y * W + x) * 4 + 3] = array.array("f", [1.0] * 3)
+        img.pixels.foreach_set(px)
+        img.filepath_raw = os.path.join(frames, f"frame_{f:04d}.png")
+        img.file_format = "PNG"
+        img.save()
+        bpy.data.images.remove(img)
+    scene.sequence_editor_create()
+    seqs = scene.sequence_editor.sequences
+    strip = seqs.new_image("seq", os.path.join(frames, "frame_0001.png"), 1, 1)
+    for f in range(2, N + 1):
+        strip.elements.append(f"frame_{f:04d}.png")
+    r = scene.render
+    scene.frame_start, scene.frame_end = 1, N
+    r.resolution_x, r.resolution_y, r.resolution_percentage, r.fps = W, H, 100, 24
+    r.image_settings.file_format = "FFMPEG"
+    r.ffmpeg.format, r.ffmpeg.codec, r.ffmpeg.constant_rate_factor = "MPEG4", "H264", "LOSSLESS"
+    r.filepath = os.path.join(WORK, "square.mp4")
+    bpy.ops.render.render(animation=True, scene=scene.name)
+    bpy.data.scenes.remove(scene)
+    assert os.path.isfile(r.filepath), r.filepath
+    return r.filepath
+
+
+MOVIE = make_movie()
+FRAMES_DIR = os.path.join(WORK, "frames")
+
+
+# --- session and the table itself -----------------------------------------------------
+def check_session() -> None:
+    hello = call("session.hello")
+    assert hello["protocol"] == 1 and hello["blender"] == bpy.app.version_string
+    domains = {c.split(".")[0] for c in hello["commands"]}
+    assert {"session", "object", "collection", "scene", "image", "clip", "mask", "tracking",
+            "sequencer", "gpencil", "anim", "wm", "batch", "exec"} <= domains, domains
+    assert call("session.ping") == "pong"
+    schema = call("session.commands", name="object.create")["commands"]["object.create"]
+    assert schema["args"]["type"]["required"] and not schema["args"]["name"]["required"]
+    every = call("session.commands")["commands"]
+    assert set(every) == set(COMMANDS)
+    fail("NOT_FOUND", "session.commands", name="nope.nope")
+    # The envelope.
+    assert request("session.ping", v=2)["error"]["code"] == "UNSUPPORTED_VERSION"
+    assert dispatch([1, 2])["error"]["code"] == "BAD_REQUEST"
+    assert dispatch({"v": 1, "id": -1, "cmd": "session.ping"})["error"]["code"] == "BAD_REQUEST"
+    assert dispatch({"v": 1, "id": True, "cmd": "x"})["error"]["code"] == "BAD_REQUEST"
+    assert dispatch({"v": 1, "id": 3, "cmd": 7})["error"]["code"] == "BAD_REQUEST"
+    assert dispatch({"v": 1, "id": 3, "cmd": "session.ping", "args": [1]})["error"][
+        "code"] == "BAD_REQUEST"
+    assert dispatch({"v": 1, "id": 3, "cmd": "session.ping"})["ok"]  # args may be absent
+    wrong = dispatch({"v": 1, "id": 4, "cmd": "session.ping", "token": "x"}, token="secret")
+    assert wrong["error"]["code"] == "UNAUTHORIZED"
+    right = dispatch({"v": 1, "id": 5, "cmd": "session.ping", "token": "secret"},
+                     token="secret")
+    assert right["ok"]
+    fail("UNKNOWN_COMMAND", "object.fly")
+    fail("INVALID_ARGUMENT", "session.ping", extra=1)
+    fail("FORBIDDEN", "exec", code="result = 1")
+    done("session")
+
+
+# --- objects and collections -----------------------------------------------------------
+def check_objects() -> None:
+    assert call("object.create", type="CUBE", name="Box", collection="Props",
+                location=[1, 2, 3], size=1) == {"name": "Box"}
+    call("object.create", type="empty", name="Handle", parent="Box",
+         empty_display_type="ARROWS", empty_display_size=0.5)
+    call("object.create", type="LIGHT", name="Lamp", light_type="SUN", collection="Props")
+    call("object.create", type="CAMERA", name="Cam", rotation=[math.pi / 2, 0, 0])
+    for kind in ("PLANE", "UV_SPHERE", "ICO_SPHERE", "CYLINDER", "CONE", "TORUS", "MONKEY"):
+        assert bpy.data.objects[call("object.create", type=kind,
+                                     collection="Shapes")["name"]].type == "MESH"
+    cube = bpy.data.objects["Box"]
+    assert len(cube.data.vertices) == 8 and cube.dimensions[0] == 1.0
+    assert bpy.data.objects["Handle"].empty_display_type == "ARROWS"
+    assert bpy.data.objects["Lamp"].data.type == "SUN"
+    got = call("object.get", name="Box", properties=["data.name", "empty_display_size"])
+    assert got["location"] == [1.0, 2.0, 3.0] and got["collections"] == ["Props"]
+    assert got["children"] == ["Handle"] and got["type"] == "MESH"
+    assert got["properties"]["data.name"] == cube.data.name
+    listed = call("object.list", collection="Props")["objects"]
+    assert sorted(o["name"] for o in listed) == ["Box", "Lamp"]
+    lights = call("object.list", type="LIGHT")["objects"]  # factory scene: Light too
+    assert "Lamp" in [o["name"] for o in lights] and {o["type"] for o in lights} == {"LIGHT"}
+    assert len(call("object.list", collection="Shapes")["objects"]) == 7
+    assert sorted(o["name"] for o in call("object.list", name_prefix="Ca")["objects"]) == [
+        "Cam", "Camera"]
+    assert call("object.root", name="Handle") == {"root": "Box"}
+    assert call("object.hierarchy", name="Box") == {
+        "name": "Box", "children": [{"name": "Handle", "children": []}]}
+    moved = call("object.set", name="Box", location=[0, 0, 5], scale=[2, 2, 2],
+                 properties={"empty_display_size": 3, '["tag"]': "hero"})
+    assert moved["location"] == [0.0, 0.0, 5.0] and moved["scale"] == [2.0, 2.0, 2.0]
+    assert cube["tag"] == "hero" and cube.empty_display_size == 3.0
+    call("object.set", name="Cam", properties={"data.lens": 85})
+    assert bpy.data.objects["Cam"].data.lens == 85.0
+    # Unparent with nil; leave the parent alone when absent.
+    call("object.set", name="Handle", location=[1, 1, 1])
+    assert bpy.data.objects["Handle"].parent == cube
+    call("object.set", name="Handle", parent=None)
+    assert bpy.data.objects["Handle"].parent is None
+    call("object.set", name="Handle", parent="Box")
+    # Selection and the active object.
+    sel = call("object.select", names=["Lamp", "Cam"], active="Cam")
+    assert sorted(sel["selected"]) == ["Cam", "Lamp"] and sel["active"] == "Cam"
+    assert call("object.selection")["active"] == "Cam"
+    sel = call("object.select", names=["Box"], deselect_others=False)
+    assert sorted(sel["selected"]) == ["Box", "Cam", "Lamp"]
+    # Bad input changes nothing.
+    before = snapshot()
+    loc = list(cube.location)
+    fail("INVALID_ARGUMENT", "object.create", type="DRAGON")
+    fail("INVALID_ARGUMENT", "object.create", type="CUBE", location=[1, 2])
+    fail("INVALID_ARGUMENT", "object.create", type=5)
+    fail("INVALID_ARGUMENT", "object.create", type="CUBE", colour="red")
+    fail("INVALID_ARGUMENT", "object.create", type="CUBE", size=-1)
+    fail("INVALID_ARGUMENT", "object.create", type="EMPTY", empty_display_type="BLOB")
+    fail("NOT_FOUND", "object.create", type="CUBE", parent="Nobody")
+    fail("NOT_FOUND", "object.get", name="Nope")
+    fail("NOT_FOUND", "object.delete", names=["Lamp", "Nope"])
+    fail("INVALID_ARGUMENT", "object.set", name="Box", location=[9, 9, 9],
+         properties={"empty_display_size": "big"})
+    fail("INVALID_ARGUMENT", "object.set", name="Box", location=[9, 9, 9],
+         properties={"no_such_thing": 1})
+    fail("INVALID_ARGUMENT", "object.set", name="Box", location=[9, 9, 9],
+         properties={"name_full": "x"})  # read-only
+    fail("INVALID_ARGUMENT", "object.set", name="Box", parent="Handle")  # a loop
+    fail("INVALID_ARGUMENT", "object.select", names=["Box", 3])
+    assert snapshot() == before and list(cube.location) == loc
+    assert bpy.data.objects["Lamp"]
+    assert call("object.delete", names=["Lamp"]) == {"deleted": ["Lamp"]}
+    assert "Lamp" not in bpy.data.objects
+    done("object")
+
+
+def check_collections() -> None:
+    made = call("collection.create", name="Set", parent="Props")
+    assert made["parent"] == "Props"
+    assert call("collection.create", name="Set", parent="Props")["name"] == "Set"  # idempotent
+    names = {c["name"]: c for c in call("collection.list")["collections"]}
+    assert names["Props"]["children"] == ["Set"] and "Box" in names["Props"]["objects"]
+    call("collection.link", collection="Set", objects=["Cam"], move=True)
+    assert [c.name for c in bpy.data.objects["Cam"].users_collection] == ["Set"]
+    call("collection.link", collection="Set", objects=["Box"])
+    assert sorted(c.name for c in bpy.data.objects["Box"].users_collection) == ["Props", "Set"]
+    call("collection.unlink", collection="Set", objects=["Box"])
+    fail("INVALID_ARGUMENT", "collection.unlink", collection="Set", objects=["Box"])
+    fail("NOT_FOUND", "collection.link", collection="Nope", objects=["Box"])
+    fail("NOT_FOUND", "collection.link", collection="Set", objects=["Box", "Nope"])
+    assert call("collection.get", name="Set")["objects"] == ["Cam"]
+    call("collection.delete", name="Set")
+    assert "Set" not in bpy.data.collections
+    assert bpy.data.objects["Cam"].users_collection[0] == bpy.context.scene.collection
+    done("collection")
+
+
+# --- scene ------------------------------------------------------------------------------
+def check_scene() -> None:
+    s = call("scene.set", frame_start=1, frame_end=48, frame_current=12, fps=25,
+             resolution=[320, 240], resolution_percentage=50)
+    assert (s["frame_current"], s["frame_end"], s["fps"]) == (12, 48, 25.0)
+    assert s["resolution"] == [320, 240] and s["resolution_percentage"] == 50
+    scene = bpy.context.scene
+    assert scene.frame_current == 12 and scene.render.resolution_x == 320
+    assert call("scene.get")["frame_start"] == 1
+    fail("INVALID_ARGUMENT", "scene.set", frame_start=50, frame_end=10)
+    fail("INVALID_ARGUMENT", "scene.set", resolution=[1, 2, 3])
+    fail("INVALID_ARGUMENT", "scene.set", frame_current=3, fps=0)
+    assert scene.frame_current == 12  # nothing applied from the failing set
+    assert call("scene.property_set", name="shot", value="sh010") == "sh010"
+    assert call("scene.property_get", name="shot") == "sh010"
+    assert call("scene.property_set", name="meta", value={"a": 1}) == {"a": 1}
+    fail("NOT_FOUND", "scene.property_get", name="nothing")
+    done("scene")
+
+
+# --- images -------------------------------------------------------------------------------
+def check_images() -> None:
+    assert call("image.new", name="Plate", width=8, height=4)["channels"] == 4
+    px = call("image.pixels_get", name="Plate")
+    assert px["dtype"] == "f4" and px["shape"] == [4, 8, 4]
+    assert len(memoryview(px["data"]).cast("B")) == 4 * 8 * 4 * 4
+    values = array.array("f", [i / 128 for i in range(128)])
+    call("image.pixels_set", name="Plate",
+         pixels={"dtype": "f4", "shape": [4, 8, 4], "data": values.tobytes()})
+    back = array.array("f", bytes(memoryview(call("image.pixels_get", name="Plate")["data"])))
+    assert close(back, values)
+    mean = call("image.mean_color", name="Plate")["color"]
+    assert abs(mean[0] - sum(values[0::4]) / 32) < 1e-5
+    before = list(bpy.data.images["Plate"].pixels)
+    err = fail("INVALID_ARGUMENT", "image.pixels_set", name="Plate",
+               pixels={"dtype": "f4", "shape": [4, 4, 4], "data": bytes(256)})
+    assert err["details"]["shape"] == [4, 8, 4]
+    fail("INVALID_ARGUMENT", "image.pixels_set", name="Plate",
+         pixels={"dtype": "f4", "shape": [4, 8, 4], "data": bytes(10)})
+    fail("INVALID_ARGUMENT", "image.pixels_set", name="Plate",
+         pixels={"dtype": "u1", "shape": [4, 8, 4], "data": bytes(128)})
+    assert list(bpy.data.images["Plate"].pixels) == before
+    path = os.path.join(WORK, "plate.png")
+    saved = call("image.save", name="Plate", path=path)
+    assert saved["format"] == "PNG" and os.path.isfile(path)
+    loaded = call("image.load", path=path, name="Loaded")
+    assert loaded["size"] == [8, 4]
+    fail("NOT_FOUND", "image.load", path=os.path.join(WORK, "missing.png"))
+    fail("NOT_FOUND", "image.pixels_get", name="Nope")
+    fail("INVALID_ARGUMENT", "image.new", name="Huge", width=0, height=4)
+    assert "Loaded" in [i["name"] for i in call("image.list")["images"]]
+    done("image")
+
+
+# --- clips, tracking, masks ---------------------------------------------------------------
+def bright_span(data, shape, row: int) -> tuple[int, int]:
+    h, w, c = shape
+    px = memoryview(data).cast("B").cast("f")
+    xs = [x for x in range(w) if px[(row * w + x) * c] > 0.5]
+    return min(xs), max(xs)
+
+
+def check_clips() -> None:
+    info = call("clip.load", path=MOVIE, name="Square")
+    assert info["source"] == "MOVIE" and info["size"] == [W, H], info
+    assert info["frame_duration"] == N and info["frame_start"] == 1 and info["fps"] == 24
+    assert call("clip.info", name="Square")["path"] == MOVIE
+    for frame in (1, 4, N, 2):  # out of order: each read must reposition
+        px = call("clip.frame_pixels", name="Square", frame=frame)
+        assert px["dtype"] == "f4" and px["shape"] == [H, W, 4]
+        lo, hi = bright_span(px["data"], px["shape"], 15)
+        assert abs(lo - square_x(frame)) <= 1 and abs(hi - (square_x(frame) + 9)) <= 1, (
+            frame, lo, hi)
+    # The clip starts later in the scene: scene frame 11 is the movie's first frame.
+    call("clip.set", name="Square", frame_start=11)
+    lo, _ = bright_span(*(lambda p: (p["data"], p["shape"]))(
+        call("clip.frame_pixels", name="Square", frame=13)), 15)
+    assert abs(lo - square_x(3)) <= 1
+    fail("INVALID_ARGUMENT", "clip.frame_pixels", name="Square", frame=1)
+    call("clip.set", name="Square", frame_start=1)
+    fail("INVALID_ARGUMENT", "clip.frame_pixels", name="Square", frame=N + 1)
+    fail("NOT_FOUND", "clip.frame_pixels", name="Nope", frame=1)
+    fail("NOT_FOUND", "clip.load", path=os.path.join(WORK, "missing.mp4"))
+    # An image sequence is a clip too.
+    seq = call("clip.load", path=os.path.join(FRAMES_DIR, "frame_0001.png"), name="Seq")
+    assert seq["source"] == "SEQUENCE" and seq["frame_duration"] == N
+    lo, _ = bright_span(*(lambda p: (p["data"], p["shape"]))(
+        call("clip.frame_pixels", name="Seq", frame=5)), 15)
+    assert lo == square_x(5)
+    assert {c["name"] for c in call("clip.list")["clips"]} == {"Square", "Seq"}
+    done("clip")
+
+
+def check_tracking() -> None:
+    track = call("tracking.add_track", clip="Square", name="Corner", frame=1,
+                 position=[15, 15], pattern_size=[11, 11], search_size=[31, 31])
+    assert track["name"] == "Corner"
+    m = track["markers"][0]
+    assert m["frame"] == 1 and close(m["position"], [15, 15]) and close(m["pattern_size"],
+                                                                          [11, 11])
+    assert close(m["search_size"], [31, 31])
+    markers = [{"frame": f, "position": [square_x(f) + 5, 15]} for f in range(2, N + 1)]
+    assert call("tracking.markers_set", clip="Square", track="Corner",
+                markers=markers)["markers"] == N
+    got = call("tracking.markers_get", clip="Square", track="Corner")["markers"]
+    assert [g["frame"] for g in got] == list(range(1, N + 1))
+    assert all(close(g["position"], [square_x(g["frame"]) + 5, 15], 1e-3) for g in got[1:])
+    assert all(close(g["pattern_size"], [11, 11], 1e-3) for g in got)  # inherited
+    one = call("tracking.markers_get", clip="Square", track="Corner", frame=4)["markers"]
+    assert one[0]["frame"] == 4
+    call("tracking.markers_set", clip="Square", track="Corner",
+         markers=[{"frame": 3, "position": [20, 20], "pattern_size": [21, 15]}])
+    three = call("tracking.markers_get", clip="Square", track="Corner", frame=3)["markers"][0]
+    assert close(three["pattern_size"], [21, 15], 1e-3)
+    assert [t["name"] for t in call("tracking.tracks", clip="Square")["tracks"]] == ["Corner"]
+    # Bad markers change nothing.
+    before = len(bpy.data.movieclips["Square"].tracking.tracks["Corner"].markers)
+    fail("INVALID_ARGUMENT", "tracking.markers_set", clip="Square", track="Corner",
+         markers=[{"frame": 20, "position": [1, 1]}, {"frame": 21, "position": [1]}])
+    fail("INVALID_ARGUMENT", "tracking.markers_set", clip="Square", track="Corner",
+         markers=[{"frame": 20, "position": [1, 1], "colour": 1}])
+    fail("NOT_FOUND", "tracking.markers_delete", clip="Square", track="Corner",
+         frames=[2, 99])
+    assert len(bpy.data.movieclips["Square"].tracking.tracks["Corner"].markers) == before
+    call("tracking.markers_delete", clip="Square", track="Corner", frames=[10])
+    fail("NOT_FOUND", "tracking.markers_get", clip="Square", track="Nope")
+    fail("INVALID_ARGUMENT", "tracking.add_track", clip="Square", name="Corner", frame=1,
+         position=[1, 1])
+    done("tracking")
+
+
+def check_masks() -> None:
+    made = call("mask.create", name="Matte", clip="Square")
+    assert made["size"] == [W, H]
+    call("mask.add_layer", name="Matte", layer="Box")
+    box = [[10, 10], [20, 10], [20, 20], [10, 20]]
+    added = call("mask.add_spline", name="Matte", layer="Box",
+                 points=[{"co": p, "handle_type": "VECTOR"} for p in box])
+    assert all(close(p["co"], q, 1e-3) for p, q in zip(added["points"], box))
+    assert all(p["handle_left_type"] == "VECTOR" for p in added["points"])
+    b = call("mask.bounds", name="Matte", layer="Box")
+    assert close(b["min"], [10, 10], 1e-3) and close(b["max"], [20, 20], 1e-3), b
+    # In Blender's own space: y squeezed about 0.5 by the aspect ratio (w > h).
+    norm = call("mask.bounds", name="Matte", layer="Box", space="normalized")
+    assert close(norm["min"], [10 / W, (10 / H - 0.5) * H / W + 0.5], 1e-5)
+    # Free handles that bulge out: the bounds follow the curve, not just the points.
+    call("mask.add_layer", name="Matte", layer="Round")
+    call("mask.add_spline", name="Matte", layer="Round", cyclic=False, points=[
+        {"co": [30, 30], "handle_left": [30, 30], "handle_right": [30, 40]},
+        {"co": [40, 30], "handle_left": [40, 40], "handle_right": [40, 30]}])
+    r = call("mask.bounds", name="Matte", layer="Round")
+    assert abs(r["max"][1] - 37.5) < 1e-3 and abs(r["min"][1] - 30) < 1e-3, r
+    # One layer per frame, keyed visible only there: bounds follow the frame.
+    for f in (1, 2, 3):
+        layer = f"F{f}"
+        call("mask.add_layer", name="Matte", layer=layer, visible_frames=[f])
+        x = square_x(f)
+        call("mask.add_spline", name="Matte", layer=layer, points=[
+            {"co": [x, 10], "handle_type": "VECTOR"}, {"co": [x + 9, 10], "handle_type": "VECTOR"},
+            {"co": [x + 9, 19], "handle_type": "VECTOR"}, {"co": [x, 19], "handle_type": "VECTOR"}])
+    for name in ("Box", "Round"):
+        call("mask.layer_visibility_key", name="Matte", layer=name, frame=1, visible=False)
+    for f in (1, 2, 3):
+        fb = call("mask.bounds", name="Matte", frame=f)
+        assert fb["layers"] == [f"F{f}"], fb
+        assert close(fb["min"], [square_x(f), 10], 1e-3), fb
+    layers = call("mask.layers", name="Matte", points=True)["layers"]
+    f2 = next(la for la in layers if la["name"] == "F2")
+    assert [k for k in f2["visibility_keys"]] == [[1, False], [2, True], [3, False]]
+    assert len(f2["spline_points"][0]["points"]) == 4
+    call("mask.layer_set", name="Matte", layer="Box", properties={"alpha": 0.5,
+                                                                 "invert": True})
+    assert bpy.data.masks["Matte"].layers["Box"].invert
+    # Bad input.
+    before = len(bpy.data.masks["Matte"].layers["Box"].splines)
+    fail("INVALID_ARGUMENT", "mask.add_spline", name="Matte", layer="Box",
+         points=[{"co": [1, 1]}, {"co": [2]}])
+    fail("INVALID_ARGUMENT", "mask.add_spline", name="Matte", layer="Box",
+         points=[{"co": [1, 1], "handle_type": "WOBBLY"}])
+    fail("INVALID_ARGUMENT", "mask.add_spline", name="Matte", layer="Box", points=[])
+    fail("NOT_FOUND", "mask.add_spline", name="Matte", layer="Nope", points=[{"co": [1, 1]}])
+    fail("INVALID_ARGUMENT", "mask.add_layer", name="Matte", layer="Box")
+    assert len(bpy.data.masks["Matte"].layers["Box"].splines) == before
+    call("mask.create", name="Loose")
+    call("mask.add_layer", name="Loose", layer="L")
+    fail("INVALID_ARGUMENT", "mask.add_spline", name="Loose", layer="L",
+         points=[{"co": [1, 1]}])  # no frame size: pixels impossible
+    call("mask.add_spline", name="Loose", layer="L", points=[{"co": [0.5, 0.5]}],
+         space="normalized")
+    assert {m["name"] for m in call("mask.list")["masks"]} == {"Matte", "Loose"}
+    call("mask.delete", name="Loose")
+    done("mask")
+
+
+# --- sequencer ------------------------------------------------------------------------------
+def check_sequencer() -> None:
+    assert call("sequencer.ensure")["strips"] == 0
+    movie = call("sequencer.add_movie", name="Shot", path=MOVIE, channel=1, frame_start=1)
+    assert movie["type"] == "MOVIE" and movie["frame_final_duration"] == N
+    frames = [os.path.join(FRAMES_DIR, f"frame_{f:04d}.png") for f in (1, 2, 3)]
+    stills = call("sequencer.add_image", name="Stills", paths=frames, channel=2, frame_start=1)
+    assert stills["frame_final_duration"] == 3
+    text = call("sequencer.add_text", name="Title", text="Hello", channel=3, frame_start=1,
+                frame_end=20, font_size=40, color=[1, 0, 0, 1], location=[0.5, 0.2])
+    assert text["text"] == "Hello" and text["font_size"] == 40.0
+    color = call("sequencer.add_effect", name="Black", type="COLOR", channel=4,
+                 frame_start=1, frame_end=5, properties={"color": [0, 0, 0]})
+    assert color["frame_final_end"] == 5
+    cross = call("sequencer.add_effect", name="Mix", type="CROSS", channel=5,
+                 frame_start=1, inputs=["Shot", "Stills"])
+    assert cross["type"] == "CROSS"
+    got = call("sequencer.strip_get", name="Title", properties=["use_shadow", "align_x"])
+    assert got["properties"] == {"use_shadow": False, "align_x": "CENTER"}
+    set_ = call("sequencer.strip_set", name="Title",
+                properties={"text": "Bye", "use_shadow": True, "channel": 6, "mute": True})
+    assert set_["text"] == "Bye" and set_["channel"] == 6 and set_["mute"]
+    before = {s["name"]: s for s in call("sequencer.list")["strips"]}
+    fail("INVALID_ARGUMENT", "sequencer.strip_set", name="Title",
+         properties={"text": "Half", "font_size": "big"})
+    fail("INVALID_ARGUMENT", "sequencer.strip_set", name="Title",
+         properties={"blend_type": "NOPE"})
+    assert {s["name"]: s for s in call("sequencer.list")["strips"]} == before
+    fail("INVALID_ARGUMENT", "sequencer.add_effect", name="Bad", type="CROSS", channel=7,
+         frame_start=1, inputs=["Shot"])
+    fail("INVALID_ARGUMENT", "sequencer.add_effect", name="Bad", type="COLOR", channel=7,
+         frame_start=1, frame_end=5, properties={"color": [1, 1]})
+    fail("NOT_FOUND", "sequencer.add_movie", name="Bad", path="/nope.mp4", channel=7,
+         frame_start=1)
+    fail("INVALID_ARGUMENT", "sequencer.add_movie", name="Bad", path=MOVIE, channel=0,
+         frame_start=1)
+    fail("NOT_FOUND", "sequencer.delete", names=["Black", "Nope"])
+    assert set(before) == {s["name"] for s in call("sequencer.list")["strips"]}
+    call("sequencer.delete", names=["Black"])
+    assert "Black" not in {s["name"] for s in call("sequencer.list")["strips"]}
+    done("sequencer")
+
+
+# --- annotations ----------------------------------------------------------------------------
+def check_gpencil() -> None:
+    call("gpencil.create", name="Notes", attach="SCENE")
+    assert bpy.context.scene.grease_pencil.name == "Notes"
+    call("gpencil.create", name="ClipNotes", attach="CLIP", clip="Square")
+    assert bpy.data.movieclips["Square"].grease_pencil.name == "ClipNotes"
+    call("gpencil.add_layer", name="Notes", layer="Ink", color=[1, 0, 0], thickness=4)
+    out = call("gpencil.add_stroke", name="Notes", layer="Ink", frame=5,
+               points=[[0, 0, 0], [1, 0, 0], [1, 1]], pressure=[1, 0.5, 0.25])
+    assert out["points"] == 3
+    call("gpencil.add_stroke", name="Notes", layer="Ink", frame=5, points=[[2, 2]],
+         cyclic=True)
+    layers = call("gpencil.layers", name="Notes")["layers"]
+    assert layers[0]["name"] == "Ink" and layers[0]["frames"] == [5]
+    assert call("gpencil.frames", name="Notes", layer="Ink")["frames"] == [
+        {"frame": 5, "strokes": 2}]
+    strokes = call("gpencil.strokes", name="Notes", layer="Ink", frame=5)["strokes"]
+    co = array.array("f", bytes(memoryview(strokes[0]["co"]["data"])))
+    assert strokes[0]["co"]["shape"] == [3, 3] and list(co) == [0, 0, 0, 1, 0, 0, 1, 1, 0]
+    assert close(array.array("f", bytes(memoryview(strokes[0]["pressure"]["data"]))),
+                 [1, 0.5, 0.25])
+    assert strokes[1]["cyclic"]
+    fail("INVALID_ARGUMENT", "gpencil.add_stroke", name="Notes", layer="Ink", frame=6,
+         points=[[0, 0], [1]])
+    fail("INVALID_ARGUMENT", "gpencil.add_stroke", name="Notes", layer="Ink", frame=6,
+         points=[[0, 0]], pressure=[1, 1])
+    assert call("gpencil.frames", name="Notes", layer="Ink")["frames"] == [
+        {"frame": 5, "strokes": 2}]  # no frame 6 left behind
+    fail("NOT_FOUND", "gpencil.strokes", name="Notes", layer="Ink", frame=9)
+    fail("NOT_FOUND", "gpencil.layers", name="Nope")
+    call("gpencil.delete_frame", name="Notes", layer="Ink", frame=5)
+    assert call("gpencil.frames", name="Notes", layer="Ink")["frames"] == []
+    done("gpencil")
+
+
+# --- keyframes --------------------------------------------------------------------------------
+def check_anim() -> None:
+    call("anim.keyframe_insert", target="object", name="Box", data_path="location",
+         frame=1, value=[0, 0, 0])
+    call("anim.keyframe_insert", target="object", name="Box", data_path="location",
+         frame=11, value=[10, 0, 0], interpolation="LINEAR")
+    curves = call("anim.keyframes", target="object", name="Box", data_path="location")["fcurves"]
+    assert [c["index"] for c in curves] == [0, 1, 2]
+    assert curves[0]["keyframes"] == [[1.0, 0.0], [11.0, 10.0]]
+    mid = call("anim.evaluate", target="object", name="Box", data_path="location", frame=6)
+    assert 0 < mid["value"] < 10
+    call("anim.keyframe_insert", target="object", name="Box", data_path="scale", index=2,
+         frame=3, value=4)
+    assert bpy.data.objects["Box"].scale[2] == 4.0
+    call("anim.keyframe_insert", target="scene", name=bpy.context.scene.name,
+         data_path="gravity", index=2, frame=1, value=-5)
+    assert bpy.context.scene.gravity[2] == -5.0
+    fail("INVALID_ARGUMENT", "anim.keyframe_insert", target="scene",
+         name=bpy.context.scene.name, data_path="render.resolution_percentage", frame=1)
+    call("anim.keyframe_insert", target="mask", name="Matte", data_path='layers["Box"].alpha',
+         frame=4, value=0.25)
+    assert call("anim.keyframes", target="mask", name="Matte",
+                data_path='layers["Box"].alpha')["fcurves"][0]["keyframes"] == [[4.0, 0.25]]
+    call("object.set", name="Box", properties={'["weight"]': 1.0})
+    call("anim.keyframe_insert", target="object", name="Box", data_path='["weight"]',
+         frame=2, value=0.5)
+    assert bpy.data.objects["Box"]["weight"] == 0.5
+    assert call("anim.keyframes", target="object", name="Box", data_path='["weight"]')[
+        "fcurves"][0]["keyframes"] == [[2.0, 0.5]]
+    call("anim.keyframe_delete", target="object", name="Box", data_path="location", frame=11)
+    curves = call("anim.keyframes", target="object", name="Box", data_path="location")["fcurves"]
+    assert curves[0]["keyframes"] == [[1.0, 0.0]]
+    before = snapshot()
+    fail("NOT_FOUND", "anim.keyframe_delete", target="object", name="Box",
+         data_path="location", frame=50)
+    fail("INVALID_ARGUMENT", "anim.keyframe_insert", target="object", name="Box",
+         data_path="nonsense", frame=1)
+    fail("INVALID_ARGUMENT", "anim.keyframe_insert", target="object", name="Box",
+         data_path="name", frame=1)  # a string: not animatable
+    fail("INVALID_ARGUMENT", "anim.keyframe_insert", target="object", name="Box",
+         data_path="location", index=5, frame=1)
+    fail("INVALID_ARGUMENT", "anim.keyframe_insert", target="object", name="Box",
+         data_path="location", frame=1, value=[1, 2])
+    fail("INVALID_ARGUMENT", "anim.keyframe_insert", target="dragon", name="Box",
+         data_path="location", frame=1)
+    fail("NOT_FOUND", "anim.keyframes", target="object", name="Nope")
+    assert snapshot() == before
+    done("anim")
+
+
+def check_wm() -> None:
+    assert call("wm.progress", value=0.25) == {"value": 0.25}
+    assert call("wm.progress", value=0.75) == {"value": 0.75}
+    assert call("wm.progress", value=None) == {"value": None}
+    fail("INVALID_ARGUMENT", "wm.progress", value=2)
+    fail("INVALID_ARGUMENT", "wm.progress")  # required, though nil is a value
+    done("wm")
+
+
+def check_batch() -> None:
+    out = call("batch", commands=[
+        {"cmd": "object.create", "args": {"type": "PLANE", "name": "Floor"}},
+        {"cmd": "object.get", "args": {"name": "Missing"}},
+        {"cmd": "object.create", "args": {"type": "PLANE", "name": "NeverMade"}},
+    ])
+    assert out["applied"] == 1 and len(out["results"]) == 2
+    assert out["results"][0] == {"ok": True, "result": {"name": "Floor"}}
+    assert out["results"][1]["error"]["code"] == "NOT_FOUND"
+    assert "NeverMade" not in bpy.data.objects and "Floor" in bpy.data.objects
+    out = call("batch", stop_on_error=False, commands=[
+        {"cmd": "object.get", "args": {"name": "Missing"}},
+        {"cmd": "batch", "args": {"commands": []}},
+        {"cmd": "session.ping"},
+        "junk",
+    ])
+    assert [r["ok"] for r in out["results"]] == [False, False, True, False]
+    assert out["applied"] == 1
+    # Two pixel results in one batch are distinct buffers (the scratch buffer is not shared).
+    for name, value in (("A", 0.25), ("B", 0.75)):
+        call("image.new", name=name, width=4, height=4)
+        call("image.pixels_set", name=name, pixels={
+            "dtype": "f4", "shape": [4, 4, 4], "data": array.array("f", [value] * 64).tobytes()})
+    out = call("batch", commands=[{"cmd": "image.pixels_get", "args": {"name": "A"}},
+                                  {"cmd": "image.pixels_get", "args": {"name": "B"}}])
+    a, b = (set(array.array("f", bytes(memoryview(r["result"]["data"]))))
+            for r in out["results"])
+    assert a == {0.25} and b == {0.75}
+    fail("INVALID_ARGUMENT", "batch", commands="nope")
+    fail("TOO_LARGE", "batch", commands=[{"cmd": "session.ping"}] * 10_001)
+    done("batch")
+
+
+def check_exec_when_allowed() -> None:
+    from nngbridge.blender.commands.session import STATE
+
+    STATE["allow_exec"] = True
+    try:
+        assert call("exec", code="result = len(bpy.data.objects)") == {
+            "result": repr(len(bpy.data.objects))}
+        err = fail("INTERNAL", "exec", code="raise ValueError('boom')")
+        assert "boom" in err["message"]
+    finally:
+        STATE["allow_exec"] = False
+    fail("FORBIDDEN", "exec", code="result = 1")
+    done("exec")
+
+
+for check in (check_session, check_objects, check_collections, check_scene, check_images,
+              check_clips, check_tracking, check_masks, check_sequencer, check_gpencil,
+              check_anim, check_wm, check_batch, check_exec_when_allowed):
+    check()
+print("ALL COMMANDS CHECKED", len(COMMANDS), flush=True)
