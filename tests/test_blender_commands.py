@@ -15,7 +15,7 @@ from blender_scripts.modules import blender_env, populate
 
 SCRIPTS = Path(__file__).resolve().parent / "blender_scripts"
 DOMAINS = ("session", "object", "collection", "scene", "image", "clip", "tracking", "mask",
-           "sequencer", "gpencil", "anim", "wm", "batch", "exec")
+           "sequencer", "gpencil", "anim", "wm", "batch", "job", "exec")
 
 pytestmark = [
     pytest.mark.timeout(300),

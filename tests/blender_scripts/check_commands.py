@@ -595,6 +595,62 @@ def check_batch() -> None:
     done("batch")
 
 
+def check_jobs() -> None:
+    from nngbridge.blender import jobs
+
+    events: list = []
+    jobs.set_publisher(lambda topic, data: events.append((topic, dict(data))))
+    try:
+        job = call("clip.mean_colors", name="Square")["job"]
+        assert call("job.status", job=job)["state"] == "queued"
+        while jobs.run(0.0):  # one step per call: a progress event each time
+            pass
+        status = call("job.status", job=job)
+        assert status["state"] == "done" and status["progress"] == 1.0, status
+        means = status["result"]["frames"]
+        assert [m["frame"] for m in means] == list(range(1, N + 1))
+        assert all(abs(m["color"][0] - 100 / (W * H)) < 0.01 for m in means), means[0]
+        states = [e["state"] for t, e in events if t == "job" and e["job"] == job]
+        assert states[0] == "queued" and states[-1] == "done" and "running" in states
+        progress = [e["progress"] for t, e in events if t == "job" and e["job"] == job]
+        assert progress == sorted(progress)
+        # Cancel between steps.
+        job = call("clip.mean_colors", name="Square")["job"]
+        jobs.run(0.0)
+        assert call("job.cancel", job=job) == {"cancelled": True, "state": "running"}
+        jobs.run(0.0)
+        assert call("job.status", job=job)["state"] == "cancelled"
+        assert call("job.cancel", job=job)["cancelled"] is False
+        fail("NOT_FOUND", "job.status", job=999)
+        fail("INVALID_ARGUMENT", "clip.mean_colors", name="Square", frame_start=50)
+        # A render, tiny and on the CPU; the scene's settings are restored afterwards.
+        scene = bpy.context.scene
+        call("scene.set", resolution=[32, 24], resolution_percentage=100, properties={
+            "render.engine": "CYCLES", "cycles.samples": 1, "cycles.use_denoising": False})
+        fail("INVALID_ARGUMENT", "scene.set", frame_current=7,
+             properties={"cycles.samples": "many"})
+        assert scene.cycles.samples == 1 and scene.frame_current != 7
+        path = os.path.join(WORK, "still.png")
+        job = call("render.still", path=path)["job"]
+        while jobs.run(0.0):
+            pass
+        status = call("job.status", job=job)
+        assert status["state"] == "done", status
+        assert status["result"]["paths"] == [path] and os.path.isfile(path)
+        assert scene.render.filepath != path  # restored
+        anim = call("render.animation", path=os.path.join(WORK, "anim_###.png"),
+                    frame_start=2, frame_end=3)["job"]
+        while jobs.run(1.0):
+            pass
+        assert call("job.status", job=anim)["result"]["paths"] == [
+            os.path.join(WORK, f"anim_00{f}.png") for f in (2, 3)]
+        fail("INVALID_ARGUMENT", "render.animation", path=os.path.join(WORK, "anim.png"))
+        assert len(call("job.list")["jobs"]) == 4
+    finally:
+        jobs.set_publisher(None)
+    done("job")
+
+
 def check_exec_when_allowed() -> None:
     from nngbridge.blender.commands.session import STATE
 
@@ -612,6 +668,6 @@ def check_exec_when_allowed() -> None:
 
 for check in (check_session, check_objects, check_collections, check_scene, check_images,
               check_clips, check_tracking, check_masks, check_sequencer, check_gpencil,
-              check_anim, check_wm, check_batch, check_exec_when_allowed):
+              check_anim, check_wm, check_batch, check_jobs, check_exec_when_allowed):
     check()
 print("ALL COMMANDS CHECKED", len(COMMANDS), flush=True)

@@ -43,3 +43,10 @@ def blender_env(modules: Path, base: dict[str, str]) -> dict[str, str]:
     env["PYTHONPATH"] = str(modules)
     env.pop("PYTHONHOME", None)
     return env
+
+
+def install_sources(scripts: Path) -> None:
+    """Stands in for ``blender_harness.install_wheel``: the add-on under test goes into
+    ``scripts/addons/modules`` (on Blender's sys.path when BLENDER_USER_SCRIPTS points at
+    ``scripts``) from the sources, so tests never run a stale wheel."""
+    populate(scripts / "addons" / "modules")

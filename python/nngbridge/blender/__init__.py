@@ -20,7 +20,14 @@ bl_info = {
 }
 
 _server: Any = None
-_interval = {"busy": 0.0, "idle": 0.05}
+
+# The GUI timer: straight back while requests or jobs keep coming; when idle, back off
+# from 2 ms to 50 ms so an idle Blender costs nothing and the first request after a pause
+# waits at most 50 ms.
+BUDGET_MS = 4.0
+IDLE_MIN_S = 0.002
+IDLE_MAX_S = 0.05
+_idle = {"interval": IDLE_MIN_S}
 
 
 def _make_server(address: str, events: str | None, token: str | None, **kw: Any) -> Any:
@@ -30,6 +37,7 @@ def _make_server(address: str, events: str | None, token: str | None, **kw: Any)
 
     server = Server(address, events=events, token=token, **kw)
     scene_events.attach(server.publish)
+    server.log("info", f"serving {address}")
     return server
 
 
@@ -37,18 +45,27 @@ def _tick() -> float | None:
     if _server is None or not _server.running:
         stop()
         return None
-    handled = _server.pump(budget_ms=4.0)
-    return _interval["busy"] if handled else _interval["idle"]
+    handled = _server.pump(budget_ms=BUDGET_MS)
+    if handled or _server.busy:
+        _idle["interval"] = IDLE_MIN_S
+        return 0.0
+    interval = _idle["interval"]
+    _idle["interval"] = min(interval * 2, IDLE_MAX_S)
+    return interval
 
 
 def start(address: str = "tcp://127.0.0.1:5555", *, events: str | None = None,
           token: str | None = None, **kw: Any) -> Any:
-    """Starts serving from a persistent timer (Blender's UI); returns the server."""
+    """Starts serving from a persistent timer (Blender's UI); returns the server.
+
+    Keywords: ``allow_exec`` (default False), ``allow_remote`` (non-loopback binds,
+    default False), ``max_message`` (bytes, default 64 MiB)."""
     import bpy
 
     global _server
     stop()
     _server = _make_server(address, events, token, **kw)
+    _idle["interval"] = IDLE_MIN_S
     bpy.app.timers.register(_tick, first_interval=0.0, persistent=True)
     print(f"nngbridge: serving {address}" + (f", events on {events}" if events else ""),
           flush=True)
@@ -73,7 +90,7 @@ def stop() -> None:
 def serve(address: str = "tcp://127.0.0.1:5555", *, events: str | None = None,
           token: str | None = None, **kw: Any) -> int:
     """Serves on the main thread until ``session.shutdown`` (``blender -b``); returns the
-    number of requests served."""
+    number of requests served. Takes the same keywords as ``start``."""
     from . import events as scene_events
 
     server = _make_server(address, events, token, **kw)
@@ -88,16 +105,19 @@ def serve(address: str = "tcp://127.0.0.1:5555", *, events: str | None = None,
 
 
 def status() -> str:
+    """The status line: address, clients, requests served."""
     if _server is None:
         return "nngbridge: stopped"
     return (f"nngbridge: {_server.address}, {_server.clients} client(s), "
             f"{_server.served} request(s) served")
 
 
-def register() -> None:
+def register(addon_name: str | None = None) -> None:
+    """Registers preferences, operator and status line; ``addon_name`` is the add-on's
+    module name in Blender (the shim in ``addon/`` passes its own)."""
     from . import preferences
 
-    preferences.register()
+    preferences.register(addon_name)
 
 
 def unregister() -> None:

@@ -1,12 +1,30 @@
-"""Add-on preferences: address, events address, token, auto-start, the exec switch, and a
-status line."""
+"""Add-on preferences (address, events address, token, auto-start, the exec switch), a
+start/stop operator, and a status line in Blender's status bar."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import bpy
+from bpy.app.handlers import persistent
 from bpy.props import BoolProperty, StringProperty
 
-PACKAGE = __package__ or "nngbridge.blender"
+# The add-on's module name as Blender knows it (legacy add-on or bl_ext.* extension):
+# preferences are keyed by it, so the shim passes it to register().
+_addon = {"name": "nngbridge_addon"}
+
+
+def prefs(context: Any = None) -> Any:
+    context = context or bpy.context
+    entry = context.preferences.addons.get(_addon["name"])
+    return entry.preferences if entry is not None else None
+
+
+def start_from_prefs(p: Any) -> None:
+    from . import start
+
+    start(p.address, events=p.events or None, token=p.token or None,
+          allow_exec=p.allow_exec, allow_remote=p.allow_remote)
 
 
 class NNGBRIDGE_OT_toggle(bpy.types.Operator):
@@ -16,19 +34,25 @@ class NNGBRIDGE_OT_toggle(bpy.types.Operator):
     bl_label = "Start/Stop nngbridge"
 
     def execute(self, context):
-        from . import _server, start, stop
+        from . import _server, stop
 
-        prefs = context.preferences.addons[PACKAGE].preferences
-        if _server is None:
-            start(prefs.address, events=prefs.events or None, token=prefs.token or None,
-                  allow_exec=prefs.allow_exec)
-        else:
+        p = prefs(context)
+        if _server is not None:
             stop()
+        elif p is None:
+            self.report({"ERROR"}, "nngbridge preferences are missing")
+            return {"CANCELLED"}
+        else:
+            try:
+                start_from_prefs(p)
+            except Exception as e:  # noqa: BLE001 - shown to the user, not raised
+                self.report({"ERROR"}, f"nngbridge: {e}")
+                return {"CANCELLED"}
         return {"FINISHED"}
 
 
 class NNGBridgePreferences(bpy.types.AddonPreferences):
-    bl_idname = PACKAGE
+    bl_idname = _addon["name"]
 
     address: StringProperty(name="Address", default="tcp://127.0.0.1:5555")
     events: StringProperty(name="Events address", default="tcp://127.0.0.1:5556")
@@ -39,33 +63,63 @@ class NNGBridgePreferences(bpy.types.AddonPreferences):
         description="Lets clients run arbitrary Python in Blender; off by default",
         default=False,
     )
+    allow_remote: BoolProperty(
+        name="Allow non-loopback addresses",
+        description="Lets other machines connect; set a token too",
+        default=False,
+    )
 
     def draw(self, context):
         from . import status
 
         layout = self.layout
-        for prop in ("address", "events", "token", "auto_start", "allow_exec"):
+        for prop in ("address", "events", "token", "auto_start", "allow_exec", "allow_remote"):
             layout.prop(self, prop)
         row = layout.row()
         row.label(text=status())
         row.operator(NNGBRIDGE_OT_toggle.bl_idname)
 
 
+def draw_status(self: Any, context: Any) -> None:
+    from . import _server, status
+
+    if _server is not None:
+        self.layout.label(text=status(), icon="LINKED")
+
+
+@persistent
+def _auto_start(*_: Any) -> None:
+    from . import _server
+
+    p = prefs()
+    if _server is None and p is not None and p.auto_start:
+        try:
+            start_from_prefs(p)
+        except Exception as e:  # noqa: BLE001 - a busy port must not break start-up
+            print(f"nngbridge: auto-start failed: {e}", flush=True)
+
+
 CLASSES = (NNGBRIDGE_OT_toggle, NNGBridgePreferences)
 
 
-def register() -> None:
+def register(addon_name: str | None = None) -> None:
+    if addon_name:
+        _addon["name"] = addon_name
+        NNGBridgePreferences.bl_idname = addon_name
     for cls in CLASSES:
         bpy.utils.register_class(cls)
-    prefs = bpy.context.preferences.addons.get(PACKAGE)
-    if prefs is not None and prefs.preferences.auto_start:
-        from . import start
-
-        p = prefs.preferences
-        start(p.address, events=p.events or None, token=p.token or None,
-              allow_exec=p.allow_exec)
+    bpy.types.STATUSBAR_HT_header.append(draw_status)
+    # Preferences are readable only once Blender has loaded them: start from a timer
+    # (GUI) and again after a file load.
+    bpy.app.handlers.load_post.append(_auto_start)
+    bpy.app.timers.register(_auto_start, first_interval=0.1)
 
 
 def unregister() -> None:
+    if _auto_start in bpy.app.handlers.load_post:
+        bpy.app.handlers.load_post.remove(_auto_start)
+    if bpy.app.timers.is_registered(_auto_start):
+        bpy.app.timers.unregister(_auto_start)
+    bpy.types.STATUSBAR_HT_header.remove(draw_status)
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)

@@ -49,7 +49,21 @@ def resolve_owner(owner: Any, path: str) -> tuple[Any, str]:
     return target, name
 
 
-def _coerce(prop: Any, value: Any, path: str) -> Any:
+def _dynamic_enum_accepts(target: Any, name: str, value: Any) -> bool:
+    """Enums such as ``render.engine`` list their items only at run time (RNA shows the
+    static ones): try the value and put the old one back at once."""
+    if not isinstance(value, str):
+        return False
+    old = getattr(target, name)
+    try:
+        setattr(target, name, value)
+    except (TypeError, ValueError):
+        return False
+    setattr(target, name, old)
+    return True
+
+
+def _coerce(target: Any, prop: Any, value: Any, path: str) -> Any:
     kind = prop.type
     length = getattr(prop, "array_length", 0)
     if length and kind in ("BOOLEAN", "INT", "FLOAT"):
@@ -62,7 +76,7 @@ def _coerce(prop: Any, value: Any, path: str) -> Any:
             if not isinstance(value, list) or not set(value) <= items:
                 raise invalid(f"{path} takes a subset of {sorted(items)}", path=path)
             return set(value)
-        if value not in items:
+        if value not in items and not _dynamic_enum_accepts(target, prop.identifier, value):
             raise invalid(f"{path} must be one of {sorted(items)}", path=path)
         return value
     if kind == "STRING":
@@ -108,7 +122,7 @@ def plan_assignments(owner: Any, values: Any) -> list[Callable[[], None]]:
             raise invalid(f"no property {path!r}", path=path)
         if prop.is_readonly:
             raise invalid(f"{path} is read-only", path=path)
-        coerced = _coerce(prop, value, path)
+        coerced = _coerce(target, prop, value, path)
         steps.append(lambda t=target, n=name, v=coerced: setattr(t, n, v))
     return steps
 

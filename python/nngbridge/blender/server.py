@@ -1,7 +1,8 @@
 """The scene server: one ``pump`` that receives without blocking, runs commands within a
-time budget, replies, and publishes events. The GUI runs it from a persistent
-``bpy.app.timers`` callback; ``blender -b`` (where timers never fire) from a main-thread
-loop. NNG's threads never touch bpy: everything here runs on Blender's main thread.
+time budget, replies, advances jobs and publishes events. The GUI runs it from a
+persistent ``bpy.app.timers`` callback; ``blender -b`` (where timers never fire) from a
+main-thread loop. NNG's threads never touch bpy: everything here runs on Blender's main
+thread.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from typing import Any
 
 import nngbridge
 
-from . import registry
+from . import jobs, registry
 from .commands import session
 
 DEFAULT_ADDRESS = "tcp://127.0.0.1:5555"
 DEFAULT_EVENTS = "tcp://127.0.0.1:5556"
 MAX_MESSAGE = 64 << 20
-_LOCAL = re.compile(r"^(ipc|inproc|abstract)://|^tcp://(127\.\d+\.\d+\.\d+|localhost|\[::1\]):")
+_LOCAL = re.compile(
+    r"^(ipc|inproc|abstract)://|^tcp[46]?://(127\.\d+\.\d+\.\d+|localhost|\[::1\]):")
 
 
 def check_local(address: str, allow_remote: bool) -> None:
+    """Refuses non-loopback binds unless the user asked for them (docs/protocol.md §1)."""
     if not allow_remote and not _LOCAL.match(address):
         raise ValueError(f"{address} is not a loopback or ipc address; pass allow_remote=True "
                          "(and set a token) to serve other machines")
@@ -44,22 +47,30 @@ class Server:
         self.running = True
         self.seq = 0
         self.rep = nngbridge.Rep0(recv_max_size=max_message)
-        self.rep.listen(address)
         self.pub = None
-        if events:
-            self.pub = nngbridge.Pub0()
-            self.pub.listen(events)
+        try:
+            self.rep.listen(address)
+            if events:
+                self.pub = nngbridge.Pub0()
+                self.pub.listen(events)
+        except Exception:
+            self.close()
+            raise
         session.STATE.update(allow_exec=allow_exec, shutdown=self.request_stop, events=events,
                              max_message=max_message)
+        jobs.set_publisher(self.publish)
 
     @property
     def clients(self) -> int:
-        return len(self.rep.pipes)
+        try:
+            return len(self.rep.pipes)
+        except nngbridge.NNGException:
+            return 0
 
     def request_stop(self) -> None:
         self.running = False
 
-    def answer(self, raw: bytes) -> dict[str, Any]:
+    def answer(self, raw: Any) -> dict[str, Any]:
         """One request's bytes to one reply map; never raises."""
         try:
             request = nngbridge.unpackb(raw)
@@ -76,8 +87,10 @@ class Server:
             self.rep.send_packed(failure)
 
     def pump(self, budget_ms: float = 4.0) -> int:
-        """Answers waiting requests for at most ``budget_ms``; returns how many."""
-        deadline = time.perf_counter() + budget_ms / 1000.0
+        """Answers waiting requests for at most ``budget_ms`` (at least one), then spends
+        what is left on jobs; returns how many requests were answered."""
+        start = time.perf_counter()
+        deadline = start + budget_ms / 1000.0
         handled = 0
         while self.running:
             try:
@@ -85,14 +98,24 @@ class Server:
             except nngbridge.TryAgain:
                 break
             try:
-                self.reply(self.answer(raw))
+                reply = self.answer(raw)
+                if not reply["ok"] and reply["error"]["code"] == "INTERNAL":
+                    self.log("error", f"{reply['error']['message']}\n{reply['error']['details']}")
+                self.reply(reply)
             except nngbridge.NNGException:
                 pass  # the client went away; nothing to answer
             handled += 1
             self.served += 1
             if time.perf_counter() >= deadline:
                 break
+        if self.running and jobs.active():
+            jobs.run(max(deadline - time.perf_counter(), 0.0))
         return handled
+
+    @property
+    def busy(self) -> bool:
+        """Whether work is waiting that the next pump should do at once."""
+        return bool(jobs.active())
 
     def publish(self, topic: str, data: Any) -> None:
         """Publishes one event (docs/protocol.md §9)."""
@@ -105,19 +128,25 @@ class Server:
         except nngbridge.NNGException:
             pass  # events are best effort; seq shows subscribers what they missed
 
+    def log(self, level: str, message: str) -> None:
+        self.publish("log", {"level": level, "message": message})
+
     def close(self) -> None:
         self.running = False
+        jobs.cancel_all()
+        jobs.set_publisher(None)
         self.rep.close()
         if self.pub is not None:
             self.pub.close()
 
-    def serve_forever(self, poll_ms: float = 50.0) -> None:
-        """The background-mode loop: wait for the socket, pump, until shutdown."""
+    def serve_forever(self, poll_ms: float = 50.0, budget_ms: float = 50.0) -> None:
+        """The background-mode loop: wait for a request (or run jobs), pump, until
+        ``session.shutdown``."""
         sel = selectors.DefaultSelector()
         sel.register(self.rep.recv_fd, selectors.EVENT_READ)
         try:
             while self.running:
-                sel.select(timeout=poll_ms / 1000.0)
-                self.pump(budget_ms=poll_ms)
+                sel.select(timeout=0 if self.busy else poll_ms / 1000.0)
+                self.pump(budget_ms=budget_ms)
         finally:
             sel.close()

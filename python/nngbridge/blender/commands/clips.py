@@ -14,6 +14,7 @@ from typing import Any
 
 import bpy
 
+from .. import jobs
 from ..registry import arg, command, invalid, not_found
 from .images import float_buffer
 
@@ -132,3 +133,30 @@ def frame_pixels(name: str, frame: int) -> dict[str, Any]:
     ``f4 [h, w, 4]``, rows bottom-up."""
     buf, shape = read_frame(get_clip(name), frame)
     return {"dtype": "f4", "shape": shape, "data": buf}
+
+
+def _mean_colors(name: str, frames: list[int]) -> jobs.JobSteps:
+    out = []
+    for i, frame in enumerate(frames):
+        buf, (h, w, c) = read_frame(get_clip(name), frame)
+        view = memoryview(buf).cast("B").cast("f")
+        n = h * w
+        out.append({"frame": frame, "color": [sum(view[k::c]) / n for k in range(c)]})
+        yield (i + 1) / len(frames)
+    return {"frames": out}
+
+
+@command("clip.mean_colors", name=arg(str), frame_start=arg(int, default=None),
+         frame_end=arg(int, default=None))
+def mean_colors(name: str, frame_start, frame_end) -> dict[str, Any]:
+    """A pass over the clip's frames computing each one's mean colour (a job: one frame
+    per step, progress as ``job`` events)."""
+    clip = get_clip(name)
+    first = clip.frame_start - clip.frame_offset
+    start = first if frame_start is None else frame_start
+    end = first + clip.frame_duration - 1 if frame_end is None else frame_end
+    frame_range_check(clip, start)
+    frame_range_check(clip, end)
+    if end < start:
+        raise invalid("frame_end is before frame_start", arg="frame_end")
+    return jobs.submit("clip.mean_colors", _mean_colors(name, list(range(start, end + 1))))

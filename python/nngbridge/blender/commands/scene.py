@@ -6,6 +6,7 @@ from typing import Any
 
 import bpy
 
+from .. import rna
 from ..registry import arg, command, invalid, not_found
 
 
@@ -25,8 +26,12 @@ def get() -> dict[str, Any]:
 
 @command("scene.set", frame_current=arg(int, default=None), frame_start=arg(int, default=None),
          frame_end=arg(int, default=None), fps=arg(int, default=None),
-         resolution=arg(list, default=None), resolution_percentage=arg(int, default=None))
-def set_(frame_current, frame_start, frame_end, fps, resolution, resolution_percentage):
+         resolution=arg(list, default=None), resolution_percentage=arg(int, default=None),
+         properties=arg(dict, default=None))
+def set_(frame_current, frame_start, frame_end, fps, resolution, resolution_percentage,
+         properties):
+    """Sets frames, fps, resolution, and any scene RNA ``properties`` ({path: value}, e.g.
+    ``render.engine``, ``cycles.samples``), all checked before any is applied."""
     s = bpy.context.scene
     start = s.frame_start if frame_start is None else frame_start
     end = s.frame_end if frame_end is None else frame_end
@@ -40,6 +45,7 @@ def set_(frame_current, frame_start, frame_end, fps, resolution, resolution_perc
         raise invalid("resolution_percentage must be 1..32767", arg="resolution_percentage")
     if fps is not None and not 1 <= fps <= 1000:
         raise invalid("fps must be 1..1000", arg="fps")
+    steps = rna.plan_assignments(s, properties) if properties else []
     s.frame_start, s.frame_end = start, end
     if frame_current is not None:
         s.frame_set(frame_current)
@@ -49,6 +55,8 @@ def set_(frame_current, frame_start, frame_end, fps, resolution, resolution_perc
         s.render.resolution_x, s.render.resolution_y = resolution
     if resolution_percentage is not None:
         s.render.resolution_percentage = resolution_percentage
+    for step in steps:
+        step()
     return describe()
 
 

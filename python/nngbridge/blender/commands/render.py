@@ -1,0 +1,80 @@
+"""render.*: still images and animations as jobs (one step per frame), so the server keeps
+answering and the UI keeps drawing between frames."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import bpy
+
+from .. import jobs
+from ..registry import arg, command, invalid
+from .images import FORMATS
+
+ENGINES = ("CYCLES", "BLENDER_EEVEE", "BLENDER_EEVEE_NEXT", "BLENDER_WORKBENCH")
+
+
+def _check_target(path: str) -> str:
+    directory = os.path.dirname(os.path.abspath(bpy.path.abspath(path)))
+    if not os.path.isdir(directory):
+        raise invalid(f"no directory {directory}", arg="path")
+    return path
+
+
+def _format_for(path: str) -> str:
+    return FORMATS.get(os.path.splitext(path)[1].lstrip(".").lower(), "PNG")
+
+
+def _render_frames(frames: list[int], path_for: Any, engine: str | None) -> jobs.JobSteps:
+    scene = bpy.context.scene
+    r = scene.render
+    saved = (r.filepath, r.image_settings.file_format, r.engine, scene.frame_current)
+    written = []
+    try:
+        if engine is not None:
+            r.engine = engine
+        for i, frame in enumerate(frames):
+            path = path_for(frame)
+            r.filepath = path
+            r.image_settings.file_format = _format_for(path)
+            scene.frame_set(frame)
+            bpy.ops.render.render(write_still=True)
+            written.append(bpy.path.abspath(path))
+            yield (i + 1) / len(frames)
+    finally:  # also on cancel (GeneratorExit): leave the scene's settings as they were
+        r.filepath, r.image_settings.file_format, r.engine = saved[:3]
+        scene.frame_set(saved[3])
+    return {"paths": written}
+
+
+@command("render.still", path=arg(str), frame=arg(int, default=None),
+         engine=arg(str, default=None, choices=ENGINES))
+def still(path: str, frame, engine) -> dict[str, Any]:
+    """Renders the scene's camera view to ``path`` (a job)."""
+    _check_target(path)
+    f = bpy.context.scene.frame_current if frame is None else frame
+    return jobs.submit("render.still", _render_frames([f], lambda _: path, engine))
+
+
+@command("render.animation", path=arg(str), frame_start=arg(int, default=None),
+         frame_end=arg(int, default=None), engine=arg(str, default=None, choices=ENGINES))
+def animation(path: str, frame_start, frame_end, engine) -> dict[str, Any]:
+    """Renders frames to ``path`` with ``#`` replaced by the frame number, zero padded
+    (``/tmp/out_####.png``) (a job, one step per frame)."""
+    if "#" not in path:
+        raise invalid("path needs # signs for the frame number, e.g. out_####.png", arg="path")
+    _check_target(path)
+    scene = bpy.context.scene
+    start = scene.frame_start if frame_start is None else frame_start
+    end = scene.frame_end if frame_end is None else frame_end
+    if end < start:
+        raise invalid("frame_end is before frame_start", arg="frame_end")
+    digits = path.count("#")
+    head, tail = path.split("#", 1)[0], path.rsplit("#", 1)[1]
+
+    def path_for(f: int) -> str:
+        return f"{head}{f:0{digits}d}{tail}"
+
+    return jobs.submit("render.animation",
+                       _render_frames(list(range(start, end + 1)), path_for, engine))
