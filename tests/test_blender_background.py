@@ -1,29 +1,79 @@
 """The add-on in a real Blender under ``blender -b`` (serve() on the main thread), driven
-from this process over ipc:// with the nngbridge client: every command domain that exists,
-events, and bad input."""
+from this process over ipc:// with the nngbridge client: command domains over the wire,
+events and jobs, bad input, and the figures (round trip, 1080p pixel fetch)."""
 
 from __future__ import annotations
 
+import array
+import statistics
 import struct
+import time
 
 import pytest
 
+import blender_harness
 import nngbridge
 from blender_harness import BlenderServer
+from blender_scripts.modules import install_sources
 
 pytestmark = pytest.mark.timeout(300)
 
+MAX_MESSAGE = 40 << 20  # small enough to test the limit, big enough for 1080p pixels
+LIMITED = f"import functools\nb.serve = functools.partial(b.serve, max_message={MAX_MESSAGE})"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _sources_not_wheel():
+    """The Blender under test imports the add-on from the repository's sources (plus the
+    built native module), not from a wheel that may predate them."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(blender_harness, "install_wheel", install_sources)
+        yield
+
 
 @pytest.fixture(scope="module")
-def blender(tmp_path_factory):
-    with BlenderServer(tmp_path_factory.mktemp("bg")) as b:
+def blender(tmp_path_factory, _sources_not_wheel):
+    with BlenderServer(tmp_path_factory.mktemp("bg"), script=LIMITED) as b:
         yield b
+
+
+def events_of(sub: nngbridge.Sub0, topic: bytes, until, timeout_s: float = 10.0) -> list[dict]:
+    """Receives events until ``until(bodies)`` holds (or fails after ``timeout_s``)."""
+    got: list[dict] = []
+    deadline = time.monotonic() + timeout_s
+    while not until(got):
+        assert time.monotonic() < deadline, got
+        try:
+            msg = sub.recv()
+        except nngbridge.Timeout:
+            continue
+        t, _, body = msg.partition(b"\0")
+        if t == topic:
+            got.append(nngbridge.unpackb(body))
+    return got
+
+
+def subscribed(blender: BlenderServer, *topics: str) -> nngbridge.Sub0:
+    """A subscriber that is known to be connected: it has seen a frame event."""
+    sub = nngbridge.Sub0(dial=blender.events, topics=[*topics, "frame"], recv_timeout=200)
+    frame = 1000
+    while True:
+        frame += 1
+        blender.call("scene.set", frame_current=frame)
+        try:
+            if sub.recv().startswith(b"frame\0"):
+                return sub
+        except nngbridge.Timeout:
+            assert frame < 1100, "the subscriber never connected"
 
 
 def test_session_hello_lists_commands(blender):
     hello = blender.call("session.hello")
     assert hello["protocol"] == 1 and hello["blender"].startswith("3.")
-    assert {"session.ping", "object.create", "image.pixels_get", "batch"} <= set(hello["commands"])
+    domains = {c.split(".")[0] for c in hello["commands"]}
+    assert {"session", "object", "collection", "scene", "image", "clip", "mask", "tracking",
+            "sequencer", "gpencil", "anim", "wm", "job", "render", "batch"} <= domains
+    assert hello["limits"]["max_message"] == MAX_MESSAGE
     assert blender.call("session.ping") == "pong"
 
 
@@ -37,10 +87,8 @@ def test_objects_collections_hierarchy_selection(blender):
     got = blender.call("object.get", name="Box")
     assert got["location"] == [1.0, 2.0, 3.0] and got["collections"] == ["Props"]
     assert got["children"] == ["Handle"]
-    listed = blender.call("object.list", collection="Props")["objects"]
-    assert [o["name"] for o in listed] == ["Box"]
+    assert "Props" in [c["name"] for c in blender.call("collection.list")["collections"]]
     assert blender.call("object.root", name="Handle") == {"root": "Box"}
-    assert blender.call("object.hierarchy", name="Box")["children"][0]["name"] == "Handle"
     moved = blender.call("object.set", name="Box", location=[0, 0, 5], scale=[2, 2, 2])
     assert moved["location"] == [0.0, 0.0, 5.0] and moved["scale"] == [2.0, 2.0, 2.0]
     sel = blender.call("object.select", names=["Lamp", "Cam"], active="Cam")
@@ -48,41 +96,59 @@ def test_objects_collections_hierarchy_selection(blender):
     assert blender.call("object.delete", names=["Lamp"]) == {"deleted": ["Lamp"]}
 
 
-def test_scene_frames_resolution_and_properties(blender):
-    s = blender.call("scene.set", frame_start=1, frame_end=48, frame_current=12, fps=25,
-                     resolution=[320, 240], resolution_percentage=50)
-    assert (s["frame_current"], s["frame_end"], s["fps"]) == (12, 48, 25.0)
-    assert s["resolution"] == [320, 240] and s["resolution_percentage"] == 50
-    assert blender.call("scene.property_set", name="shot", value="sh010") == "sh010"
-    assert blender.call("scene.property_get", name="shot") == "sh010"
-
-
 def test_image_pixels_round_trip_as_float32_bin(blender):
     blender.call("image.new", name="Plate", width=8, height=4)
     px = blender.call("image.pixels_get", name="Plate")
     assert px["dtype"] == "f4" and px["shape"] == [4, 8, 4]
-    assert isinstance(px["data"], bytes) and len(px["data"]) == 4 * 8 * 4 * 4
+    assert len(px["data"]) == 4 * 8 * 4 * 4
     values = [i / 128 for i in range(128)]
-    data = struct.pack("<128f", *values)
-    blender.call("image.pixels_set", name="Plate",
-                 pixels={"dtype": "f4", "shape": [4, 8, 4], "data": data})
+    blender.call("image.pixels_set", name="Plate", pixels={
+        "dtype": "f4", "shape": [4, 8, 4], "data": struct.pack("<128f", *values)})
     back = blender.call("image.pixels_get", name="Plate")
     assert struct.unpack("<128f", back["data"]) == pytest.approx(values)
-    mean = blender.call("image.mean_color", name="Plate")["color"]
-    assert mean[0] == pytest.approx(sum(values[0::4]) / 32)
 
 
-def test_pixels_of_two_images_in_one_batch_stay_distinct(blender):
-    for name, value in (("A", 0.25), ("B", 0.75)):
-        blender.call("image.new", name=name, width=4, height=4)
+def test_clip_frames_masks_and_markers_over_the_wire(blender, tmp_path):
+    # A 3-frame image sequence with a bright column moving right: a clip to measure.
+    w, h = 32, 16
+    for f in range(3):
+        name = f"seq{f}"
+        blender.call("image.new", name=name, width=w, height=h, color=[0, 0, 0, 1])
+        px = array.array("f", [0.0, 0.0, 0.0, 1.0]) * (w * h)
+        for y in range(h):
+            i = (y * w + 4 + 8 * f) * 4
+            px[i:i + 3] = array.array("f", [1.0, 1.0, 1.0])
         blender.call("image.pixels_set", name=name, pixels={
-            "dtype": "f4", "shape": [4, 4, 4], "data": struct.pack("<64f", *[value] * 64)})
-    out = blender.call("batch", commands=[
-        {"cmd": "image.pixels_get", "args": {"name": "A"}},
-        {"cmd": "image.pixels_get", "args": {"name": "B"}},
-    ])
-    a, b = (struct.unpack("<64f", r["result"]["data"]) for r in out["results"])
-    assert set(a) == {0.25} and set(b) == {0.75}
+            "dtype": "f4", "shape": [h, w, 4], "data": px.tobytes()})
+        blender.call("image.save", name=name, path=str(tmp_path / f"col_{f + 1:03d}.png"))
+    info = blender.call("clip.load", path=str(tmp_path / "col_001.png"), name="Cols")
+    assert info["size"] == [w, h] and info["frame_duration"] == 3
+    blender.call("mask.create", name="Cols", clip="Cols")
+    blender.call("tracking.add_track", clip="Cols", name="Col", frame=1, position=[4, 8])
+    for frame in (1, 2, 3):
+        px = blender.call("clip.frame_pixels", name="Cols", frame=frame)
+        row = array.array("f", px["data"][: w * 4 * 4])
+        x = max(range(w), key=lambda i: row[i * 4])
+        assert x == 4 + 8 * (frame - 1)
+        layer = f"F{frame}"
+        blender.call("batch", commands=[
+            {"cmd": "mask.add_layer", "args": {"name": "Cols", "layer": layer,
+                                               "visible_frames": [frame]}},
+            {"cmd": "mask.add_spline", "args": {"name": "Cols", "layer": layer, "points": [
+                {"co": [x - 1, 0], "handle_type": "VECTOR"},
+                {"co": [x + 1, 0], "handle_type": "VECTOR"},
+                {"co": [x + 1, h], "handle_type": "VECTOR"},
+                {"co": [x - 1, h], "handle_type": "VECTOR"}]}},
+            {"cmd": "tracking.markers_set", "args": {"clip": "Cols", "track": "Col",
+                                                     "markers": [{"frame": frame,
+                                                                  "position": [x, 8]}]}},
+        ])
+    for frame in (1, 2, 3):
+        b = blender.call("mask.bounds", name="Cols", frame=frame)
+        assert b["min"] == pytest.approx([3 + 8 * (frame - 1), 0], abs=1e-3)
+        assert b["max"] == pytest.approx([5 + 8 * (frame - 1), h], abs=1e-3)
+    markers = blender.call("tracking.markers_get", clip="Cols", track="Col")["markers"]
+    assert [m["position"][0] for m in markers] == pytest.approx([4, 12, 20])
 
 
 def test_batch_reports_exactly_what_was_applied(blender):
@@ -94,19 +160,17 @@ def test_batch_reports_exactly_what_was_applied(blender):
     assert out["applied"] == 1 and len(out["results"]) == 2
     assert out["results"][1]["error"]["code"] == "NOT_FOUND"
     assert blender.error("object.get", name="NeverMade")["code"] == "NOT_FOUND"
-    assert blender.call("object.get", name="Floor")["type"] == "MESH"
 
 
 def test_bad_input_gets_structured_errors_and_changes_nothing(blender):
     assert blender.error("object.nope")["code"] == "UNKNOWN_COMMAND"
     assert blender.error("object.create", type="DRAGON")["code"] == "INVALID_ARGUMENT"
-    short = blender.error("object.create", type="CUBE", location=[1, 2])
-    assert short["code"] == "INVALID_ARGUMENT"
-    assert blender.error("object.create", type=5)["code"] == "INVALID_ARGUMENT"
-    assert blender.error("object.create", type="CUBE", colour="red")["code"] == "INVALID_ARGUMENT"
+    assert blender.error("object.create", type="CUBE", location=[1, 2])["code"] == \
+        "INVALID_ARGUMENT"
     assert blender.error("object.get", name="Nope")["code"] == "NOT_FOUND"
-    assert blender.error("object.delete", names=["Box", "Nope"])["code"] == "NOT_FOUND"
-    assert blender.call("object.get", name="Box")["name"] == "Box"  # nothing deleted
+    blender.call("object.create", type="CUBE", name="Keep")
+    assert blender.error("object.delete", names=["Keep", "Nope"])["code"] == "NOT_FOUND"
+    assert blender.call("object.get", name="Keep")["name"] == "Keep"  # nothing deleted
     blender.call("image.new", name="Small", width=2, height=2)
     err = blender.error("image.pixels_set", name="Small",
                         pixels={"dtype": "f4", "shape": [4, 4, 4], "data": bytes(256)})
@@ -115,12 +179,17 @@ def test_bad_input_gets_structured_errors_and_changes_nothing(blender):
     assert blender.request("session.ping", v=99)["error"]["code"] == "UNSUPPORTED_VERSION"
 
 
-def test_garbage_and_vanishing_clients_do_not_stop_the_server(blender):
+def test_garbage_oversize_and_vanishing_clients_do_not_stop_the_server(blender):
     with nngbridge.Req0(dial=blender.address, recv_timeout=10000) as raw:
         for i in range(1000):
             raw.send(bytes([0xC1, i % 256]) if i % 2 else b"\x92\x01")
             reply = nngbridge.unpackb(raw.recv())
-            assert reply["error"]["code"] == "BAD_REQUEST"
+            assert reply["id"] is None and reply["error"]["code"] == "BAD_REQUEST"
+    # Over the size limit: NNG drops it before the add-on sees it (no reply to give).
+    with nngbridge.Req0(dial=blender.address, recv_timeout=1500) as big:
+        big.send(bytes(MAX_MESSAGE + 1024))
+        with pytest.raises(nngbridge.Timeout):
+            big.recv()
     # A client that sends and disappears before the reply.
     gone = nngbridge.Req0(dial=blender.address)
     gone.send(nngbridge.packb({"v": 1, "id": 1, "cmd": "session.ping", "args": {}}))
@@ -128,27 +197,79 @@ def test_garbage_and_vanishing_clients_do_not_stop_the_server(blender):
     assert blender.call("session.ping") == "pong"
 
 
-def test_events_carry_frames_with_a_monotonic_seq(blender):
-    with nngbridge.Sub0(dial=blender.events, topics=["frame"], recv_timeout=500) as sub:
-        got = []
-        frame = 100
-        while len(got) < 3 and frame < 200:
-            frame += 1
+def test_events_frames_selection_depsgraph_with_a_monotonic_seq(blender):
+    with subscribed(blender, "selection", "depsgraph") as sub:
+        blender.call("object.create", type="CUBE", name="Watched")
+        blender.call("object.select", names=["Watched"], active="Watched")
+        selection = events_of(sub, b"selection",
+                              lambda got: any(e["data"]["active"] == "Watched" for e in got))
+        assert selection[-1]["data"]["selected"] == ["Watched"]
+        blender.call("object.set", name="Watched", location=[3, 3, 3])
+        moved = events_of(sub, b"depsgraph",
+                          lambda got: any("Watched" in e["data"]["objects"] for e in got))
+        assert moved[-1]["data"]["transform"]
+        seqs = []
+        for frame in (5, 6, 7):
             blender.call("scene.set", frame_current=frame)
-            try:
-                got.append(sub.recv())
-            except nngbridge.Timeout:
-                continue  # the subscription was still connecting
-    topic, _, body = got[-1].partition(b"\0")
-    event = nngbridge.unpackb(body)
-    assert topic == b"frame" and event["data"]["frame"] == frame
-    seqs = [nngbridge.unpackb(m.partition(b"\0")[2])["seq"] for m in got]
-    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+            ev = events_of(sub, b"frame", lambda got, f=frame: any(
+                e["data"]["frame"] == f for e in got))
+            seqs.append(ev[-1]["seq"])
+    assert seqs == sorted(seqs) and len(set(seqs)) == 3
+
+
+def test_jobs_answer_at_once_and_report_progress_as_events(blender, tmp_path):
+    with subscribed(blender, "job") as sub:
+        blender.call("scene.set", resolution=[48, 32], resolution_percentage=100, properties={
+            "render.engine": "CYCLES", "cycles.samples": 1, "cycles.use_denoising": False})
+        job = blender.call("render.animation", path=str(tmp_path / "r_##.png"),
+                           frame_start=1, frame_end=4)["job"]
+        done = events_of(sub, b"job", lambda got: any(
+            e["data"]["job"] == job and e["data"]["state"] in ("done", "failed") for e in got),
+            timeout_s=120)
+    mine = [e["data"] for e in done if e["data"]["job"] == job]
+    assert mine[0]["state"] == "queued" and mine[-1]["state"] == "done", mine[-1]
+    assert [m["progress"] for m in mine] == sorted(m["progress"] for m in mine)
+    assert sorted(p.name for p in tmp_path.glob("r_*.png")) == [f"r_0{f}.png" for f in range(1, 5)]
+    assert blender.call("job.status", job=job)["state"] == "done"
+    # Cancelling: a long clip pass stops between frames.
+    long_job = blender.call("render.animation", path=str(tmp_path / "c_###.png"),
+                            frame_start=1, frame_end=200)["job"]
+    assert blender.call("job.cancel", job=long_job)["cancelled"] is True
+    state = blender.call("job.status", job=long_job)
+    deadline = time.monotonic() + 60
+    while state["state"] not in ("cancelled", "done"):  # the next pump ends it
+        assert time.monotonic() < deadline
+        state = blender.call("job.status", job=long_job)
+    assert state["state"] == "cancelled"
+    assert len(list(tmp_path.glob("c_*.png"))) < 200
+
+
+def test_round_trip_and_1080p_pixel_fetch_figures(blender):
+    for _ in range(50):
+        blender.call("session.ping")
+    times = []
+    for _ in range(1000):
+        t = time.perf_counter()
+        blender.call("session.ping")
+        times.append(time.perf_counter() - t)
+    blender.call("image.new", name="HD", width=1920, height=1080)
+    fetch = []
+    for _ in range(8):
+        t = time.perf_counter()
+        px = blender.call("image.pixels_get", name="HD")
+        fetch.append(time.perf_counter() - t)
+        assert len(px["data"]) == 1920 * 1080 * 4 * 4
+    rt, hd = statistics.median(times) * 1e6, statistics.median(fetch) * 1e3
+    print(f"\nbackground: round trip median {rt:.0f} us (p99 "
+          f"{sorted(times)[989] * 1e6:.0f} us); 1920x1080 RGBA float fetch median {hd:.1f} ms")
+    assert rt < 20_000 and hd < 2_000  # loose: shared, noisy machines
 
 
 def test_a_wrong_token_is_unauthorized_and_changes_nothing(tmp_path):
     with BlenderServer(tmp_path, token="s3cret") as b:
         assert b.call("session.ping") == "pong"
         reply = b.request("object.create", {"type": "CUBE", "name": "Intruder"}, token="wrong")
+        assert reply["error"]["code"] == "UNAUTHORIZED"
+        reply = b.request("object.create", {"type": "CUBE", "name": "Intruder"}, token=None)
         assert reply["error"]["code"] == "UNAUTHORIZED"
         assert b.error("object.get", name="Intruder")["code"] == "NOT_FOUND"

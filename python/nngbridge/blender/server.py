@@ -142,11 +142,16 @@ class Server:
     def serve_forever(self, poll_ms: float = 50.0, budget_ms: float = 50.0) -> None:
         """The background-mode loop: wait for a request (or run jobs), pump, until
         ``session.shutdown``."""
+        import bpy
+
         sel = selectors.DefaultSelector()
         sel.register(self.rep.recv_fd, selectors.EVENT_READ)
         try:
             while self.running:
                 sel.select(timeout=0 if self.busy else poll_ms / 1000.0)
-                self.pump(budget_ms=budget_ms)
+                if self.pump(budget_ms=budget_ms) and self.pub is not None:
+                    # No event loop evaluates the depsgraph under blender -b; do it here so
+                    # depsgraph and selection events are published as in the GUI.
+                    bpy.context.view_layer.update()
         finally:
             sel.close()
