@@ -25,6 +25,7 @@ _server: Any = None
 # from 2 ms to 50 ms so an idle Blender costs nothing and the first request after a pause
 # waits at most 50 ms.
 BUDGET_MS = 4.0
+LINGER_MS = 1.0  # wait this long for a client's next request before yielding to the UI
 IDLE_MIN_S = 0.002
 IDLE_MAX_S = 0.05
 _idle = {"interval": IDLE_MIN_S}
@@ -45,7 +46,7 @@ def _tick() -> float | None:
     if _server is None or not _server.running:
         stop()
         return None
-    handled = _server.pump(budget_ms=BUDGET_MS)
+    handled = _server.pump(budget_ms=BUDGET_MS, linger_ms=LINGER_MS)
     if handled or _server.busy:
         _idle["interval"] = IDLE_MIN_S
         return 0.0

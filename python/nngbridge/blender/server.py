@@ -46,6 +46,7 @@ class Server:
         self.served = 0
         self.running = True
         self.seq = 0
+        self._selector: selectors.BaseSelector | None = None
         self.rep = nngbridge.Rep0(recv_max_size=max_message)
         self.pub = None
         try:
@@ -86,9 +87,19 @@ class Server:
             failure = registry.error(reply.get("id"), "INTERNAL", f"unencodable result: {e}")
             self.rep.send_packed(failure)
 
-    def pump(self, budget_ms: float = 4.0) -> int:
+    def _readable(self, timeout_s: float) -> bool:
+        if self._selector is None:
+            self._selector = selectors.DefaultSelector()
+            self._selector.register(self.rep.recv_fd, selectors.EVENT_READ)
+        return bool(self._selector.select(timeout=max(timeout_s, 0.0)))
+
+    def pump(self, budget_ms: float = 4.0, linger_ms: float = 0.0) -> int:
         """Answers waiting requests for at most ``budget_ms`` (at least one), then spends
-        what is left on jobs; returns how many requests were answered."""
+        what is left on jobs; returns how many requests were answered.
+
+        ``linger_ms``: after answering, wait that long (within the budget) for the
+        client's next request. A GUI timer fires at best every ~5 ms, so a client sending
+        request after request would otherwise wait a tick for each."""
         start = time.perf_counter()
         deadline = start + budget_ms / 1000.0
         handled = 0
@@ -96,6 +107,10 @@ class Server:
             try:
                 raw = self.rep.recv(block=False)
             except nngbridge.TryAgain:
+                left = deadline - time.perf_counter()
+                if handled and linger_ms > 0 and left > 0 and not jobs.active() and \
+                        self._readable(min(linger_ms / 1000.0, left)):
+                    continue
                 break
             try:
                 reply = self.answer(raw)
@@ -135,6 +150,9 @@ class Server:
         self.running = False
         jobs.cancel_all()
         jobs.set_publisher(None)
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
         self.rep.close()
         if self.pub is not None:
             self.pub.close()
