@@ -45,3 +45,18 @@ def test_every_command_domain_in_background_blender(blender_modules, tmp_path):
     checked = [line.split()[1] for line in out.splitlines() if line.startswith("CHECKED ")]
     assert checked == list(DOMAINS), out[-3000:]
     assert "ALL COMMANDS CHECKED" in out
+
+
+def test_the_addon_enables_serves_from_its_preferences_and_disables(blender_modules, tmp_path):
+    scripts = tmp_path / "scripts"
+    shutil.copytree(blender_modules / "nngbridge" / "blender" / "addon",
+                    scripts / "addons" / "nngbridge_addon")
+    cmd = ["blender", "-b", "--factory-startup", "--python-use-system-env",
+           "--python-exit-code", "1", "--python", str(SCRIPTS / "check_addon.py"), "--",
+           f"ipc://{tmp_path}/addon"]
+    env = dict(blender_env(blender_modules, os.environ), BLENDER_USER_SCRIPTS=str(scripts))
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-4000:]
+    for line in ("ENABLED", "SERVED", "REFUSED REMOTE", "ADDON CHECKED"):
+        assert line in out, out[-4000:]
