@@ -574,6 +574,23 @@ def test_push_pull_delivers_each_message_once(nng, inproc):
                 p.close()
 
 
+def test_recv_fd_and_send_fd_work_with_selectors(nng, inproc):
+    import selectors
+
+    with nng.Pair0(listen=inproc) as a, nng.Pair0(dial=inproc) as b:
+        connected_pipes(a)
+        with selectors.DefaultSelector() as sel:
+            sel.register(a.recv_fd, selectors.EVENT_READ, "recv")
+            assert sel.select(timeout=0) == []
+            b.send(b"wake")
+            assert [key.data for key, _ in sel.select(timeout=5)] == ["recv"]
+            assert a.recv(block=False) == b"wake"
+            assert sel.select(timeout=0) == []  # drained: no longer readable
+        with selectors.DefaultSelector() as sel:
+            sel.register(b.send_fd, selectors.EVENT_READ, "send")
+            assert [key.data for key, _ in sel.select(timeout=5)] == ["send"]
+
+
 # --- options ------------------------------------------------------------------------------
 
 
