@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,30 @@ def test_the_addon_enables_serves_from_its_preferences_and_disables(blender_modu
     assert res.returncode == 0, out[-4000:]
     for line in ("ENABLED", "SERVED", "REFUSED REMOTE", "ADDON CHECKED"):
         assert line in out, out[-4000:]
+
+
+def test_install_puts_the_package_and_addon_where_blender_finds_them(blender_modules, tmp_path):
+    """python -m nngbridge.blender.install into a fresh user scripts dir, then a plain
+    Blender (no PYTHONPATH) enables the add-on and answers a ping through dispatch."""
+    scripts = tmp_path / "scripts"
+    env = dict(os.environ, BLENDER_USER_SCRIPTS=str(scripts),
+               PYTHONPATH=str(blender_modules))
+    res = subprocess.run([sys.executable, "-m", "nngbridge.blender.install"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert (scripts / "addons" / "modules" / "nngbridge" / "blender" / "server.py").exists()
+    assert (scripts / "addons" / "nngbridge_addon" / "__init__.py").exists()
+    expr = ("import addon_utils, nngbridge.blender.commands;"
+            "from nngbridge.blender.registry import dispatch;"
+            "addon_utils.enable('nngbridge_addon', default_set=True, handle_error=None);"
+            "import bpy; assert bpy.context.preferences.addons.get('nngbridge_addon');"
+            "r = dispatch({'v': 1, 'id': 1, 'cmd': 'session.ping'});"
+            "print('PING', r['result'], nngbridge.__file__)")
+    plain = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    res = subprocess.run(["blender", "-b", "--factory-startup", "--python-exit-code", "1",
+                          "--python-expr", expr],
+                         env=dict(plain, BLENDER_USER_SCRIPTS=str(scripts)),
+                         capture_output=True, text=True, timeout=120)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-3000:]
+    assert f"PING pong {scripts}" in out, out[-3000:]
