@@ -111,4 +111,6 @@ async def asend_msg(obj: Any, msg: Message) -> None:
 
 
 async def asend(obj: Any, data: Any) -> None:
+    if isinstance(data, str):
+        raise ValueError('Cannot send type str. Maybe you left out a ".encode()" somewhere?')
     await asend_msg(obj, Message(data))

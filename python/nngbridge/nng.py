@@ -41,11 +41,13 @@ _live_sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
 class _Option:
     """A property backed by the native option table (``obj._getopt``/``_setopt``)."""
 
-    def __init__(self, name: str, readable: bool, writable: bool, pipe: bool = False) -> None:
+    def __init__(self, name: str, readable: bool, writable: bool, pipe: bool = False,
+                 kind: str = "int") -> None:
         self.name = name
         self.readable = readable
         self.writable = writable
         self.pipe = pipe
+        self.kind = kind
         self.__doc__ = f"The NNG option {name!r}."
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
@@ -60,7 +62,23 @@ class _Option:
             raise AttributeError(f"{self.name} of a pipe is read-only")
         if not self.writable:
             _read_only(obj, value)
+        if self.kind in ("int", "ms", "size"):
+            value = _as_int(value)
         obj._setopt(self.name, value)
+
+
+def _as_int(value: Any) -> int:
+    """pynng's integer conversion: whole floats and numeric strings pass, 1.5 and "abc"
+    raise ValueError, None raises TypeError."""
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"{value!r} is not a whole number")
+        return int(value)
+    if isinstance(value, (str, bytes)):
+        return int(value)
+    if value is None:
+        raise TypeError("an integer is required, not None")
+    return value
 
 
 def _read_only(_obj: Any, _value: Any) -> None:
@@ -71,9 +89,10 @@ def _read_only(_obj: Any, _value: Any) -> None:
 
 
 def _install_options(cls: type, target: str, skip: Iterable[str] = ()) -> None:
-    for name, _kind, readable, writable, targets, _nng_name in _nng.OPTIONS:
+    for name, kind, readable, writable, targets, _nng_name in _nng.OPTIONS:
         if target in targets and name not in skip and name not in cls.__dict__:
-            setattr(cls, name, _Option(name, readable, writable, pipe=target == "pipe"))
+            setattr(cls, name, _Option(name, readable, writable, pipe=target == "pipe",
+                                       kind=kind))
 
 
 class Socket(_nng.Socket):
@@ -253,7 +272,7 @@ class Req0(Socket):
     """Request side of request/reply; ``resend_time`` in ms."""
 
     _protocol = "req0"
-    resend_time = _Option("resend_time", True, True)
+    resend_time = _Option("resend_time", True, True, kind="ms")
 
     def __init__(self, *, resend_time: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -271,12 +290,41 @@ class Surveyor0(Socket):
     """Surveyor; ``survey_time`` in ms."""
 
     _protocol = "surveyor0"
-    survey_time = _Option("survey_time", True, True)
+    survey_time = _Option("survey_time", True, True, kind="ms")
 
     def __init__(self, *, survey_time: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if survey_time is not None:
             self.survey_time = survey_time
+
+    # NNG 2 answers a receive after the survey ended with BadState; NNG 1 (and so
+    # pynng) with Timeout. Before any survey both say BadState.
+    _surveyed = False
+
+    def send(self, data: Any, block: bool = True) -> None:
+        super().send(data, block)
+        self._surveyed = True
+
+    def send_msg(self, msg: Message, block: bool = True) -> None:
+        super().send_msg(msg, block)
+        self._surveyed = True
+
+    def recv(self, block: bool = True) -> bytes:
+        return _survey_result(self, lambda: super(Surveyor0, self).recv(block))
+
+    def recv_msg(self, block: bool = True) -> Message:
+        return _survey_result(self, lambda: super(Surveyor0, self).recv_msg(block))
+
+
+def _survey_result(sock: Surveyor0, call: Any) -> Any:
+    from .exceptions import BadState, Timeout
+
+    try:
+        return call()
+    except BadState:
+        if not sock._surveyed:
+            raise
+        raise Timeout("Timed out", 5) from None
 
 
 class Respondent0(Socket):

@@ -76,6 +76,11 @@ impl Message {
     #[new]
     #[pyo3(signature = (data, pipe=None))]
     fn new(data: &Bound<'_, PyAny>, pipe: Option<&Bound<'_, PyAny>>) -> PyResult<Message> {
+        if data.is_instance_of::<pyo3::types::PyString>() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "a Message holds bytes, not str (encode it first)",
+            ));
+        }
         let msg = buffers::message_from(data)?;
         let m = Message::wrap(msg, None);
         if let Some(p) = pipe {

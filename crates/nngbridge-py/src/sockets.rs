@@ -119,21 +119,43 @@ fn log_exception(py: Python<'_>, what: &str, e: PyErr) {
 }
 
 fn address_str(address: &Bound<'_, PyAny>) -> PyResult<String> {
-    if let Ok(s) = address.cast::<PyString>() {
-        return Ok(s.to_cow()?.into_owned());
+    let url = if let Ok(s) = address.cast::<PyString>() {
+        s.to_cow()?.into_owned()
+    } else if let Ok(b) = address.cast::<PyBytes>() {
+        String::from_utf8(b.as_bytes().to_vec())
+            .map_err(|_| PyValueError::new_err("address must be valid UTF-8"))?
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "address must be str or bytes, not {}",
+            address
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        )));
+    };
+    check_url(&url).py()?;
+    Ok(url)
+}
+
+/// The URL checks NNG 1 made and NNG 2 no longer makes the same way, so that bad
+/// addresses raise what pynng raises: no scheme is InvalidOperation; a TCP address
+/// without a host:port or with a port beyond 65535 is AddressInvalid.
+fn check_url(url: &str) -> nngbridge::Result<()> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(nngbridge::Error::InvalidOperation);
+    };
+    if matches!(
+        scheme,
+        "tcp" | "tcp4" | "tcp6" | "tls+tcp" | "tls+tcp4" | "tls+tcp6"
+    ) {
+        let port = rest.rsplit_once(':').map(|(_, p)| p);
+        match port.map(str::parse::<u32>) {
+            Some(Ok(p)) if p <= 65535 => {}
+            _ => return Err(nngbridge::Error::AddressInvalid),
+        }
     }
-    if let Ok(b) = address.cast::<PyBytes>() {
-        return String::from_utf8(b.as_bytes().to_vec())
-            .map_err(|_| PyValueError::new_err("address must be valid UTF-8"));
-    }
-    Err(PyTypeError::new_err(format!(
-        "address must be str or bytes, not {}",
-        address
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_default()
-    )))
+    Ok(())
 }
 
 fn topic_bytes(topic: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
@@ -193,7 +215,13 @@ pub fn sockaddr_to_py(py: Python<'_>, a: &nngbridge::SocketAddr) -> PyResult<Py<
     let m = py.import("nngbridge.sockaddr")?;
     use nngbridge::SocketAddr as A;
     let obj = match a {
-        A::Inproc(n) => m.getattr("InprocAddr")?.call1((n.as_bytes(),))?,
+        // NNG 1 (pynng) reported the whole URL as an inproc address's name.
+        A::Inproc(n) if n.starts_with("inproc://") => {
+            m.getattr("InprocAddr")?.call1((n.as_bytes(),))?
+        }
+        A::Inproc(n) => m
+            .getattr("InprocAddr")?
+            .call1((format!("inproc://{n}").into_bytes(),))?,
         A::Ipc(p) => m.getattr("IPCAddr")?.call1((p.as_bytes(),))?,
         A::Inet(s) => m.getattr("InAddr")?.call1((u32::from(*s.ip()), s.port()))?,
         A::Inet6(s) => m
