@@ -9,10 +9,18 @@ from pathlib import Path
 
 import pytest
 
+import blender_harness
 from blender_harness import BlenderServer
+from blender_scripts.modules import install_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.fixture(autouse=True)
+def _sources_not_wheel(monkeypatch):
+    """Blender runs the add-on from the repository's sources, not a possibly stale wheel."""
+    monkeypatch.setattr(blender_harness, "install_wheel", install_sources)
 
 
 def cargo_binary(args: list[str], path: str) -> Path:
