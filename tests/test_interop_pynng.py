@@ -1,0 +1,235 @@
+"""Wire interop: the module under test in this process, real pynng 0.9.0 (NNG 1.11) in a
+child process (tests/peers/interop_peer.py), over ipc:// and tcp://, with either side
+listening: req/rep, pub/sub with prefix topics (str and bytes), push/pull.
+
+Synchronisation uses the peer's READY line and, for pub/sub, a probe the publisher repeats
+until the subscriber has seen one (acknowledged over stdin/stdout); no fixed sleeps.
+With ``--impl pynng`` both ends are pynng, which validates the peer script itself."""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import tempfile
+import threading
+
+import pytest
+from conftest import PEERS, PYTHON, child_env, free_tcp_port
+
+pytestmark = pytest.mark.timeout(60)
+
+SEQUENCE = [b"keep 1", b"drop 1", b"also 2", b"kee", b"keep 3", b"END"]
+EXPECTED = [b"keep 1", b"also 2", b"keep 3", b"END"]
+TOPICS = ["keep", b"also", b"END"]
+PROBE = b"keep probe"
+
+
+class Peer:
+    """A pynng process speaking the line protocol of tests/peers/interop_peer.py."""
+
+    def __init__(self, role, how, url):
+        self.proc = subprocess.Popen(
+            [PYTHON, str(PEERS / "interop_peer.py"), "pynng", role, how, url],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env=child_env(),
+        )
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.strip())
+        self.lines.put(None)
+
+    def next_line(self, timeout=20):
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            pytest.fail(f"peer said nothing for {timeout} s")
+        if line is None:
+            pytest.fail("peer exited: " + self.proc.stderr.read())
+        return line
+
+    def expect(self, word, timeout=20):
+        line = self.next_line(timeout)
+        assert line.split()[0] == word, line
+        return line
+
+    def received(self):
+        """GOT lines until DONE, as bytes, probes left out."""
+        got = []
+        while True:
+            line = self.next_line()
+            if line == "DONE":
+                return [m for m in got if m != PROBE]
+            word, hexdata = line.split()
+            assert word == "GOT", line
+            got.append(bytes.fromhex(hexdata))
+
+    def tell(self, word):
+        self.proc.stdin.write(word + "\n")
+        self.proc.stdin.flush()
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        finally:
+            self.proc.kill()
+        assert self.proc.returncode == 0, self.proc.stderr.read()
+
+
+@pytest.fixture(params=["ipc", "tcp"])
+def url(request):
+    if request.param == "tcp":
+        return f"tcp://127.0.0.1:{free_tcp_port()}"
+    d = tempfile.TemporaryDirectory(prefix="nngi")
+    request.addfinalizer(d.cleanup)
+    return f"ipc://{d.name}/interop"
+
+
+@pytest.fixture
+def peer_factory():
+    peers = []
+
+    def make(role, how, url):
+        peer = Peer(role, how, url)
+        peers.append(peer)
+        return peer
+
+    yield make
+    for p in peers:
+        if p.proc.poll() is None:
+            p.proc.kill()
+
+
+LISTENER = pytest.mark.parametrize("we_listen", [True, False], ids=["we-listen", "we-dial"])
+
+
+@LISTENER
+def test_req_rep_we_answer(nng, url, peer_factory, we_listen):
+    with nng.Rep0(recv_timeout=20_000) as rep:
+        if we_listen:
+            rep.listen(url)
+            peer = peer_factory("req", "dial", url)
+            peer.expect("READY")
+        else:
+            peer = peer_factory("req", "listen", url)
+            peer.expect("READY")
+            rep.dial(url, block=True)
+        while True:
+            msg = rep.recv_msg()
+            assert isinstance(msg.pipe, nng.Pipe)
+            if msg.bytes == b"END":
+                rep.send(b"bye")
+                break
+            rep.send(b"re:" + msg.bytes)
+        peer.expect("OK")
+        peer.close()
+
+
+@LISTENER
+def test_req_rep_we_ask(nng, url, peer_factory, we_listen):
+    with nng.Req0(recv_timeout=20_000) as req:
+        if we_listen:
+            req.listen(url)
+            peer = peer_factory("rep", "dial", url)
+            peer.expect("READY")
+        else:
+            peer = peer_factory("rep", "listen", url)
+            peer.expect("READY")
+            req.dial(url, block=True)
+        ctx = req.new_context()
+        for i in range(20):
+            (ctx if i % 2 else req).send(b"q%d" % i)
+            assert (ctx if i % 2 else req).recv() == b"re:q%d" % i
+        req.send(b"END")
+        assert req.recv() == b"bye"
+        ctx.close()
+        peer.expect("DONE")
+        peer.close()
+
+
+@LISTENER
+def test_pub_sub_we_publish(nng, url, peer_factory, we_listen):
+    with nng.Pub0() as pub:
+        if we_listen:
+            pub.listen(url)
+            peer = peer_factory("sub", "dial", url)
+            peer.expect("READY")
+        else:
+            peer = peer_factory("sub", "listen", url)
+            peer.expect("READY")
+            pub.dial(url, block=True)
+        # Publish probes until the subscriber has one: its subscription is then live.
+        while True:
+            pub.send(PROBE)
+            try:
+                line = peer.lines.get(timeout=0.02)
+            except queue.Empty:
+                continue
+            assert line == "GOT " + PROBE.hex(), line
+            break
+        for m in SEQUENCE:
+            pub.send(m)
+        assert peer.received() == EXPECTED
+        peer.close()
+
+
+@LISTENER
+def test_pub_sub_we_subscribe(nng, url, peer_factory, we_listen):
+    with nng.Sub0(topics=TOPICS, recv_timeout=20_000) as sub:
+        if we_listen:
+            sub.listen(url)
+            peer = peer_factory("pub", "dial", url)
+            peer.expect("READY")
+        else:
+            peer = peer_factory("pub", "listen", url)
+            peer.expect("READY")
+            sub.dial(url, block=True)
+        assert sub.recv() == PROBE
+        peer.tell("GO")
+        got = []
+        while not got or got[-1] != b"END":
+            m = sub.recv()
+            if m != PROBE:
+                got.append(m)
+        assert got == EXPECTED
+        peer.tell("BYE")
+        peer.close()
+
+
+@LISTENER
+def test_push_pull_we_push(nng, url, peer_factory, we_listen):
+    with nng.Push0(send_timeout=20_000) as push:
+        if we_listen:
+            push.listen(url)
+            peer = peer_factory("pull", "dial", url)
+            peer.expect("READY")
+        else:
+            peer = peer_factory("pull", "listen", url)
+            peer.expect("READY")
+            push.dial(url, block=True)
+        for m in SEQUENCE:
+            push.send(m)
+        assert peer.received() == SEQUENCE
+        peer.close()
+
+
+@LISTENER
+def test_push_pull_we_pull(nng, url, peer_factory, we_listen):
+    with nng.Pull0(recv_timeout=20_000) as pull:
+        if we_listen:
+            pull.listen(url)
+            peer = peer_factory("push", "dial", url)
+            peer.expect("READY")
+        else:
+            peer = peer_factory("push", "listen", url)
+            peer.expect("READY")
+            pull.dial(url, block=True)
+        assert [pull.recv() for _ in SEQUENCE] == SEQUENCE
+        peer.tell("BYE")
+        peer.close()
