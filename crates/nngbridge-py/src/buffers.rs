@@ -156,7 +156,10 @@ impl WriteBuffer {
             )
         };
         if rc != 0 {
-            return Err(PyErr::fetch(obj.py()));
+            let _ = PyErr::take(obj.py());
+            return Err(PyTypeError::new_err(
+                "a writable bytes-like object is required (bytearray, memoryview, numpy array)",
+            ));
         }
         // SAFETY: initialised by the successful call above.
         let view = unsafe { view.assume_init() };

@@ -507,6 +507,8 @@ impl Socket {
     /// Receives a message into a writable buffer; returns the number of bytes.
     #[pyo3(signature = (buffer, block=true))]
     fn recv_into(&self, py: Python<'_>, buffer: &Bound<'_, PyAny>, block: bool) -> PyResult<usize> {
+        // A read-only or non-buffer target is refused before waiting for a message.
+        buffers::copy_into(buffer, &[])?;
         let msg = self.recv_message(py, block)?;
         buffers::copy_into(buffer, msg.body())
     }
