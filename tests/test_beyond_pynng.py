@@ -227,7 +227,9 @@ def test_interpreter_exit_with_pending_calls_is_clean():
 @pytest.mark.timeout(15)
 def test_async_for_yields_messages_until_the_socket_closes(nngbridge, inproc):
     async def main():
-        a = nngbridge.Pair0(listen=inproc)
+        # Room for the three messages sent before anything is received (with pynng's
+        # default buffers the third send would wait for a receive, in pynng too).
+        a = nngbridge.Pair0(listen=inproc, recv_buffer_size=8)
         with nngbridge.Pair0(dial=inproc) as b:
             for i in range(3):
                 b.send(b"m%d" % i)
@@ -248,7 +250,9 @@ def test_async_for_under_trio(nngbridge, inproc):
     trio = pytest.importorskip("trio")
 
     async def main():
-        with nngbridge.Pair0(listen=inproc) as a, nngbridge.Pair0(dial=inproc) as b:
+        with nngbridge.Pair0(listen=inproc, recv_buffer_size=8) as a, nngbridge.Pair0(
+            dial=inproc
+        ) as b:
             for i in range(3):
                 b.send(b"t%d" % i)
             got = []
