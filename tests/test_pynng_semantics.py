@@ -671,6 +671,8 @@ def test_messages_over_recv_max_size_are_dropped_and_the_socket_keeps_working(nn
 # --- wrong argument types -----------------------------------------------------------------
 
 
+# pynng's Message.__del__ fails on the half-built Message (docs/pynng-compat.md).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_wrong_argument_types(nng, inproc):
     with nng.Pair0(listen=inproc) as s:
         with pytest.raises(ValueError):
