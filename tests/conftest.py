@@ -162,3 +162,25 @@ def child_env(extra: dict | None = None) -> dict:
 
 
 PYTHON = sys.executable
+
+
+class PostConnect:
+    """Counts post-connect pipe events on a socket: the moment its protocol can use the
+    pipe (``sock.pipes`` already lists a pipe at pre-connect time, when a best-effort
+    send such as Pub or Bus may still skip it). Create it before listen/dial."""
+
+    def __init__(self, sock):
+        self.count = 0
+        self.cond = threading.Condition()
+        sock.add_post_pipe_connect_cb(self._connected)
+
+    def _connected(self, pipe):
+        with self.cond:
+            self.count += 1
+            self.cond.notify_all()
+
+    def wait(self, n=1, timeout=5.0):
+        with self.cond:
+            ok = self.cond.wait_for(lambda: self.count >= n, timeout)
+        if not ok:
+            pytest.fail(f"{n} pipe(s) never reached post-connect (saw {self.count})")

@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from conftest import Waiter, connected_pipes, free_tcp_port, wait_for
+from conftest import PostConnect, Waiter, connected_pipes, free_tcp_port, wait_for
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -459,9 +459,12 @@ def test_req_rep_round_trip(nng, any_addr):
 
 
 def test_sub_prefix_topics_bytes_and_str(nng, inproc):
-    with nng.Pub0(listen=inproc) as pub, nng.Sub0(dial=inproc, topics="al") as sub:
+    with nng.Pub0() as pub, nng.Sub0(topics="al", recv_timeout=5000) as sub:
+        ready = PostConnect(pub)
+        pub.listen(inproc)
+        sub.dial(inproc)
         sub.subscribe(b"beta")
-        connected_pipes(pub)
+        ready.wait()
         for m in [b"alpha 1", b"beta 1", b"al 2", b"gamma", b"bet", b"beta 2"]:
             pub.send(m)
         got = [sub.recv() for _ in range(4)]
@@ -475,8 +478,11 @@ def test_sub_prefix_topics_bytes_and_str(nng, inproc):
 
 
 def test_sub_without_topics_receives_nothing_and_empty_topic_everything(nng, inproc):
-    with nng.Pub0(listen=inproc) as pub, nng.Sub0(dial=inproc, recv_timeout=100) as sub:
-        connected_pipes(pub)
+    with nng.Pub0() as pub, nng.Sub0(recv_timeout=100) as sub:
+        ready = PostConnect(pub)
+        pub.listen(inproc)
+        sub.dial(inproc)
+        ready.wait()
         pub.send(b"unseen")
         with pytest.raises(nng.Timeout):
             sub.recv()
@@ -489,11 +495,14 @@ def test_sub_without_topics_receives_nothing_and_empty_topic_everything(nng, inp
 
 
 def test_pair1_polyamorous_routes_by_pipe(nng, inproc):
-    with nng.Pair1(listen=inproc, polyamorous=True) as server:
+    with nng.Pair1(polyamorous=True, recv_timeout=5000) as server:
+        ready = PostConnect(server)
+        server.listen(inproc)
         assert server.polyamorous is True
-        clients = [nng.Pair1(dial=inproc, polyamorous=True) for _ in range(2)]
+        clients = [nng.Pair1(dial=inproc, polyamorous=True, recv_timeout=5000)
+                   for _ in range(2)]
         try:
-            connected_pipes(server, 2)
+            ready.wait(2)
             for i, c in enumerate(clients):
                 c.send(b"from %d" % i)
             for _ in range(2):
@@ -510,11 +519,13 @@ def test_pair1_polyamorous_routes_by_pipe(nng, inproc):
 
 
 def test_survey_collects_answers_then_times_out(nng, inproc):
-    with nng.Surveyor0(listen=inproc, survey_time=300) as sv:
+    with nng.Surveyor0(survey_time=300) as sv:
+        ready = PostConnect(sv)
+        sv.listen(inproc)
         assert sv.survey_time == 300
-        rs = [nng.Respondent0(dial=inproc) for _ in range(2)]
+        rs = [nng.Respondent0(dial=inproc, recv_timeout=5000) for _ in range(2)]
         try:
-            connected_pipes(sv, 2)
+            ready.wait(2)
             sv.send(b"who?")
             for i, r in enumerate(rs):
                 assert r.recv() == b"who?"
@@ -528,8 +539,14 @@ def test_survey_collects_answers_then_times_out(nng, inproc):
 
 
 def test_bus_reaches_direct_peers_only(nng, inproc):
-    with nng.Bus0(listen=inproc) as hub, nng.Bus0(dial=inproc) as b, nng.Bus0(dial=inproc) as c:
-        connected_pipes(hub, 2)
+    with nng.Bus0(recv_timeout=5000) as hub, nng.Bus0(recv_timeout=5000) as b, \
+            nng.Bus0(recv_timeout=5000) as c:
+        ready = [PostConnect(x) for x in (hub, b, c)]
+        hub.listen(inproc)
+        b.dial(inproc)
+        c.dial(inproc)
+        for r, n in zip(ready, (2, 1, 1)):
+            r.wait(n)
         hub.send(b"to all")
         assert b.recv() == b"to all" and c.recv() == b"to all"
         b.send(b"from b")
@@ -539,10 +556,12 @@ def test_bus_reaches_direct_peers_only(nng, inproc):
 
 
 def test_push_pull_delivers_each_message_once(nng, inproc):
-    with nng.Push0(listen=inproc) as push:
+    with nng.Push0() as push:
+        ready = PostConnect(push)
+        push.listen(inproc)
         pulls = [nng.Pull0(dial=inproc, recv_timeout=3000) for _ in range(2)]
         try:
-            connected_pipes(push, 2)
+            ready.wait(2)
             sent = [b"job %d" % i for i in range(20)]
             got = []
             lock = threading.Lock()
