@@ -114,9 +114,10 @@ def test_recv_into_fills_the_buffer_and_returns_the_size(pair, nngbridge):
         a.recv_into(b"read-only bytes", block=False)  # checked before waiting
 
 
-def _other_thread_progresses_while(block_call):
+def _other_thread_progresses_while(block_call, wake):
     """Run ``block_call`` in a thread; count pure-Python work on this thread meanwhile.
-    If the call held the GIL, this thread could not run until it returned (~2 s)."""
+    If the call held the GIL, this thread could not run until it returned (~2 s).
+    ``wake`` (closing the socket) ends the blocked call afterwards."""
     started = threading.Event()
     done = threading.Event()
 
@@ -124,7 +125,7 @@ def _other_thread_progresses_while(block_call):
         started.set()
         try:
             block_call()
-        except Exception:  # noqa: BLE001 - Timeout is the expected ending
+        except Exception:  # noqa: BLE001 - Closed or Timeout is the expected ending
             pass
         done.set()
 
@@ -137,27 +138,30 @@ def _other_thread_progresses_while(block_call):
         count += 1
     elapsed = time.monotonic() - start
     still_blocked = not done.is_set()
+    wake()
     t.join(5)
+    assert not t.is_alive()
     return count, elapsed, still_blocked
 
 
 def test_blocking_recv_releases_the_gil(nngbridge):
-    with nngbridge.Pull0(recv_timeout=2000) as s:
-        count, elapsed, still_blocked = _other_thread_progresses_while(s.recv)
+    s = nngbridge.Pull0(recv_timeout=2000)
+    count, elapsed, still_blocked = _other_thread_progresses_while(s.recv, s.close)
     assert still_blocked and elapsed < 1.0 and count > 10_000
 
 
 def test_blocking_send_releases_the_gil(nngbridge):
-    with nngbridge.Push0(send_timeout=2000) as s:
-        count, elapsed, still_blocked = _other_thread_progresses_while(lambda: s.send(b"x"))
+    s = nngbridge.Push0(send_timeout=2000)
+    count, elapsed, still_blocked = _other_thread_progresses_while(
+        lambda: s.send(b"x"), s.close
+    )
     assert still_blocked and elapsed < 1.0 and count > 10_000
 
 
 def test_blocking_context_recv_releases_the_gil(nngbridge):
-    with nngbridge.Rep0(recv_timeout=2000) as s:
-        ctx = s.new_context()
-        count, elapsed, still_blocked = _other_thread_progresses_while(ctx.recv)
-        ctx.close()
+    s = nngbridge.Rep0(recv_timeout=2000)
+    ctx = s.new_context()
+    count, elapsed, still_blocked = _other_thread_progresses_while(ctx.recv, s.close)
     assert still_blocked and elapsed < 1.0 and count > 10_000
 
 
