@@ -433,3 +433,5 @@ def _close_all_sockets() -> None:
             sock.close()
         except Exception:  # noqa: BLE001 - best effort at exit
             pass
+    # Let calls woken by the close leave native code before finalisation begins.
+    _nng._wait_idle(2.0)

@@ -25,6 +25,7 @@ impl AsyncOp {
         F: FnOnce(&Aio) -> nngbridge::Result<()>,
     {
         let aio = Aio::with_callback(Box::new(move || {
+            let _in_flight = crate::blocking::InFlight::enter();
             let _ = Python::try_attach(|py| {
                 if let Err(e) = callback.call0(py) {
                     e.print(py);

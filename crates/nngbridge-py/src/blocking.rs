@@ -122,3 +122,40 @@ pub fn wait_readable(fd: i32, timeout: Duration) {
     // SAFETY: one valid pollfd; poll only writes its revents field.
     unsafe { libc::poll(&mut p, 1, ms) };
 }
+
+static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Marks a call that may run without the GIL (a blocking wait, an NNG callback) for its
+/// whole duration, so that interpreter exit can wait for it to be back in Python.
+pub struct InFlight;
+
+impl InFlight {
+    pub fn enter() -> InFlight {
+        IN_FLIGHT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Waits (GIL released in 1 ms steps) until no call is inside nngbridge's native code,
+/// at most `timeout_s`. Called at exit after every socket is closed: a thread that is
+/// still in Rust when the interpreter finalises would be ended by `pthread_exit` while
+/// taking the GIL back, unwinding through Rust frames (a crash).
+#[pyfunction]
+pub fn _wait_idle(py: Python<'_>, timeout_s: f64) -> bool {
+    let end = std::time::Instant::now() + Duration::from_secs_f64(timeout_s.clamp(0.0, 60.0));
+    loop {
+        if IN_FLIGHT.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            return true;
+        }
+        if std::time::Instant::now() >= end {
+            return false;
+        }
+        py.detach(|| std::thread::sleep(Duration::from_millis(1)));
+    }
+}

@@ -76,6 +76,7 @@ fn _nng(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<aio::AsyncOp>()?;
     m.add_function(wrap_pyfunction!(nng_version, m)?)?;
     m.add_function(wrap_pyfunction!(_strerror, m)?)?;
+    m.add_function(wrap_pyfunction!(blocking::_wait_idle, m)?)?;
     m.add("OPTIONS", option_table(m.py())?)?;
     m.add("BUFFER_PROTOCOL", cfg!(Py_3_11))?;
     msgpack::register(m)?;

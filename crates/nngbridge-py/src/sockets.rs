@@ -260,6 +260,7 @@ impl Socket {
             Err(nngbridge::Error::TryAgain) if block => {}
             other => return other.py(),
         }
+        let _in_flight = blocking::InFlight::enter();
         if !blocking::on_main_thread() || cfg!(not(unix)) {
             return py.detach(|| self.sock.recv()).py();
         }
@@ -292,6 +293,7 @@ impl Socket {
         if !block {
             return self.sock.try_send_msg(msg).map_err(|e| to_pyerr(e.error));
         }
+        let _in_flight = blocking::InFlight::enter();
         // Only where NNG 2.0.0's non-blocking send is sound and leaves protocol state
         // alone do we try it first; elsewhere (Rep0/Respondent0 forget the request,
         // Bus0/Pair1 polyamorous/raw fail it outright) NNG blocks for us. Those sends
@@ -356,6 +358,7 @@ impl Socket {
     }
 
     fn do_dial(&self, py: Python<'_>, url: &str, nonblocking: bool) -> PyResult<Py<Dialer>> {
+        let _in_flight = blocking::InFlight::enter();
         let d = if nonblocking {
             py.detach(|| self.sock.dial_nonblocking(url)).py()?
         } else if blocking::on_main_thread() {
@@ -1022,6 +1025,7 @@ impl Context {
     // slices, other threads use NNG's blocking calls.
     fn recv_message(&self, py: Python<'_>) -> PyResult<nngbridge::Message> {
         let ctx = self.ctx()?;
+        let _in_flight = blocking::InFlight::enter();
         if !blocking::on_main_thread() {
             return py.detach(|| ctx.recv()).py();
         }
@@ -1031,6 +1035,7 @@ impl Context {
 
     fn send_message(&self, py: Python<'_>, m: nngbridge::Message) -> PyResult<()> {
         let ctx = self.ctx()?;
+        let _in_flight = blocking::InFlight::enter();
         if !blocking::on_main_thread() {
             return py.detach(|| ctx.send_msg(m)).map_err(|e| to_pyerr(e.error));
         }
