@@ -150,10 +150,11 @@ def test_contexts_send_msg_recv_msg_and_pipe_send(impl, addr):
 
 
 def test_sub_prefix_topics_str_and_bytes(impl, addr):
-    with impl.Pub0(listen=addr) as pub, impl.Sub0(
-        dial=addr, topics=["frame", b"log"], recv_timeout=200
-    ) as sub:
-        wait_for(lambda: len(pub.pipes) == 1)
+    with impl.Pub0() as pub:
+        ready = connected(pub)
+        pub.listen(addr)
+        sub = impl.Sub0(dial=addr, topics=["frame", b"log"], recv_timeout=2000)
+        assert ready.wait(5)
         for m in (b"frame 1", b"depsgraph x", b"log y"):
             pub.send(m)
         assert [sub.recv(), sub.recv()] == [b"frame 1", b"log y"]
@@ -161,6 +162,7 @@ def test_sub_prefix_topics_str_and_bytes(impl, addr):
         pub.send(b"frame 2")
         pub.send(b"log z")
         assert sub.recv() == b"log z"
+        sub.close()
 
 
 def test_pair1_polyamorous_answers_each_peer_through_its_pipe(impl, addr):
@@ -177,18 +179,36 @@ def test_pair1_polyamorous_answers_each_peer_through_its_pipe(impl, addr):
             p.close()
 
 
+def connected(sock):
+    """An event set once ``sock`` has a pipe it can send on (post-connect: a pipe is
+    listed at pre-connect already, before Pub/Bus/Surveyor may send to it)."""
+    ev = threading.Event()
+    sock.add_post_pipe_connect_cb(lambda _pipe: ev.set())
+    return ev
+
+
 def test_survey_bus_push_pull(impl, addr):
-    with impl.Surveyor0(listen=addr, survey_time=2000) as sv, impl.Respondent0(dial=addr) as rs:
-        wait_for(lambda: len(sv.pipes) == 1)
-        sv.send(b"who")
-        assert rs.recv() == b"who"
-        rs.send(b"me")
-        assert sv.recv() == b"me"
-    with impl.Bus0(listen=addr + "b") as b1, impl.Bus0(dial=addr + "b") as b2:
-        wait_for(lambda: len(b1.pipes) == 1)
-        b2.send(b"bus")
-        assert b1.recv() == b"bus"
-    with impl.Pull0(listen=addr + "q") as pull, impl.Push0(dial=addr + "q") as push:
+    with impl.Surveyor0(survey_time=2000, recv_timeout=5000) as sv:
+        ready = connected(sv)
+        sv.listen(addr)
+        with impl.Respondent0(dial=addr, recv_timeout=5000) as rs:
+            assert ready.wait(5)
+            sv.send(b"who")
+            assert rs.recv() == b"who"
+            rs.send(b"me")
+            assert sv.recv() == b"me"
+    with impl.Bus0(recv_timeout=5000) as b1:
+        ready = connected(b1)
+        b1.listen(addr + "b")
+        with impl.Bus0(recv_timeout=5000) as b2:
+            b2_ready = connected(b2)
+            b2.dial(addr + "b")
+            assert ready.wait(5) and b2_ready.wait(5)
+            b2.send(b"bus")
+            assert b1.recv() == b"bus"
+    with impl.Pull0(listen=addr + "q", recv_timeout=5000) as pull, impl.Push0(
+        dial=addr + "q"
+    ) as push:
         push.send(b"work")
         assert pull.recv() == b"work"
 
