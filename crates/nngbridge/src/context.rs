@@ -75,18 +75,8 @@ impl Context {
 
     /// Sends a message; on failure you get it back.
     pub fn send_msg(&self, msg: Message) -> Result<(), SendError> {
-        // SAFETY: on success NNG owns the message; on failure it is still ours.
-        let rc = unsafe { sys::nng_ctx_sendmsg(self.ctx, msg.as_ptr(), 0) };
-        match rc.check() {
-            Ok(()) => {
-                let _ = msg.into_raw();
-                Ok(())
-            }
-            Err(error) => Err(SendError {
-                error,
-                message: msg,
-            }),
-        }
+        // SAFETY: send_with passes a valid message that NNG takes only on success.
+        msg.send_with(|m| unsafe { sys::nng_ctx_sendmsg(self.ctx, m, 0) })
     }
 
     /// Receives a message, blocking up to the context's receive timeout.
@@ -100,12 +90,8 @@ impl Context {
     }
 
     fn recv_flags(&self, flags: i32) -> Result<Message> {
-        let mut p = std::ptr::null_mut();
-        // SAFETY: NNG writes a message we then own into a live local.
-        unsafe { sys::nng_ctx_recvmsg(self.ctx, &mut p, flags) }.check()?;
-        let p = std::ptr::NonNull::new(p).ok_or(Error::Internal)?;
-        // SAFETY: a successful receive gives us sole ownership of the message.
-        Ok(unsafe { Message::from_raw(p) })
+        // SAFETY: NNG writes a message we then own through the out-pointer.
+        Message::recv_with(|p| unsafe { sys::nng_ctx_recvmsg(self.ctx, p, flags) })
     }
 
     /// Starts an asynchronous send of `msg` on `aio`.

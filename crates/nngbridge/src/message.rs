@@ -70,6 +70,36 @@ impl Message {
         self.ptr.as_ptr()
     }
 
+    /// Hands the message to an NNG send call (`nng_sendmsg`, `nng_ctx_sendmsg`), which
+    /// owns it on success; on failure the message is untouched and comes back.
+    pub(crate) fn send_with(
+        self,
+        send: impl FnOnce(*mut sys::nng_msg) -> std::os::raw::c_int,
+    ) -> Result<(), crate::SendError> {
+        match send(self.as_ptr()).check() {
+            Ok(()) => {
+                let _ = self.into_raw();
+                Ok(())
+            }
+            Err(error) => Err(crate::SendError {
+                error,
+                message: self,
+            }),
+        }
+    }
+
+    /// Takes the message an NNG receive call (`nng_recvmsg`, `nng_ctx_recvmsg`) writes
+    /// through its out-pointer.
+    pub(crate) fn recv_with(
+        recv: impl FnOnce(*mut *mut sys::nng_msg) -> std::os::raw::c_int,
+    ) -> Result<Message> {
+        let mut p = std::ptr::null_mut();
+        recv(&mut p).check()?;
+        let p = NonNull::new(p).ok_or(Error::Internal)?;
+        // SAFETY: a successful receive gives us sole ownership of the message.
+        Ok(unsafe { Message::from_raw(p) })
+    }
+
     /// The body.
     pub fn body(&self) -> &[u8] {
         // SAFETY: the message is valid; body/len describe one allocation owned by it

@@ -344,19 +344,8 @@ impl Socket {
                 None => Ok(()),
             };
         }
-        // SAFETY: on success NNG owns the message; on failure it is untouched and
-        // still ours, so we hand it back.
-        let rc = unsafe { sys::nng_sendmsg(self.inner.sock, msg.as_ptr(), flags) };
-        match rc.check() {
-            Ok(()) => {
-                let _ = msg.into_raw();
-                Ok(())
-            }
-            Err(error) => Err(SendError {
-                error,
-                message: msg,
-            }),
-        }
+        // SAFETY: send_with passes a valid message that NNG takes only on success.
+        msg.send_with(|m| unsafe { sys::nng_sendmsg(self.inner.sock, m, flags) })
     }
 
     /// Receives a message, blocking up to the receive timeout.
@@ -375,12 +364,8 @@ impl Socket {
                 .short_aio(|aio| self.recv_async(aio))?
                 .ok_or(Error::Internal);
         }
-        let mut p = std::ptr::null_mut();
-        // SAFETY: NNG writes a message we then own into a live local.
-        unsafe { sys::nng_recvmsg(self.inner.sock, &mut p, flags) }.check()?;
-        let p = std::ptr::NonNull::new(p).ok_or(Error::Internal)?;
-        // SAFETY: a successful receive gives us sole ownership of the message.
-        Ok(unsafe { Message::from_raw(p) })
+        // SAFETY: NNG writes a message we then own through the out-pointer.
+        Message::recv_with(|p| unsafe { sys::nng_recvmsg(self.inner.sock, p, flags) })
     }
 
     /// Starts an asynchronous send of `msg` on `aio`.
