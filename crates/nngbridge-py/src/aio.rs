@@ -100,8 +100,15 @@ impl AsyncOp {
 
 impl Drop for AsyncOp {
     fn drop(&mut self) {
-        // Freeing an aio waits for its callback, which may be waiting for the GIL.
         if let Some(aio) = self.aio.take() {
+            if aio.is_done() {
+                // Nothing left to wait for: free it without giving up the GIL (a thread
+                // that releases the GIL during interpreter exit can never take it back).
+                drop(aio);
+                return;
+            }
+            // Freeing an aio waits for its callback, which may be waiting for the GIL.
+            let _in_flight = crate::blocking::InFlight::enter();
             aio.cancel();
             Python::attach(|py| py.detach(move || drop(aio)));
         }

@@ -149,9 +149,17 @@ impl Drop for InFlight {
 #[pyfunction]
 pub fn _wait_idle(py: Python<'_>, timeout_s: f64) -> bool {
     let end = std::time::Instant::now() + Duration::from_secs_f64(timeout_s.clamp(0.0, 60.0));
+    // Idle for 20 ms in a row: a woken thread may enter native code once more on its way
+    // out (dropping its last objects).
+    let mut quiet = 0;
     loop {
         if IN_FLIGHT.load(std::sync::atomic::Ordering::SeqCst) == 0 {
-            return true;
+            quiet += 1;
+            if quiet >= 20 {
+                return true;
+            }
+        } else {
+            quiet = 0;
         }
         if std::time::Instant::now() >= end {
             return false;

@@ -753,10 +753,17 @@ fn remove_cb(py: Python<'_>, list: &mut Vec<Py<PyAny>>, cb: &Bound<'_, PyAny>) -
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        // Closing waits for NNG's pipe callbacks, which need the GIL: release it.
         self.sock.set_pipe_handler(None);
         let sock = self.sock.clone();
         let pool = std::mem::take(&mut self.pool);
+        if sock.protocol_name().is_err() {
+            // Already closed (explicitly, or at exit): nothing will wait on a callback,
+            // so keep the GIL (giving it up during interpreter exit is fatal).
+            drop((sock, pool));
+            return;
+        }
+        // Closing waits for NNG's pipe callbacks, which need the GIL: release it.
+        let _in_flight = blocking::InFlight::enter();
         Python::attach(|py| {
             py.detach(move || {
                 let _ = sock.close();
@@ -1163,6 +1170,12 @@ impl Drop for Context {
     fn drop(&mut self) {
         let ctx = self.ctx.take();
         let pool = std::mem::take(&mut self.pool);
+        if self.socket.get().sock.protocol_name().is_err() {
+            // The socket is closed, so the context is too: nothing to wait for.
+            drop((ctx, pool));
+            return;
+        }
+        let _in_flight = blocking::InFlight::enter();
         Python::attach(|py| py.detach(move || drop((ctx, pool))));
     }
 }
