@@ -1,29 +1,59 @@
-"""The main job's Blender part: start Debian's Blender in background mode with the
-nngbridge wheel installed in its user modules, let the Rust peer
-(crates/nngbridge-scene/examples/drive_blender.rs) drive it over ipc://, shut it down."""
+"""The main job's Blender part: start Debian's Blender (background mode, or the GUI under
+Xvfb with ``--gui``) with the nngbridge wheel installed in its user modules, and let Rust
+peers drive it over ipc://:
+
+1. crates/nngbridge-scene/examples/drive_blender.rs builds a small scene with typed commands;
+2. crates/nngbridge-scene/examples/track_clip.rs writes the frames of a clip of a moving
+   bright disk, Blender encodes them into a movie before it starts serving, and the Rust
+   peer loads the movie, finds the disk in every frame's pixels, writes a keyframed mask
+   around it and a tracking marker on it, checks both against the truth and prints a
+   summary.
+
+Then Blender is shut down. Exits non-zero if any step fails.
+"""
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "target" / "release" / "examples"
 sys.path.insert(0, str(ROOT / "tests"))
 
-from blender_harness import BlenderServer  # noqa: E402
+from blender_harness import MAKE_MOVIE, BlenderServer  # noqa: E402
+
+def run(step: str, cmd: list[str]) -> None:
+    print(f"\n--- {step}: {' '.join(Path(c).name if c.startswith('/') else c for c in cmd)}",
+          flush=True)
+    subprocess.run(cmd, check=True, timeout=600)
 
 
 def main() -> int:
-    driver = ROOT / "target" / "release" / "examples" / "drive_blender"
-    with tempfile.TemporaryDirectory(prefix="nngbridge-blender-") as tmp, \
-            BlenderServer(Path(tmp)) as blender:
-        hello = blender.call("session.hello")
-        print(f"blender {hello['blender']} serves {len(hello['commands'])} commands "
-              f"on {blender.address}", flush=True)
-        res = subprocess.run([str(driver), blender.address], timeout=300)
-    return res.returncode
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gui", action="store_true",
+                        help="run Blender's GUI under xvfb-run (timer-driven server)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="nngbridge-blender-") as tmp:
+        frames, movie = Path(tmp) / "frames", Path(tmp) / "shape.mp4"
+        run("generate the clip's frames", [str(EXAMPLES / "track_clip"), "frames", str(frames)])
+        script = MAKE_MOVIE.format(frames=str(frames), movie=str(movie))
+        with BlenderServer(Path(tmp), gui=args.gui, script=script) as blender:
+            hello = blender.call("session.hello")
+            mode = "GUI (Xvfb)" if args.gui else "background"
+            print(f"\nblender {hello['blender']} ({mode}) serves {len(hello['commands'])} "
+                  f"commands on {blender.address}", flush=True)
+            try:
+                run("build a scene", [str(EXAMPLES / "drive_blender"), blender.address])
+                run("track the clip", [str(EXAMPLES / "track_clip"), "track", blender.address,
+                                       str(movie)])
+            except subprocess.CalledProcessError as e:
+                print(f"\nblender-demo: {e}", file=sys.stderr)
+                return 1
+    return 0
 
 
 if __name__ == "__main__":

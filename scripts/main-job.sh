@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job: (1) a Rust program and a Python program exchange typed MessagePack
 # requests over req/rep and events over pub/sub (python -m nngbridge.demo); (2) a real
-# Blender (Debian's, background mode) serves the scene protocol and a Rust program drives
-# it with typed commands (scripts/blender-demo.py).
+# Blender (Debian's; background mode, or the GUI under Xvfb with --gui) serves the scene
+# protocol, a Rust program builds a scene with typed commands, and another tracks a moving
+# shape through a generated movie clip, writing a keyframed mask and a tracking marker and
+# checking them against the truth (scripts/blender-demo.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -10,8 +12,8 @@ PY=${PYTHON:-python3}
 bash scripts/setup.sh
 printf '\n=== build: the Rust peers ===\n'
 cargo build --release -p nngbridge --example demo_peer
-cargo build --release -p nngbridge-scene --example drive_blender
+cargo build --release -p nngbridge-scene --example drive_blender --example track_clip
 printf '\n=== run: Rust <-> Python ===\n'
 "$PY" -m nngbridge.demo --peer target/release/examples/demo_peer
 printf '\n=== run: Rust -> Blender ===\n'
-"$PY" scripts/blender-demo.py
+"$PY" scripts/blender-demo.py "$@"

@@ -15,6 +15,31 @@ import nngbridge
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# A BlenderServer ``script`` (it runs before Blender serves) that encodes {frames}/frame_*.bmp
+# into {movie} with the sequencer: lossless H.264, so the pixels read back are those written.
+MAKE_MOVIE = """
+import glob, os, bpy
+frames = sorted(glob.glob(os.path.join({frames!r}, "frame_*.bmp")))
+scene = bpy.data.scenes.new("movie maker")
+scene.sequence_editor_create()
+strip = scene.sequence_editor.sequences.new_image("frames", frames[0], 1, 1)
+for path in frames[1:]:
+    strip.elements.append(os.path.basename(path))
+r = scene.render
+r.resolution_x, r.resolution_y = strip.elements[0].orig_width, strip.elements[0].orig_height
+r.resolution_percentage, r.fps = 100, 24
+scene.frame_start, scene.frame_end = 1, len(frames)
+scene.view_settings.view_transform = "Standard"
+r.image_settings.file_format = "FFMPEG"
+r.ffmpeg.format, r.ffmpeg.codec, r.ffmpeg.constant_rate_factor = "MPEG4", "H264", "LOSSLESS"
+r.filepath = {movie!r}
+bpy.ops.render.render(animation=True, scene=scene.name)
+bpy.data.scenes.remove(scene)
+assert os.path.isfile({movie!r}), "the movie was not written"
+print("made movie", {movie!r}, len(frames), "frames", flush=True)
+"""
+
+
 def install_wheel(scripts: Path) -> None:
     wheels = sorted((ROOT / "dist").glob("nngbridge-*-cp311-abi3-*.whl"))
     assert wheels, "no cp311 wheel in dist/: run scripts/build-wheels.sh (test-all.sh does)"

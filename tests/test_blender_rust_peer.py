@@ -1,5 +1,6 @@
 """Rust peers against the add-on in a real Blender: the typed SceneClient
-(crates/nngbridge-scene/examples/drive_blender.rs) and the `nngbridge` CLI."""
+(crates/nngbridge-scene/examples/drive_blender.rs), the main job's tracking pass
+(examples/track_clip.rs) and the `nngbridge` CLI."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import blender_harness
-from blender_harness import BlenderServer
+from blender_harness import MAKE_MOVIE, BlenderServer
 from blender_scripts.modules import install_sources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,3 +51,27 @@ def test_typed_rust_client_and_cli_drive_blender(tmp_path):
                              capture_output=True, text=True, timeout=60)
         assert err.returncode == 1
         assert json.loads(err.stdout)["error"]["code"] == "NOT_FOUND"
+
+
+def test_rust_peer_tracks_a_generated_clip_in_blender(tmp_path):
+    """The main job's tracking pass: the Rust peer pulls every frame of a movie Blender made
+    from its frames, finds the moving disk, writes a keyframed mask and a tracking marker,
+    and checks what Blender reads back against the truth (it exits 1 beyond 0.5 px)."""
+    tracker = cargo_binary(["-p", "nngbridge-scene", "--example", "track_clip"],
+                           "examples/track_clip")
+    frames, movie = tmp_path / "frames", tmp_path / "shape.mp4"
+    subprocess.run([str(tracker), "frames", str(frames)], check=True, timeout=120)
+    assert len(list(frames.glob("frame_*.bmp"))) == 48
+    with BlenderServer(tmp_path, script=MAKE_MOVIE.format(frames=str(frames),
+                                                          movie=str(movie))) as b:
+        res = subprocess.run([str(tracker), "track", b.address, str(movie)],
+                             capture_output=True, text=True, timeout=300)
+        print(res.stdout)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "result                       OK" in res.stdout
+        # What the peer wrote is in Blender: one keyframed spline, a marker on every frame.
+        keys = b.call("anim.keyframes", target="mask", name="ShapeMask",
+                      data_path='layers["shape"].splines[0].points[0].co')["fcurves"]
+        assert len(keys[0]["keyframes"]) == 48
+        markers = b.call("tracking.markers_get", clip="Shape", track="Shape")["markers"]
+        assert [m["frame"] for m in markers] == list(range(1, 49))

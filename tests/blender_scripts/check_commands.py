@@ -401,6 +401,35 @@ def check_masks() -> None:
     f2 = next(la for la in layers if la["name"] == "F2")
     assert [k for k in f2["visibility_keys"]] == [[1, False], [2, True], [3, False]]
     assert len(f2["spline_points"][0]["points"]) == 4
+    # One layer, its points keyframed: the spline moves, bounds follow the frame, also
+    # between keys, without the scene's frame changing.
+    call("mask.add_layer", name="Matte", layer="Moving")
+    call("mask.add_spline", name="Matte", layer="Moving", points=[
+        {"co": [10, 10], "handle_type": "VECTOR"}, {"co": [19, 10], "handle_type": "VECTOR"},
+        {"co": [19, 19], "handle_type": "VECTOR"}, {"co": [10, 19], "handle_type": "VECTOR"}])
+    frame_before = bpy.context.scene.frame_current
+    for f in (1, 3):
+        x = square_x(f)
+        keyed = call("mask.key_spline", name="Matte", layer="Moving", frame=f, points=[
+            {"co": [x, 10], "handle_type": "VECTOR"}, {"co": [x + 9, 10], "handle_type": "VECTOR"},
+            {"co": [x + 9, 19], "handle_type": "VECTOR"}, {"co": [x, 19], "handle_type": "VECTOR"}])
+        assert keyed["frame"] == f and close(keyed["points"][0]["co"], [x, 10], 1e-3), keyed
+    for f in (1, 2, 3):
+        mb = call("mask.bounds", name="Matte", layer="Moving", frame=f)
+        assert close(mb["min"], [square_x(f), 10], 1e-3), (f, mb)
+        assert close(mb["max"], [square_x(f) + 9, 19], 1e-3), (f, mb)
+    assert bpy.context.scene.frame_current == frame_before
+    keys = call("anim.keyframes", target="mask", name="Matte",
+                data_path='layers["Moving"].splines[0].points[0].co')["fcurves"]
+    assert [k[0] for k in keys[0]["keyframes"]] == [1.0, 3.0], keys
+    fail("INVALID_ARGUMENT", "mask.key_spline", name="Matte", layer="Moving", frame=4,
+         points=[{"co": [1, 1]}])  # 1 point for a 4-point spline
+    fail("INVALID_ARGUMENT", "mask.key_spline", name="Matte", layer="Moving", frame=4,
+         spline=5, points=[{"co": [1, 1]}])
+    assert len(call("anim.keyframes", target="mask", name="Matte",
+                    data_path='layers["Moving"].splines[0].points[0].co')["fcurves"][0][
+                        "keyframes"]) == 2
+    call("mask.layer_visibility_key", name="Matte", layer="Moving", frame=1, visible=False)
     call("mask.layer_set", name="Matte", layer="Box", properties={"alpha": 0.5,
                                                                  "invert": True})
     assert bpy.data.masks["Matte"].layers["Box"].invert

@@ -146,8 +146,14 @@ class Server:
     def log(self, level: str, message: str) -> None:
         self.publish("log", {"level": level, "message": message})
 
-    def close(self) -> None:
+    def close(self, linger_s: float = 0.5) -> None:
+        """Stops serving. NNG does not flush on close: a reply handed to NNG just before
+        (``session.shutdown``'s own) can still be on its way, so wait until the clients
+        have hung up, for at most ``linger_s``, before closing the socket."""
         self.running = False
+        deadline = time.perf_counter() + linger_s
+        while self.served and self.clients and time.perf_counter() < deadline:
+            time.sleep(0.005)
         jobs.cancel_all()
         jobs.set_publisher(None)
         if self._selector is not None:

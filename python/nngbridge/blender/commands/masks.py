@@ -4,8 +4,10 @@ bounds in clip pixels.
 Mask space is Blender's: normalized to the frame, with the shorter side's axis scaled
 about 0.5 by the aspect ratio. A mask made for a clip (or given a ``size``) remembers that
 frame size, so points and bounds can be given in pixels, which is what clients measure in.
-Blender exposes no Python API for mask shape keys, so animation is done the way the
-mask tools allow without an editor: one layer per pose, its visibility keyframed.
+Blender exposes no Python API for mask shape keys, so a mask is animated in one of two ways
+that need no editor: its points keyframed as F-curves on the mask (``mask.key_spline``: the
+spline moves, one layer), or one layer per pose with its visibility keyframed
+(``mask.add_layer`` with ``visible_frames``).
 """
 
 from __future__ import annotations
@@ -77,11 +79,33 @@ class Space:
         return [x * w, y * h]
 
 
-def layer_fcurve(mask: bpy.types.Mask, layer: bpy.types.MaskLayer, prop: str) -> Any:
+def layer_fcurve(mask: bpy.types.Mask, layer: bpy.types.MaskLayer, prop: str,
+                 index: int = 0) -> Any:
     anim = mask.animation_data
     if anim is None or anim.action is None:
         return None
-    return anim.action.fcurves.find(f'layers["{layer.name}"].{prop}')
+    return anim.action.fcurves.find(f'layers["{layer.name}"].{prop}', index=index)
+
+
+POINT_PROPS = ("co", "handle_left", "handle_right")
+
+
+def point_path(spline: int, point: int, prop: str) -> str:
+    return f"splines[{spline}].points[{point}].{prop}"
+
+
+def point_at(mask: bpy.types.Mask, layer: bpy.types.MaskLayer, spline: int, point: int,
+             p: Any, prop: str, frame: int | None) -> tuple[float, float]:
+    """A point's ``co``/handle at ``frame``: its keyframes evaluated where it has them
+    (without changing the scene's frame), else its stored value."""
+    value = getattr(p, prop)
+    if frame is None:
+        return float(value[0]), float(value[1])
+    out = []
+    for axis in (0, 1):
+        curve = layer_fcurve(mask, layer, point_path(spline, point, prop), axis)
+        out.append(curve.evaluate(frame) if curve is not None else float(value[axis]))
+    return out[0], out[1]
 
 
 def layer_hidden_at(mask: bpy.types.Mask, layer: bpy.types.MaskLayer, frame: int | None) -> bool:
@@ -238,6 +262,43 @@ def add_spline(name: str, layer: str, points: list, cyclic: bool, space: str) ->
             "points": [describe_point(p, sp) for p in spline.points]}
 
 
+@command("mask.key_spline", name=arg(str), layer=arg(str), frame=arg(int), points=arg(list),
+         spline=arg(int, default=0), space=arg(str, default="pixels", choices=SPACES))
+def key_spline(name: str, layer: str, frame: int, points: list, spline: int,
+               space: str) -> dict[str, Any]:
+    """Moves spline ``spline``'s points to ``points`` (same count, same form as in
+    ``mask.add_spline``) and keyframes their positions and handles at ``frame``: the way to
+    animate a mask's shape on one layer. AUTO and VECTOR handles are recomputed from the
+    new positions before they are keyed."""
+    mask = get_mask(name)
+    target = get_layer(mask, layer)
+    if not 0 <= spline < len(target.splines):
+        raise invalid(f"layer {target.name} has no spline {spline}", arg="spline")
+    sp = Space(mask, space)
+    checked = check_points(points, sp)
+    s = target.splines[spline]
+    if len(checked) != len(s.points):
+        raise invalid(f"spline {spline} has {len(s.points)} points, got {len(checked)}",
+                      arg="points")
+    for p, q in zip(s.points, checked):
+        p.co = q["co"]
+    for p, q in zip(s.points, checked):  # recomputes AUTO/VECTOR handles (see build_spline)
+        p.handle_left_type = q["handle_left_type"]
+        p.handle_right_type = q["handle_right_type"]
+    for p, q in zip(s.points, checked):
+        if "handle_left" in q:
+            p.handle_left = q["handle_left"]
+        if "handle_right" in q:
+            p.handle_right = q["handle_right"]
+    base = f'layers["{target.name}"].'
+    for i in range(len(s.points)):
+        for prop in POINT_PROPS:
+            if not mask.keyframe_insert(base + point_path(spline, i, prop), frame=frame):
+                raise invalid(f"Blender refused to key {prop} of point {i}", arg="points")
+    return {"layer": target.name, "spline": spline, "frame": frame,
+            "points": [describe_point(p, sp) for p in s.points]}
+
+
 @command("mask.layer_visibility_key", name=arg(str), layer=arg(str), frame=arg(int),
          visible=arg(bool))
 def layer_visibility_key(name: str, layer: str, frame: int, visible: bool) -> dict[str, Any]:
@@ -279,19 +340,23 @@ def _bezier_extremes(p0: float, p1: float, p2: float, p3: float) -> list[float]:
     return values
 
 
-def spline_extent(spline: Any) -> tuple[list[float], list[float]]:
-    pts = list(spline.points)
+def spline_extent(mask: bpy.types.Mask, layer: bpy.types.MaskLayer, index: int,
+                  frame: int | None) -> tuple[list[float], list[float]]:
+    """The x and y extremes of spline ``index`` of ``layer``'s curve at ``frame``."""
+    spline = layer.splines[index]
+    pts = [{prop: point_at(mask, layer, index, i, p, prop, frame) for prop in POINT_PROPS}
+           for i, p in enumerate(spline.points)]
     xs: list[float] = []
     ys: list[float] = []
     if len(pts) == 1:
-        return [pts[0].co[0]], [pts[0].co[1]]
+        return [pts[0]["co"][0]], [pts[0]["co"][1]]
     pairs = list(zip(pts, pts[1:]))
     if spline.use_cyclic:
         pairs.append((pts[-1], pts[0]))
     for a, b in pairs:
         for axis, out in ((0, xs), (1, ys)):
-            out += _bezier_extremes(a.co[axis], a.handle_right[axis], b.handle_left[axis],
-                                    b.co[axis])
+            out += _bezier_extremes(a["co"][axis], a["handle_right"][axis],
+                                    b["handle_left"][axis], b["co"][axis])
     return xs, ys
 
 
@@ -299,7 +364,8 @@ def spline_extent(spline: Any) -> tuple[list[float], list[float]]:
          frame=arg(int, default=None), space=arg(str, default="pixels", choices=SPACES))
 def bounds(name: str, layer, frame, space: str) -> dict[str, Any]:
     """The box around the curves of one layer, or of every layer visible at ``frame``
-    (default: the current visibility), in clip pixels by default."""
+    (default: the current visibility), in clip pixels by default. Keyframed points are
+    evaluated at ``frame``."""
     mask = get_mask(name)
     sp = Space(mask, space)
     if layer is not None:
@@ -309,8 +375,8 @@ def bounds(name: str, layer, frame, space: str) -> dict[str, Any]:
     xs: list[float] = []
     ys: list[float] = []
     for la in chosen:
-        for spline in la.splines:
-            sx, sy = spline_extent(spline)
+        for index in range(len(la.splines)):
+            sx, sy = spline_extent(mask, la, index, frame)
             xs += sx
             ys += sy
     if not xs:
