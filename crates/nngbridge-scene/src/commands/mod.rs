@@ -88,21 +88,37 @@ macro_rules! command {
     };
 }
 
+mod anim;
+mod batch;
 mod clip;
+mod collection;
+mod gpencil;
 mod image;
+mod job;
 mod mask;
 mod object;
+mod render;
 mod scene;
+mod sequencer;
 mod session;
 mod tracking;
+mod wm;
 
+pub use anim::*;
+pub use batch::*;
 pub use clip::*;
+pub use collection::*;
+pub use gpencil::*;
 pub use image::*;
+pub use job::*;
 pub use mask::*;
 pub use object::*;
+pub use render::*;
 pub use scene::*;
+pub use sequencer::*;
 pub use session::*;
 pub use tracking::*;
+pub use wm::*;
 
 /// `{}` for commands without arguments.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -141,6 +157,102 @@ pub struct JobStarted {
     pub job: u64,
 }
 
+/// Converts a dynamically typed value (a batch entry's or a job's result) into a typed
+/// one, the way the client decodes replies.
+pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, crate::CallError> {
+    Ok(crate::codec::decode(&crate::codec::encode(value)?)?)
+}
+
+/// Converts typed arguments into the dynamically typed map they are sent as.
+pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, crate::CallError> {
+    Ok(crate::codec::decode(&crate::codec::encode(value)?)?)
+}
+
+/// Every command name the typed API covers, one per command struct; it must equal the
+/// add-on's command list (`session.hello`'s `commands`), which
+/// `examples/typed_domains.rs` checks against a real Blender.
+pub const ALL_COMMANDS: &[&str] = &[
+    AnimEvaluate::NAME,
+    AnimKeyframeDelete::NAME,
+    AnimKeyframeInsert::NAME,
+    AnimKeyframes::NAME,
+    Batch::NAME,
+    ClipFramePixels::NAME,
+    ClipInfo::NAME,
+    ClipList::NAME,
+    ClipLoad::NAME,
+    ClipMeanColors::NAME,
+    ClipSet::NAME,
+    CollectionCreate::NAME,
+    CollectionDelete::NAME,
+    CollectionGet::NAME,
+    CollectionLink::NAME,
+    CollectionList::NAME,
+    CollectionUnlink::NAME,
+    Exec::NAME,
+    GpencilAddLayer::NAME,
+    GpencilAddStroke::NAME,
+    GpencilCreate::NAME,
+    GpencilDeleteFrame::NAME,
+    GpencilFrames::NAME,
+    GpencilLayers::NAME,
+    GpencilList::NAME,
+    GpencilStrokes::NAME,
+    ImageList::NAME,
+    ImageLoad::NAME,
+    ImageMeanColor::NAME,
+    ImageNew::NAME,
+    ImagePixelsGet::NAME,
+    ImagePixelsSet::NAME,
+    ImageSave::NAME,
+    JobCancel::NAME,
+    JobList::NAME,
+    JobStatus::NAME,
+    MaskAddLayer::NAME,
+    MaskAddSpline::NAME,
+    MaskBounds::NAME,
+    MaskCreate::NAME,
+    MaskDelete::NAME,
+    MaskLayerSet::NAME,
+    MaskLayerVisibilityKey::NAME,
+    MaskLayers::NAME,
+    MaskList::NAME,
+    ObjectCreate::NAME,
+    ObjectDelete::NAME,
+    ObjectGet::NAME,
+    ObjectHierarchy::NAME,
+    ObjectList::NAME,
+    ObjectRoot::NAME,
+    ObjectSelect::NAME,
+    ObjectSelection::NAME,
+    ObjectSet::NAME,
+    RenderAnimation::NAME,
+    RenderStill::NAME,
+    SceneGet::NAME,
+    ScenePropertyGet::NAME,
+    ScenePropertySet::NAME,
+    SceneSet::NAME,
+    SequencerAddEffect::NAME,
+    SequencerAddImage::NAME,
+    SequencerAddMovie::NAME,
+    SequencerAddText::NAME,
+    SequencerDelete::NAME,
+    SequencerEnsure::NAME,
+    SequencerList::NAME,
+    SequencerStripGet::NAME,
+    SequencerStripSet::NAME,
+    CommandSchemas::NAME,
+    Hello::NAME,
+    Ping::NAME,
+    Shutdown::NAME,
+    TrackingAddTrack::NAME,
+    TrackingMarkersDelete::NAME,
+    TrackingMarkersGet::NAME,
+    TrackingMarkersSet::NAME,
+    TrackingTracks::NAME,
+    WmProgress::NAME,
+];
+
 #[cfg(test)]
 pub(crate) mod test_support {
     use crate::commands::Command;
@@ -171,5 +283,21 @@ pub(crate) mod test_support {
     pub fn result<T: serde::de::DeserializeOwned>(v: &Value) -> T {
         let bytes = crate::codec::encode(v).expect("encode");
         crate::codec::decode(&bytes).expect("decode result")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_name_is_listed_once_and_sorted() {
+        let mut sorted = ALL_COMMANDS.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ALL_COMMANDS.len(), "a name is listed twice");
+        assert!(ALL_COMMANDS
+            .iter()
+            .all(|n| n.contains('.') || *n == "batch" || *n == "exec"));
     }
 }
