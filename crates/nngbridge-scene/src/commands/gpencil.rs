@@ -175,7 +175,7 @@ pub struct Strokes {
 
 command! {
     /// `gpencil.strokes`: a frame's strokes, points as binary arrays. Errors: `NOT_FOUND`
-    /// (also for a frame without strokes).
+    /// (also for a frame the layer does not have).
     pub struct GpencilStrokes => "gpencil.strokes" -> Strokes {
         /// The annotation data.
         pub name: String,
