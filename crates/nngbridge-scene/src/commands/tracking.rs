@@ -86,8 +86,8 @@ pub struct MarkerListing {
 }
 
 command! {
-    /// `tracking.markers_get`: all markers of a track, or the one in effect at `frame`
-    /// (none before the first). Errors: `NOT_FOUND` (clip, track).
+    /// `tracking.markers_get`: all markers of a track, or the one in effect at `frame`.
+    /// Errors: `NOT_FOUND` (clip, track).
     #[derive(Default)]
     pub struct TrackingMarkersGet => "tracking.markers_get" -> MarkerListing {
         /// The clip.
