@@ -75,3 +75,28 @@ def test_rust_peer_tracks_a_generated_clip_in_blender(tmp_path):
         assert len(keys[0]["keyframes"]) == 48
         markers = b.call("tracking.markers_get", clip="Shape", track="Shape")["markers"]
         assert [m["frame"] for m in markers] == list(range(1, 49))
+
+
+def test_typed_commands_of_every_domain_drive_blender(tmp_path):
+    """examples/typed_domains.rs: the typed command set equals the add-on's (names, and
+    argument names/types/choices against `session.commands`), then every domain is
+    driven with typed commands and typed results; it ends with `session.shutdown`."""
+    driver = cargo_binary(["-p", "nngbridge-scene", "--example", "typed_domains"],
+                          "examples/typed_domains")
+    work = tmp_path / "work"
+    work.mkdir()
+    with BlenderServer(tmp_path) as b:
+        res = subprocess.run([str(driver), b.address, b.events, str(work)],
+                             capture_output=True, text=True, timeout=400)
+        out = res.stdout + res.stderr
+        assert res.returncode == 0, out + "\n--- blender ---\n" + "\n".join(b.lines[-40:])
+        checked = [w for line in res.stdout.splitlines() if line.startswith("checked ")
+                   for w in line.split()[1:]]
+        assert checked == ["catalogue", "session", "object", "collection", "scene", "image",
+                           "clip", "tracking", "mask", "sequencer", "gpencil", "anim", "wm",
+                           "batch", "job", "render"], out
+        assert "all checks passed" in res.stdout
+        assert (work / "still.png").is_file()
+        # The example's last command was session.shutdown: Blender leaves on its own.
+        assert b.proc.wait(timeout=60) == 0
+        print(res.stdout.strip())

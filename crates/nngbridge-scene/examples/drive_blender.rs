@@ -25,7 +25,7 @@ fn drive(address: &str) -> Result<(), Box<dyn std::error::Error>> {
     )?;
 
     let made = client.run(&ObjectCreate {
-        kind: "CUBE".into(),
+        kind: ObjectType::Cube,
         name: Some("RustBox".into()),
         collection: Some("FromRust".into()),
         location: Some([1.0, 2.0, 3.0]),
@@ -33,6 +33,7 @@ fn drive(address: &str) -> Result<(), Box<dyn std::error::Error>> {
     })?;
     let info = client.run(&ObjectGet {
         name: made.name.clone(),
+        ..Default::default()
     })?;
     check("location", info.location == [1.0, 2.0, 3.0])?;
     check("collection", info.collections == ["FromRust"])?;
@@ -57,6 +58,7 @@ fn drive(address: &str) -> Result<(), Box<dyn std::error::Error>> {
         name: "RustPlate".into(),
         width: 16,
         height: 8,
+        ..Default::default()
     })?;
     let values: Vec<f32> = (0..16 * 8 * 4).map(|i| i as f32 / 512.0).collect();
     client.run(&ImagePixelsSet {
@@ -76,6 +78,7 @@ fn drive(address: &str) -> Result<(), Box<dyn std::error::Error>> {
 
     match client.run(&ObjectGet {
         name: "NoSuchObject".into(),
+        ..Default::default()
     }) {
         Err(CallError::Server(e)) => check("NOT_FOUND", e.code == ErrorCode::NotFound)?,
         other => return Err(format!("expected NOT_FOUND, got {other:?}").into()),

@@ -15,9 +15,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use nngbridge_scene::{Array, ErrorBody, SceneClient, Value};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use nngbridge_scene::commands::*;
+use nngbridge_scene::{Array, SceneClient};
 
 /// Frames in the clip.
 const FRAMES: u32 = 48;
@@ -26,6 +25,10 @@ const WIDTH: usize = 960;
 const HEIGHT: usize = 540;
 /// The disk's radius in pixels.
 const RADIUS: f64 = 24.0;
+/// Names of what the peer makes in Blender.
+const MASK: &str = "ShapeMask";
+const LAYER: &str = "shape";
+const TRACK: &str = "Shape";
 /// How far outside the disk the mask runs, in pixels.
 const MARGIN: f64 = 8.0;
 /// The largest error in pixels the check accepts (a lossless H.264 round trip keeps the
@@ -156,165 +159,28 @@ fn find_shape(pixels: &Array) -> Result<Found> {
     })
 }
 
-// --- the commands used, with the add-on's argument names (docs/protocol.md §11) ---------------
-
-#[derive(Serialize)]
-struct ClipLoad<'a> {
-    path: &'a str,
-    name: &'a str,
-}
-
-#[derive(Deserialize)]
-struct ClipInfo {
-    name: String,
-    source: String,
-    frame_start: i64,
-    frame_duration: i64,
-    size: [u32; 2],
-}
-
-#[derive(Serialize)]
-struct FramePixels<'a> {
-    name: &'a str,
-    frame: u32,
-}
-
-#[derive(Serialize)]
-struct MaskCreate<'a> {
-    name: &'a str,
-    clip: &'a str,
-}
-
-#[derive(Serialize)]
-struct MaskLayer<'a> {
-    name: &'a str,
-    layer: &'a str,
-}
-
-#[derive(Serialize, Clone)]
-struct Point {
-    co: [f64; 2],
-    handle_type: &'static str,
-}
-
-#[derive(Serialize)]
-struct AddSpline<'a> {
-    name: &'a str,
-    layer: &'a str,
-    points: Vec<Point>,
-    cyclic: bool,
-}
-
-#[derive(Serialize)]
-struct KeySpline<'a> {
-    name: &'a str,
-    layer: &'a str,
-    frame: u32,
-    points: Vec<Point>,
-}
-
-#[derive(Serialize)]
-struct Bounds<'a> {
-    name: &'a str,
-    layer: &'a str,
-    frame: u32,
-}
-
-#[derive(Deserialize)]
-struct Box2 {
-    min: [f64; 2],
-    max: [f64; 2],
-}
-
-#[derive(Serialize)]
-struct AddTrack<'a> {
-    clip: &'a str,
-    name: &'a str,
-    frame: u32,
-    position: [f64; 2],
-    pattern_size: [f64; 2],
-    search_size: [f64; 2],
-}
-
-#[derive(Serialize)]
-struct Marker {
-    frame: u32,
-    position: [f64; 2],
-}
-
-#[derive(Serialize)]
-struct MarkersSet<'a> {
-    clip: &'a str,
-    track: &'a str,
-    markers: Vec<Marker>,
-}
-
-#[derive(Serialize)]
-struct MarkersGet<'a> {
-    clip: &'a str,
-    track: &'a str,
-    frame: u32,
-}
-
-#[derive(Deserialize)]
-struct MarkerInfo {
-    frame: i64,
-    position: [f64; 2],
-}
-
-#[derive(Deserialize)]
-struct Markers {
-    markers: Vec<MarkerInfo>,
-}
-
-#[derive(Serialize)]
-struct SceneSet {
-    frame_start: u32,
-    frame_end: u32,
-}
-
-/// A batch entry: `{cmd, args}`.
-fn entry<'a, A: Serialize>(cmd: &'a str, args: &A) -> Result<(&'a str, Value)> {
-    // Named fields, as the protocol wants (rmpv's own serializer writes structs as arrays).
-    let bytes = rmp_serde::to_vec_named(args)?;
-    Ok((cmd, rmpv::decode::read_value(&mut &bytes[..])?))
-}
-
-/// Runs `commands` as one batch that stops at the first error; returns the results.
-fn batch<R: DeserializeOwned>(client: &SceneClient, commands: &[(&str, Value)]) -> Result<Vec<R>> {
-    #[derive(Deserialize)]
-    struct Outcome {
-        ok: bool,
-        result: Option<Value>,
-        error: Option<ErrorBody>,
+/// Runs `commands` as one batch that stops at the first error.
+fn batch(client: &SceneClient, commands: Vec<BatchEntry>) -> Result<Vec<BatchItem>> {
+    let sent = commands.len();
+    let out = client.run(&Batch {
+        commands,
+        stop_on_error: Some(true),
+    })?;
+    if let Some(failed) = out.results.iter().find(|r| !r.ok) {
+        return Err(format!("a batch entry failed: {:?}", failed.error).into());
     }
-    #[derive(Deserialize)]
-    struct BatchResult {
-        results: Vec<Outcome>,
+    if out.results.len() != sent {
+        return Err(format!("{sent} commands sent, {} answered", out.results.len()).into());
     }
-    let reply: BatchResult = rmpv::ext::from_value(client.batch(commands, true)?)?;
-    reply
-        .results
-        .into_iter()
-        .zip(commands)
-        .map(|(o, (cmd, _))| match (o.ok, o.result) {
-            (true, Some(r)) => Ok(rmpv::ext::from_value(r)?),
-            (_, _) => Err(match o.error {
-                Some(e) => format!("{cmd} failed in the batch: {} {}", e.code_str(), e.message),
-                None => format!("{cmd} failed in the batch without an error"),
-            }
-            .into()),
-        })
-        .collect()
+    Ok(out.results)
 }
 
 /// A circle of four AUTO points around `f`: its curve's box is exactly centre ± radius.
-fn circle(f: Found, radius: f64) -> Vec<Point> {
+fn circle(f: Found, radius: f64) -> Vec<SplinePoint> {
     [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0)]
         .iter()
-        .map(|(dx, dy)| Point {
-            co: [f.x + dx * radius, f.y + dy * radius],
-            handle_type: "AUTO",
+        .map(|(dx, dy)| {
+            SplinePoint::with_handles([f.x + dx * radius, f.y + dy * radius], HandleType::Auto)
         })
         .collect()
 }
@@ -344,13 +210,10 @@ fn per_frame(d: Duration) -> String {
 fn track(address: &str, movie: &str) -> Result<bool> {
     let client = SceneClient::connect(address)?.with_timeout(Duration::from_secs(60));
     let started = Instant::now();
-    let clip: ClipInfo = client.call(
-        "clip.load",
-        &ClipLoad {
-            path: movie,
-            name: "Shape",
-        },
-    )?;
+    let clip = client.run(&ClipLoad {
+        path: movie.into(),
+        name: Some("Shape".into()),
+    })?;
     if clip.size != [WIDTH as u32, HEIGHT as u32] || clip.frame_duration != i64::from(FRAMES) {
         return Err(format!(
             "Blender reads the movie as {:?} with {} frames, expected {WIDTH}x{HEIGHT} with {FRAMES}",
@@ -358,30 +221,25 @@ fn track(address: &str, movie: &str) -> Result<bool> {
         )
         .into());
     }
-    let first = u32::try_from(clip.frame_start)?;
-    let _: Value = client.call(
-        "scene.set",
-        &SceneSet {
-            frame_start: first,
-            frame_end: first + FRAMES - 1,
-        },
-    )?;
+    let first = clip.frame_start;
+    let last = first + i64::from(FRAMES) - 1;
+    client.run(&SceneSet {
+        frame_start: Some(first),
+        frame_end: Some(last),
+        ..Default::default()
+    })?;
     println!(
-        "loaded {} ({}, {} frames of {}x{})",
+        "loaded {} ({:?}, {} frames of {}x{})",
         clip.name, clip.source, clip.frame_duration, clip.size[0], clip.size[1]
     );
-    let (mask, layer, track_name) = ("ShapeMask", "shape", "Shape");
     let mut stats = Stats::default();
     for i in 0..FRAMES {
-        let frame = first + i;
+        let frame = first + i64::from(i);
         let t = Instant::now();
-        let pixels: Array = client.call(
-            "clip.frame_pixels",
-            &FramePixels {
-                name: &clip.name,
-                frame,
-            },
-        )?;
+        let pixels = client.run(&ClipFramePixels {
+            name: clip.name.clone(),
+            frame,
+        })?;
         stats.fetch += t.elapsed();
         stats.bytes += pixels.data.len();
         let t = Instant::now();
@@ -394,90 +252,80 @@ fn track(address: &str, movie: &str) -> Result<bool> {
         let points = circle(found, found.radius + MARGIN);
         let mut commands = Vec::new();
         if i == 0 {
-            commands.push(entry(
-                "mask.create",
-                &MaskCreate {
-                    name: mask,
-                    clip: &clip.name,
-                },
-            )?);
-            commands.push(entry("mask.add_layer", &MaskLayer { name: mask, layer })?);
-            commands.push(entry(
-                "mask.add_spline",
-                &AddSpline {
-                    name: mask,
-                    layer,
-                    points: points.clone(),
-                    cyclic: true,
-                },
-            )?);
             let pattern = 2.0 * (found.radius + MARGIN);
-            commands.push(entry(
-                "tracking.add_track",
-                &AddTrack {
-                    clip: &clip.name,
-                    name: track_name,
-                    frame,
-                    position: [found.x, found.y],
-                    pattern_size: [pattern; 2],
-                    search_size: [3.0 * pattern; 2],
-                },
-            )?);
-        }
-        commands.push(entry(
-            "mask.key_spline",
-            &KeySpline {
-                name: mask,
-                layer,
+            commands.push(BatchEntry::typed(&MaskCreate {
+                name: MASK.into(),
+                clip: Some(clip.name.clone()),
+                ..Default::default()
+            })?);
+            commands.push(BatchEntry::typed(&MaskAddLayer {
+                name: MASK.into(),
+                layer: LAYER.into(),
+                ..Default::default()
+            })?);
+            commands.push(BatchEntry::typed(&MaskAddSpline {
+                name: MASK.into(),
+                layer: LAYER.into(),
+                points: points.clone(),
+                cyclic: Some(true),
+                ..Default::default()
+            })?);
+            commands.push(BatchEntry::typed(&TrackingAddTrack {
+                clip: clip.name.clone(),
                 frame,
-                points,
-            },
-        )?);
-        commands.push(entry(
-            "tracking.markers_set",
-            &MarkersSet {
-                clip: &clip.name,
-                track: track_name,
-                markers: vec![Marker {
-                    frame,
-                    position: [found.x, found.y],
-                }],
-            },
-        )?);
-        let _: Vec<Value> = batch(&client, &commands)?;
+                position: [found.x, found.y],
+                name: Some(TRACK.into()),
+                pattern_size: Some([pattern; 2]),
+                search_size: Some([3.0 * pattern; 2]),
+            })?);
+        }
+        commands.push(BatchEntry::typed(&MaskKeySpline {
+            name: MASK.into(),
+            layer: LAYER.into(),
+            frame,
+            points,
+            ..Default::default()
+        })?);
+        commands.push(BatchEntry::typed(&TrackingMarkersSet {
+            clip: clip.name.clone(),
+            track: TRACK.into(),
+            markers: vec![MarkerSet::at(frame, [found.x, found.y])],
+        })?);
+        batch(&client, commands)?;
         stats.write += t.elapsed();
     }
 
     // Read back what Blender now holds and compare it with the truth.
-    let frames: Vec<u32> = (first..first + FRAMES).collect();
-    let bounds_cmds = frames
+    let frames: Vec<i64> = (first..=last).collect();
+    let bounds = frames
         .iter()
         .map(|&frame| {
-            entry(
-                "mask.bounds",
-                &Bounds {
-                    name: mask,
-                    layer,
-                    frame,
-                },
-            )
+            BatchEntry::typed(&MaskBounds {
+                name: MASK.into(),
+                layer: Some(LAYER.into()),
+                frame: Some(frame),
+                ..Default::default()
+            })
         })
-        .collect::<Result<Vec<_>>>()?;
-    let boxes: Vec<Box2> = batch(&client, &bounds_cmds)?;
-    let marker_cmds = frames
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let boxes = batch(&client, bounds)?
+        .iter()
+        .map(BatchItem::typed::<MaskBounds>)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let markers = frames
         .iter()
         .map(|&frame| {
-            entry(
-                "tracking.markers_get",
-                &MarkersGet {
-                    clip: &clip.name,
-                    track: track_name,
-                    frame,
-                },
-            )
+            BatchEntry::typed(&TrackingMarkersGet {
+                clip: clip.name.clone(),
+                track: TRACK.into(),
+                frame: Some(frame),
+            })
         })
-        .collect::<Result<Vec<_>>>()?;
-    let markers: Vec<Markers> = batch(&client, &marker_cmds)?;
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let markers = batch(&client, markers)?
+        .iter()
+        .map(BatchItem::typed::<TrackingMarkersGet>)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     for (i, (b, m)) in boxes.iter().zip(&markers).enumerate() {
         let (tx, ty) = truth(i as u32 + 1);
         let r = RADIUS + MARGIN;
@@ -492,7 +340,7 @@ fn track(address: &str, movie: &str) -> Result<bool> {
         let marker = m
             .markers
             .iter()
-            .find(|k| k.frame == i64::from(frames[i]))
+            .find(|k| k.frame == frames[i])
             .ok_or_else(|| format!("no marker on frame {}", frames[i]))?;
         stats
             .marker_err

@@ -2,18 +2,28 @@
 //!
 //! The MessagePack scene-command protocol of `docs/protocol.md`: the envelope types
 //! ([`Request`], [`Reply`], [`ErrorBody`], [`Event`], [`Array`]), bounded decoding
-//! ([`codec`]), and for Rust peers a [`SceneClient`] (req/rep, many calls in flight over
-//! NNG contexts) and an [`EventStream`] (pub/sub with gap detection).
+//! ([`codec`]), typed commands ([`commands`]: one struct per command the Blender add-on
+//! serves, with a typed result), and for Rust peers a [`SceneClient`] (req/rep, many calls
+//! in flight over NNG contexts) and an [`EventStream`] (pub/sub with gap detection).
 //!
 //! What it is not for: serving the protocol (the Blender add-on does) or Python.
 //!
 //! ```no_run
+//! use nngbridge_scene::commands::{ClipFramePixels, ClipLoad, ObjectCreate, ObjectType};
 //! use nngbridge_scene::{SceneClient, Value};
 //!
 //! let client = SceneClient::connect("tcp://127.0.0.1:5555")?;
-//! let hello = client.hello()?;
-//! let cube: Value = client.call("object.create", &serde_json_like_args())?;
-//! # fn serde_json_like_args() -> Value { Value::Map(vec![]) }
+//! let cube = client.run(&ObjectCreate {
+//!     kind: ObjectType::Cube,
+//!     name: Some("Box".into()),
+//!     location: Some([0.0, 0.0, 1.0]),
+//!     ..Default::default()
+//! })?;
+//! let clip = client.run(&ClipLoad { path: "/tmp/shot.mp4".into(), name: None })?;
+//! let pixels = client.run(&ClipFramePixels { name: clip.name, frame: 1 })?;
+//! // Untyped calls remain possible:
+//! let pong: Value = client.call_value("session.ping", Value::Map(vec![]))?;
+//! # let _ = (cube, pixels, pong);
 //! # Ok::<(), nngbridge_scene::CallError>(())
 //! ```
 

@@ -1,0 +1,165 @@
+//! `session.*` and `exec`: discovery, ping, shutdown, the command schemas, and running
+//! Python (off unless the user enabled it).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::wire::Value;
+
+/// The server's limits (in `session.hello`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Limits {
+    /// The largest request the server accepts, in bytes.
+    pub max_message: u64,
+}
+
+/// The result of `session.hello`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct HelloInfo {
+    /// The server's protocol version.
+    pub protocol: u32,
+    /// Server name and version.
+    pub server: String,
+    /// Blender's version.
+    pub blender: String,
+    /// Every command the server serves (sorted).
+    pub commands: Vec<String>,
+    /// The events (pub) address, if the server publishes events.
+    #[serde(default)]
+    pub events: Option<String>,
+    /// The server's limits.
+    #[serde(default)]
+    pub limits: Option<Limits>,
+}
+
+command! {
+    /// `session.hello`: protocol and server versions and the command list.
+    #[derive(Default)]
+    pub struct Hello => "session.hello" -> HelloInfo {}
+}
+
+command! {
+    /// `session.ping` → `"pong"`.
+    #[derive(Default)]
+    pub struct Ping => "session.ping" -> String {}
+}
+
+command! {
+    /// `session.shutdown` → `true`: the server stops after answering.
+    #[derive(Default)]
+    pub struct Shutdown => "session.shutdown" -> bool {}
+}
+
+/// One argument's schema (in `session.commands`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ArgSchema {
+    /// Accepted MessagePack-level types, as Python names (`str`, `int`, `float`, `bool`,
+    /// `list`, `dict`).
+    #[serde(rename = "type")]
+    pub types: Vec<String>,
+    /// Whether the argument must be given.
+    pub required: bool,
+    /// The default of an optional argument (absent where "absent" itself means
+    /// something, e.g. `object.set`'s `parent`).
+    #[serde(default)]
+    pub default: Option<Value>,
+    /// A list of exactly this many numbers.
+    #[serde(default)]
+    pub length: Option<u32>,
+    /// The closed set of accepted values.
+    #[serde(default)]
+    pub choices: Option<Vec<Value>>,
+    /// Smallest accepted number.
+    #[serde(default)]
+    pub minimum: Option<f64>,
+    /// Largest accepted number.
+    #[serde(default)]
+    pub maximum: Option<f64>,
+    /// Type of every list item.
+    #[serde(default)]
+    pub items: Option<String>,
+    /// Whether `nil` is a meaningful value.
+    #[serde(default)]
+    pub nullable: bool,
+}
+
+/// One command's schema (in `session.commands`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CommandSchema {
+    /// The first paragraph of its documentation.
+    pub doc: String,
+    /// Its arguments by name.
+    pub args: BTreeMap<String, ArgSchema>,
+}
+
+/// The result of `session.commands`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CommandSchemaListing {
+    /// Schemas by command name.
+    pub commands: BTreeMap<String, CommandSchema>,
+}
+
+command! {
+    /// `session.commands`: every command's (or one command's) argument schema.
+    /// Errors: `NOT_FOUND` (no such command).
+    #[derive(Default)]
+    pub struct CommandSchemas => "session.commands" -> CommandSchemaListing {
+        /// One command (default: all).
+        pub name: Option<String>,
+    }
+}
+
+/// The result of `exec`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ExecResult {
+    /// `repr()` of the variable `result` the code left behind (`"None"` if none).
+    pub result: String,
+}
+
+command! {
+    /// `exec`: runs Python source in Blender; `FORBIDDEN` unless enabled in the add-on's
+    /// preferences. A failing script answers `INTERNAL` with the traceback.
+    pub struct Exec => "exec" -> ExecResult {
+        /// The source; it may set `result`.
+        pub code: String,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::test_support::*;
+
+    #[test]
+    fn session_args_encode_as_the_add_on_expects() {
+        assert_eq!(args(&Hello {}), map(vec![]));
+        assert_eq!(args(&CommandSchemas { name: None }), map(vec![]));
+        assert_eq!(
+            args(&CommandSchemas {
+                name: Some("object.create".into())
+            }),
+            map(vec![("name", "object.create".into())])
+        );
+        assert_eq!(
+            args(&Exec {
+                code: "result = 1".into()
+            }),
+            map(vec![("code", "result = 1".into())])
+        );
+    }
+
+    #[test]
+    fn schema_results_decode() {
+        let s: ArgSchema = result(&map(vec![
+            ("type", Value::Array(vec!["float".into()])),
+            ("required", true.into()),
+            ("minimum", 0.0.into()),
+            ("maximum", 1.into()),
+            ("nullable", true.into()),
+        ]));
+        assert!(s.required && s.nullable);
+        assert_eq!(s.maximum, Some(1.0));
+        assert_eq!(s.default, None);
+    }
+}
