@@ -36,6 +36,37 @@ def test_conventions():
     assert nngbridge.unpackb(memoryview(nngbridge.packb({"k": b"v"}))) == {"k": b"v"}
 
 
+def test_large_bytes_among_other_values_pack_like_msgpack():
+    # packb copies large bytes straight into its result: the pieces must stay in order.
+    value = {"a": b"x" * 70000, "b": [b"y" * 100000, 1, b"z" * 65536], "c": "end"}
+    assert nngbridge.packb(value) == msgpack.packb(value)
+    assert nngbridge.unpackb(nngbridge.packb(value)) == value
+
+
+def test_subclasses_of_builtin_types_pack_as_their_base():
+    import collections
+    import enum
+
+    class Color(enum.IntEnum):
+        RED = 1
+
+    class Name(str):
+        pass
+
+    value = [Color.RED, Name("cube"), collections.OrderedDict(a=1), 2.5]
+    assert nngbridge.packb(value) == msgpack.packb(value)
+
+
+def test_cached_map_keys_are_equal_strings_and_bad_utf8_keys_fail():
+    listing = [{"name": f"o{i}", "type": "MESH", "k" * 32: i} for i in range(600)]
+    for _ in range(2):  # the second decode takes every key from the cache
+        assert nngbridge.unpackb(nngbridge.packb(listing)) == listing
+    with pytest.raises(ValueError, match="UTF-8"):
+        nngbridge.unpackb(b"\x81\xa2\xff\xfe\x01")
+    assert nngbridge.unpackb(b"\x81\xa2\xff\xfe\x01", raw=True, strict_map_key=False) == {
+        b"\xff\xfe": 1}
+
+
 def test_numpy_arrays_pack_as_bin():
     np = pytest.importorskip("numpy")
     arr = np.arange(1024, dtype=np.float32)

@@ -93,19 +93,32 @@ fn put_bin(out: &mut Packer, b: &[u8]) -> PyResult<()> {
 
 /// Where packed bytes go: a `Vec` (for `packb`), or an NNG message that large binary
 /// payloads are copied into directly (for `send_packed`), so a pixel buffer is copied
-/// once on its way to the wire.
+/// once on its way to the wire. For `packb`, large `bytes` objects are not copied into the
+/// `Vec` but referenced and copied once, into the result.
 pub struct Packer {
     small: Vec<u8>,
     msg: Option<nngbridge::Message>,
+    /// Large `bytes` whose contents belong at `small[at]` (packb only).
+    deferred: Vec<(usize, Py<PyBytes>)>,
 }
 
 const LARGE: usize = 64 << 10;
+/// The most a thread keeps of its `packb` scratch buffer between calls.
+const SCRATCH_KEEP: usize = 1 << 20;
+
+thread_local! {
+    /// `packb`'s output buffer, kept between calls so packing does not regrow it each time.
+    static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
 
 impl Packer {
     fn vec() -> Packer {
+        let mut small = SCRATCH.with(|s| s.take());
+        small.clear();
         Packer {
-            small: Vec::with_capacity(64),
+            small,
             msg: None,
+            deferred: Vec::new(),
         }
     }
 
@@ -113,6 +126,7 @@ impl Packer {
         Ok(Packer {
             small: Vec::with_capacity(256),
             msg: Some(nngbridge::Message::new().py()?),
+            deferred: Vec::new(),
         })
     }
 
@@ -141,6 +155,60 @@ impl Packer {
         }
     }
 
+    /// A `bytes` object as bin: deferred (copied once, into the result) when large.
+    fn put_bytes(&mut self, b: &Bound<'_, PyBytes>) -> PyResult<()> {
+        let data = b.as_bytes();
+        if self.msg.is_some() || data.len() < LARGE {
+            return put_bin(self, data);
+        }
+        put_len(self, data.len(), None, Some(0xc4), 0xc5, 0xc6)?;
+        self.deferred.push((self.small.len(), b.clone().unbind()));
+        Ok(())
+    }
+
+    fn into_bytes<'py>(mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let out = if self.deferred.is_empty() {
+            PyBytes::new(py, &self.small)
+        } else {
+            let total = self.small.len()
+                + self
+                    .deferred
+                    .iter()
+                    .map(|(_, b)| b.bind(py).as_bytes().len())
+                    .sum::<usize>();
+            // SAFETY: a new bytes object of `total` uninitialised bytes, filled completely
+            // below before anything else can see it (the C API's documented way to build
+            // bytes in place; pyo3's `new_with` would zero it first).
+            let raw = unsafe { pyo3::ffi::PyBytes_FromStringAndSize(std::ptr::null(), total as _) };
+            if raw.is_null() {
+                return Err(PyErr::fetch(py));
+            }
+            // SAFETY: `raw` is a new reference we own.
+            let bytes = unsafe { Bound::from_owned_ptr(py, raw).cast_into_unchecked::<PyBytes>() };
+            // SAFETY: the buffer of a bytes object we just made and nobody else holds.
+            let dst = unsafe {
+                std::slice::from_raw_parts_mut(pyo3::ffi::PyBytes_AsString(raw) as *mut u8, total)
+            };
+            let (mut from, mut to) = (0, 0);
+            for (at, b) in &self.deferred {
+                let head = &self.small[from..*at];
+                dst[to..to + head.len()].copy_from_slice(head);
+                to += head.len();
+                let body = b.bind(py).as_bytes();
+                dst[to..to + body.len()].copy_from_slice(body);
+                to += body.len();
+                from = *at;
+            }
+            dst[to..].copy_from_slice(&self.small[from..]);
+            bytes
+        };
+        if self.small.capacity() <= SCRATCH_KEEP {
+            let small = std::mem::take(&mut self.small);
+            SCRATCH.with(|s| s.set(small));
+        }
+        Ok(out)
+    }
+
     fn into_message(mut self) -> PyResult<nngbridge::Message> {
         let mut m = match self.msg.take() {
             Some(m) => m,
@@ -158,62 +226,171 @@ pub fn pack_message(obj: &Bound<'_, PyAny>) -> PyResult<nngbridge::Message> {
     p.into_message()
 }
 
+/// The built-in types `pack_into` knows, compared by pointer: an exact type check is one
+/// load and compare, where the `PyXxx_Check` of the limited API is a function call.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    None,
+    Bool,
+    Int,
+    Float,
+    Str,
+    Bytes,
+    Dict,
+    List,
+    Tuple,
+    Other,
+}
+
+fn exact_kind(obj: &Bound<'_, PyAny>) -> Kind {
+    use pyo3::ffi;
+    // Addresses of CPython's static type objects (stable ABI); nothing is read through them.
+    let t = obj.get_type_ptr();
+    if t == &raw mut ffi::PyUnicode_Type {
+        Kind::Str
+    } else if t == &raw mut ffi::PyLong_Type {
+        Kind::Int
+    } else if t == &raw mut ffi::PyFloat_Type {
+        Kind::Float
+    } else if t == &raw mut ffi::PyDict_Type {
+        Kind::Dict
+    } else if t == &raw mut ffi::PyList_Type {
+        Kind::List
+    } else if t == &raw mut ffi::PyBool_Type {
+        Kind::Bool
+    } else if obj.is_none() {
+        Kind::None
+    } else if t == &raw mut ffi::PyBytes_Type {
+        Kind::Bytes
+    } else if t == &raw mut ffi::PyTuple_Type {
+        Kind::Tuple
+    } else {
+        Kind::Other
+    }
+}
+
+/// Subclasses of the built-in types (an `IntEnum`, a `str` subclass, an `OrderedDict`):
+/// the slower `isinstance` checks, as msgpack-python accepts them too.
+fn subclass_kind(obj: &Bound<'_, PyAny>) -> Kind {
+    if obj.is_instance_of::<PyBool>() {
+        Kind::Bool
+    } else if obj.is_instance_of::<PyInt>() {
+        Kind::Int
+    } else if obj.is_instance_of::<PyFloat>() {
+        Kind::Float
+    } else if obj.is_instance_of::<PyString>() {
+        Kind::Str
+    } else if obj.is_instance_of::<PyBytes>() {
+        Kind::Bytes
+    } else if obj.is_instance_of::<PyDict>() {
+        Kind::Dict
+    } else if obj.is_instance_of::<PyList>() {
+        Kind::List
+    } else if obj.is_instance_of::<PyTuple>() {
+        Kind::Tuple
+    } else {
+        Kind::Other
+    }
+}
+
+fn put_pystr(out: &mut Packer, s: &Bound<'_, PyAny>) -> PyResult<()> {
+    // SAFETY: `s` is a str (checked by the caller).
+    let s = unsafe { s.cast_unchecked::<PyString>() };
+    #[cfg(Py_3_11)]
+    {
+        // UTF-8 cached in the str object (no copy) for ASCII and after the first call.
+        put_str(out, s.to_str()?)
+    }
+    #[cfg(not(Py_3_11))]
+    {
+        put_str(out, &s.to_cow()?)
+    }
+}
+
+fn put_pyint(out: &mut Packer, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+    let mut overflow: std::os::raw::c_int = 0;
+    // SAFETY: `obj` is an int (checked by the caller); the call reports overflow through
+    // `overflow` instead of raising.
+    let v = unsafe { pyo3::ffi::PyLong_AsLongLongAndOverflow(obj.as_ptr(), &mut overflow) };
+    if overflow == 0 {
+        if v == -1 && PyErr::occurred(obj.py()) {
+            return Err(PyErr::fetch(obj.py()));
+        }
+        put_int(out, v);
+    } else if let Ok(v) = obj.extract::<u64>() {
+        put_uint(out, v);
+    } else {
+        return Err(PyOverflowError::new_err("Integer value out of range"));
+    }
+    Ok(())
+}
+
 fn pack_into(out: &mut Packer, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<()> {
     if depth > MAX_DEPTH {
         return Err(PyValueError::new_err("Too deeply nested"));
     }
-    if obj.is_none() {
-        out.push(0xc0);
-    } else if let Ok(b) = obj.cast::<PyBool>() {
-        out.push(if b.is_true() { 0xc3 } else { 0xc2 });
-    } else if let Ok(i) = obj.cast::<PyInt>() {
-        if let Ok(v) = i.extract::<i64>() {
-            put_int(out, v);
-        } else if let Ok(v) = i.extract::<u64>() {
-            put_uint(out, v);
-        } else {
-            return Err(PyOverflowError::new_err("Integer value out of range"));
+    let mut kind = exact_kind(obj);
+    if kind == Kind::Other {
+        kind = subclass_kind(obj);
+    }
+    match kind {
+        Kind::None => out.push(0xc0),
+        Kind::Bool => out.push(if obj.is_truthy()? { 0xc3 } else { 0xc2 }),
+        Kind::Int => put_pyint(out, obj)?,
+        Kind::Float => {
+            // SAFETY: `obj` is a float.
+            let f = unsafe { obj.cast_unchecked::<PyFloat>() };
+            out.push(0xcb);
+            out.extend_from_slice(&f.value().to_be_bytes());
         }
-    } else if let Ok(f) = obj.cast::<PyFloat>() {
-        out.push(0xcb);
-        out.extend_from_slice(&f.value().to_be_bytes());
-    } else if let Ok(s) = obj.cast::<PyString>() {
-        put_str(out, &s.to_cow()?)?;
-    } else if let Ok(b) = obj.cast::<PyBytes>() {
-        put_bin(out, b.as_bytes())?;
-    } else if let Ok(d) = obj.cast::<PyDict>() {
-        put_len(out, d.len(), Some((0x80, 15)), None, 0xde, 0xdf)?;
-        for (k, v) in d.iter() {
-            pack_into(out, &k, depth + 1)?;
-            pack_into(out, &v, depth + 1)?;
+        Kind::Str => put_pystr(out, obj)?,
+        Kind::Bytes => {
+            // SAFETY: `obj` is a bytes object.
+            out.put_bytes(unsafe { obj.cast_unchecked::<PyBytes>() })?
         }
-    } else if let Ok(l) = obj.cast::<PyList>() {
-        put_len(out, l.len(), Some((0x90, 15)), None, 0xdc, 0xdd)?;
-        for item in l.iter() {
-            pack_into(out, &item, depth + 1)?;
+        Kind::Dict => {
+            // SAFETY: `obj` is a dict.
+            let d = unsafe { obj.cast_unchecked::<PyDict>() };
+            put_len(out, d.len(), Some((0x80, 15)), None, 0xde, 0xdf)?;
+            for (k, v) in d.iter() {
+                pack_into(out, &k, depth + 1)?;
+                pack_into(out, &v, depth + 1)?;
+            }
         }
-    } else if let Ok(t) = obj.cast::<PyTuple>() {
-        put_len(out, t.len(), Some((0x90, 15)), None, 0xdc, 0xdd)?;
-        for item in t.iter() {
-            pack_into(out, &item, depth + 1)?;
+        Kind::List => {
+            // SAFETY: `obj` is a list.
+            let l = unsafe { obj.cast_unchecked::<PyList>() };
+            put_len(out, l.len(), Some((0x90, 15)), None, 0xdc, 0xdd)?;
+            for item in l.iter() {
+                pack_into(out, &item, depth + 1)?;
+            }
         }
-    } else {
-        // bytearray, memoryview, array.array, numpy arrays, Message: any buffer is bin.
-        let mut packed = Ok(());
-        let read = buffers::with_bytes(obj, |b| {
-            packed = put_bin(out, b);
-            Ok(())
-        });
-        if read.is_err() {
-            return Err(PyTypeError::new_err(format!(
-                "can not serialize '{}' object",
-                obj.get_type()
-                    .name()
-                    .map(|n| n.to_string())
-                    .unwrap_or_default()
-            )));
+        Kind::Tuple => {
+            // SAFETY: `obj` is a tuple.
+            let t = unsafe { obj.cast_unchecked::<PyTuple>() };
+            put_len(out, t.len(), Some((0x90, 15)), None, 0xdc, 0xdd)?;
+            for item in t.iter() {
+                pack_into(out, &item, depth + 1)?;
+            }
         }
-        packed?;
+        Kind::Other => {
+            // bytearray, memoryview, array.array, numpy arrays, Message: any buffer is bin.
+            let mut packed = Ok(());
+            let read = buffers::with_bytes(obj, |b| {
+                packed = put_bin(out, b);
+                Ok(())
+            });
+            if read.is_err() {
+                return Err(PyTypeError::new_err(format!(
+                    "can not serialize '{}' object",
+                    obj.get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                )));
+            }
+            packed?;
+        }
     }
     Ok(())
 }
@@ -223,22 +400,81 @@ fn pack_into(out: &mut Packer, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult
 pub fn packb<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
     let mut out = Packer::vec();
     pack_into(&mut out, obj, 0)?;
-    Ok(PyBytes::new(py, &out.small))
+    out.into_bytes(py)
 }
 
-struct Reader<'a> {
+struct Reader<'a, 'k> {
     data: &'a [u8],
     pos: usize,
     use_list: bool,
     raw: bool,
     strict_map_key: bool,
+    /// Map keys seen before, when this call got the cache (see [`KeyCache`]).
+    keys: Option<std::sync::MutexGuard<'k, KeyCache>>,
+}
+
+/// Short map keys repeat (`name`, `type`, `location` in every object of a listing): a
+/// small direct-mapped cache of the `str` objects made for them saves making, and
+/// hashing, a new string per occurrence. A `str`'s hash is cached in the object, so
+/// reusing it also makes the dict insert cheaper.
+struct KeyCache {
+    slots: Vec<Option<CachedKey>>,
+}
+
+/// A cached key: its UTF-8 bytes and the `str` made from them.
+type CachedKey = (Box<[u8]>, Py<PyString>);
+
+const KEY_SLOTS: usize = 512;
+const KEY_MAX_LEN: usize = 32;
+static KEYS: std::sync::Mutex<KeyCache> = std::sync::Mutex::new(KeyCache { slots: Vec::new() });
+
+impl KeyCache {
+    fn slot(b: &[u8]) -> usize {
+        // FNV-1a: keys are short, and a collision only costs a miss.
+        let mut h: u32 = 0x811c_9dc5;
+        for &c in b {
+            h = (h ^ u32::from(c)).wrapping_mul(0x0100_0193);
+        }
+        h as usize % KEY_SLOTS
+    }
+
+    fn get<'py>(&mut self, py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+        if self.slots.is_empty() {
+            self.slots.resize_with(KEY_SLOTS, || None);
+        }
+        let slot = &mut self.slots[Self::slot(b)];
+        if let Some((k, s)) = slot {
+            if **k == *b {
+                return Ok(s.bind(py).clone().into_any());
+            }
+        }
+        let s = new_str(py, b)?;
+        // SAFETY: new_str made a str.
+        let st = unsafe { s.cast_unchecked::<PyString>() };
+        *slot = Some((b.into(), st.clone().unbind()));
+        Ok(s)
+    }
+}
+
+/// A `str` from UTF-8 bytes, validated once, by CPython.
+fn new_str<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: pointer and length of a live slice; CPython copies (and checks) the bytes.
+    let raw = unsafe {
+        pyo3::ffi::PyUnicode_DecodeUTF8(b.as_ptr().cast(), b.len() as _, c"strict".as_ptr())
+    };
+    if raw.is_null() {
+        drop(PyErr::fetch(py));
+        return Err(err("Unpack failed: invalid UTF-8 in str"));
+    }
+    // SAFETY: a new reference we own.
+    Ok(unsafe { Bound::from_owned_ptr(py, raw) })
 }
 
 fn err(msg: &str) -> PyErr {
     PyValueError::new_err(msg.to_owned())
 }
 
-impl<'a> Reader<'a> {
+impl<'a> Reader<'a, '_> {
     fn take(&mut self, n: usize) -> PyResult<&'a [u8]> {
         let end = self.pos.checked_add(n).filter(|e| *e <= self.data.len());
         match end {
@@ -332,8 +568,23 @@ impl<'a> Reader<'a> {
         if self.raw {
             return Ok(PyBytes::new(py, b).into_any());
         }
-        let s = std::str::from_utf8(b).map_err(|_| err("Unpack failed: invalid UTF-8 in str"))?;
-        Ok(PyString::new(py, s).into_any())
+        new_str(py, b)
+    }
+
+    /// A map key: short `str` keys come from the key cache.
+    fn key<'py>(&mut self, py: Python<'py>, depth: usize) -> PyResult<Bound<'py, PyAny>> {
+        let m = self.data.get(self.pos).copied();
+        if let (Some(m @ 0xa0..=0xbf), false, Some(_)) = (m, self.raw, self.keys.as_ref()) {
+            let n = usize::from(m & 0x1f);
+            if n <= KEY_MAX_LEN {
+                self.pos += 1;
+                let b = self.take(n)?;
+                if let Some(keys) = self.keys.as_mut() {
+                    return keys.get(py, b);
+                }
+            }
+        }
+        self.value(py, depth + 1)
     }
 
     fn check_count(&self, n: usize, min_item: usize) -> PyResult<()> {
@@ -352,22 +603,39 @@ impl<'a> Reader<'a> {
         depth: usize,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.check_count(n, 1)?;
-        let mut items = Vec::with_capacity(n);
-        for _ in 0..n {
-            items.push(self.value(py, depth + 1)?);
+        // SAFETY: makes a new list/tuple of `n` empty slots, which we own.
+        let raw = unsafe {
+            if self.use_list {
+                pyo3::ffi::PyList_New(n as _)
+            } else {
+                pyo3::ffi::PyTuple_New(n as _)
+            }
+        };
+        if raw.is_null() {
+            return Err(PyErr::fetch(py));
         }
-        Ok(if self.use_list {
-            PyList::new(py, items)?.into_any()
-        } else {
-            PyTuple::new(py, items)?.into_any()
-        })
+        // SAFETY: `raw` is a new reference. If an item fails below, the half-filled
+        // container is dropped; CPython's deallocators skip empty (NULL) slots.
+        let seq = unsafe { Bound::from_owned_ptr(py, raw) };
+        for i in 0..n {
+            let item = self.value(py, depth + 1)?.into_ptr();
+            // SAFETY: each slot `i < n` is set once, with a reference the call steals.
+            unsafe {
+                if self.use_list {
+                    pyo3::ffi::PyList_SetItem(raw, i as _, item);
+                } else {
+                    pyo3::ffi::PyTuple_SetItem(raw, i as _, item);
+                }
+            }
+        }
+        Ok(seq)
     }
 
     fn map<'py>(&mut self, py: Python<'py>, n: usize, depth: usize) -> PyResult<Bound<'py, PyAny>> {
         self.check_count(n, 2)?;
         let d = PyDict::new(py);
         for _ in 0..n {
-            let k = self.value(py, depth + 1)?;
+            let k = self.key(py, depth)?;
             if self.strict_map_key
                 && !(k.is_instance_of::<PyString>() || k.is_instance_of::<PyBytes>())
             {
@@ -405,6 +673,9 @@ pub fn unpackb<'py>(
             use_list,
             raw,
             strict_map_key,
+            // A finaliser run by the garbage collector in the middle of a decode may
+            // decode too: it goes without the cache rather than wait for it.
+            keys: KEYS.try_lock().ok(),
         };
         let v = r.value(py, 0)?;
         if r.pos != bytes.len() {
