@@ -33,7 +33,7 @@ def test_harness_smoke_produces_every_row(tmp_path):
     cell = blender["modes"]["background"]
     for server in ("nngbridge", "json-tcp"):
         row = cell[server]
-        assert row["bytes"] == 64 * 64 * 4 * 4
+        assert row["bytes"] == 64 * 64 * 4 * 4 and row["created"] == 10
         assert row["rt_p99_s"] >= row["rt_median_s"] > 0
         assert row["create_s"] > 0 and row["fetch_s"] > 0 and row["foreach_get_s"] > 0
         floor = blender["floors"][server]
