@@ -36,8 +36,7 @@ def test_harness_smoke_produces_every_row(tmp_path):
         assert row["bytes"] == 64 * 64 * 4 * 4 and row["created"] == 10
         assert row["rt_p99_s"] >= row["rt_median_s"] > 0
         assert row["create_s"] > 0 and row["fetch_s"] > 0 and row["foreach_get_s"] > 0
-        floor = blender["floors"][server]
-        assert floor["rt_median_s"] > 0 and floor["transfer_s"] > 0
+        assert row["raw_rt_p99_s"] >= row["raw_rt_median_s"] > 0 and row["raw_transfer_s"] > 0
     for label in ("command round trip, median", "10 object creations", "64x64 RGBA float fetch",
                   "floor: foreach_get", "floor: raw round trip", "floor: raw transfer"):
         assert f"| {label}" in res.stdout, label

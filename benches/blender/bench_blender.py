@@ -340,86 +340,83 @@ def tcp_floor_peer(port: int, size: int, ready: Any) -> None:
                 conn.sendall(payload if line == b"P\n" else line)
 
 
-def floors(cfg: Config) -> dict[str, dict[str, float]]:
-    """Raw round trip (the request each client sends for a ping, echoed) and one raw
-    transfer of the image's bytes, for nngbridge and for a plain socket."""
+def raw_floor(kind: str, cfg: Config) -> dict[str, float]:
+    """Raw round trip (the request the client sends for a ping, echoed) and one raw
+    transfer of the image's bytes, over nngbridge (``kind`` "nngbridge") or a plain socket."""
     size = cfg.width * cfg.height * 4 * 4
     spawn = mp.get_context("spawn")
-    out: dict[str, dict[str, float]] = {}
-    for kind in SERVERS:
-        port = free_port()
-        ready = spawn.Event()
+    port = free_port()
+    ready = spawn.Event()
+    if kind == "nngbridge":
+        url = f"tcp://127.0.0.1:{port}"
+        proc = spawn.Process(target=nng_floor_peer, args=(url, size, ready))
+    else:
+        proc = spawn.Process(target=tcp_floor_peer, args=(port, size, ready))
+    proc.start()
+    try:
+        if not ready.wait(60):
+            raise BenchError(f"the {kind} floor peer did not start")
         if kind == "nngbridge":
-            url = f"tcp://127.0.0.1:{port}"
-            proc = spawn.Process(target=nng_floor_peer, args=(url, size, ready))
+            req = nngbridge.Req0(dial=url, recv_timeout=60_000)
+            ping = nngbridge.packb({"v": 1, "id": 1, "cmd": "session.ping", "args": {}})
+
+            def round_trip(body: bytes) -> int:
+                req.send(body)
+                return len(req.recv())
+
+            big, quit_, close = b"P", b"Q", req.close
         else:
-            proc = spawn.Process(target=tcp_floor_peer, args=(port, size, ready))
-        proc.start()
-        try:
-            if not ready.wait(60):
-                raise BenchError(f"the {kind} floor peer did not start")
-            if kind == "nngbridge":
-                req = nngbridge.Req0(dial=url, recv_timeout=60_000)
-                ping = nngbridge.packb({"v": 1, "id": 1, "cmd": "session.ping", "args": {}})
+            sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            reader = sock.makefile("rb")
+            ping = json.dumps({"type": "ping", "params": {}}).encode() + b"\n"
 
-                def round_trip(body: bytes, req: Any = req) -> int:
-                    req.send(body)
-                    return len(req.recv())
+            def round_trip(body: bytes) -> int:
+                sock.sendall(body)
+                return len(reader.read(size) if body == b"P\n" else reader.readline())
 
-                big, quit_, close = b"P", b"Q", req.close
-            else:
-                sock = socket.create_connection(("127.0.0.1", port), timeout=60)
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                reader = sock.makefile("rb")
-                ping = json.dumps({"type": "ping", "params": {}}).encode() + b"\n"
+            big, quit_ = b"P\n", b"Q\n"
 
-                def round_trip(body: bytes, sock: Any = sock, reader: Any = reader) -> int:
-                    sock.sendall(body)
-                    return len(reader.read(size) if body == b"P\n" else reader.readline())
-
-                big, quit_ = b"P\n", b"Q\n"
-
-                def close(sock: Any = sock, reader: Any = reader) -> None:
-                    reader.close()
-                    sock.close()
-            for _ in range(WARM_PINGS):
-                round_trip(ping)
-            samples = []
-            for _ in range(cfg.pings):
-                t0 = time.perf_counter()
-                round_trip(ping)
-                samples.append(time.perf_counter() - t0)
-            if round_trip(big) != size:
-                raise BenchError(f"the {kind} floor peer sent the wrong size")
-            transfers = []
-            for _ in range(cfg.fetches):
-                t0 = time.perf_counter()
-                round_trip(big)
-                transfers.append(time.perf_counter() - t0)
-            if kind == "nngbridge":
-                round_trip(quit_)
-            else:
-                sock.sendall(quit_)
-            close()
-            rt_med, rt_p99 = median_p99(samples)
-            out[kind] = {"rt_median_s": rt_med, "rt_p99_s": rt_p99,
-                         "transfer_s": statistics.median(transfers)}
-        finally:
-            proc.join(30)
-            if proc.is_alive():
-                proc.terminate()
-                proc.join()
-    return out
+            def close() -> None:
+                reader.close()
+                sock.close()
+        for _ in range(WARM_PINGS):
+            round_trip(ping)
+        samples = []
+        for _ in range(cfg.pings):
+            t0 = time.perf_counter()
+            round_trip(ping)
+            samples.append(time.perf_counter() - t0)
+        if round_trip(big) != size:
+            raise BenchError(f"the {kind} floor peer sent the wrong size")
+        transfers = []
+        for _ in range(cfg.fetches):
+            t0 = time.perf_counter()
+            round_trip(big)
+            transfers.append(time.perf_counter() - t0)
+        if kind == "nngbridge":
+            round_trip(quit_)
+        else:
+            sock.sendall(quit_)
+        close()
+        rt_med, rt_p99 = median_p99(samples)
+        return {"raw_rt_median_s": rt_med, "raw_rt_p99_s": rt_p99,
+                "raw_transfer_s": statistics.median(transfers)}
+    finally:
+        proc.join(30)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join()
 
 
 # --- the run ----------------------------------------------------------------------------
 
 def run(cfg: Config, wheel: Path | None = None, log: Any = print) -> dict[str, Any]:
-    """Every mode of ``cfg``, nngbridge then JSON-TCP (the order alternates between modes);
-    returns a JSON-ready dict (seconds)."""
+    """Every mode of ``cfg``, nngbridge then JSON-TCP (the order alternates between modes),
+    each server's raw floor measured just before its Blender starts (the machine's load
+    drifts); returns a JSON-ready dict (seconds)."""
     pin(0)
-    results: dict[str, Any] = {"config": asdict(cfg), "floors": floors(cfg), "modes": {}}
-    log("  blender: raw floors done")
+    results: dict[str, Any] = {"config": asdict(cfg), "modes": {}}
     with tempfile.TemporaryDirectory(prefix="nngbridge-bench-blender-") as tmp:
         scripts = Path(tmp) / "scripts"
         results["wheel"] = install_wheel(scripts, wheel).name
@@ -428,6 +425,7 @@ def run(cfg: Config, wheel: Path | None = None, log: Any = print) -> dict[str, A
                 raise BenchError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
             cell: dict[str, Any] = {}
             for server in (SERVERS if m % 2 == 0 else SERVERS[::-1]):
+                floor = raw_floor(server, cfg)
                 with Blender(scripts, Path(tmp), server, mode == "gui", cfg) as blender:
                     client: NngClient | JsonClient = (
                         NngClient(blender.address) if server == "nngbridge"
@@ -441,7 +439,7 @@ def run(cfg: Config, wheel: Path | None = None, log: Any = print) -> dict[str, A
                         raise BenchError(f"{server} in {mode}: {type(e).__name__}: {e}\n"
                                          + "\n".join(blender.lines[-30:])) from e
                     row["foreach_get_s"] = blender.floor["median_s"]
-                    cell[server] = row
+                    cell[server] = {**row, **floor}
                 log(f"  blender {mode}: {server} done")
             results["modes"][mode] = {s: cell[s] for s in SERVERS}
     return results
@@ -456,7 +454,7 @@ def number(x: float) -> str:
 
 def table(results: dict[str, Any]) -> str:
     """Markdown: a table per mode (nngbridge, JSON-TCP, their ratio) and the target ratios."""
-    cfg, fl = results["config"], results["floors"]
+    cfg = results["config"]
     w, h, n = cfg["width"], cfg["height"], cfg["creations"]
     mib = w * h * 16 / (1 << 20)
     out = []
@@ -474,10 +472,10 @@ def table(results: dict[str, Any]) -> str:
             (f"{w}x{h} RGBA float fetch, {mib:.1f} MiB (ms)", nb["fetch_s"], js["fetch_s"], 1e3),
             ("floor: foreach_get into a preallocated buffer (ms)", nb["foreach_get_s"],
              js["foreach_get_s"], 1e3),
-            ("floor: raw round trip, no Blender (µs)", fl["nngbridge"]["rt_median_s"],
-             fl["json-tcp"]["rt_median_s"], 1e6),
-            ("floor: raw transfer of the same bytes, no Blender (ms)",
-             fl["nngbridge"]["transfer_s"], fl["json-tcp"]["transfer_s"], 1e3),
+            ("floor: raw round trip, no Blender (µs)", nb["raw_rt_median_s"],
+             js["raw_rt_median_s"], 1e6),
+            ("floor: raw transfer of the same bytes, no Blender (ms)", nb["raw_transfer_s"],
+             js["raw_transfer_s"], 1e3),
         ]
         for label, a, b, unit in rows:
             cells = [number(a * unit), number(b * unit), f"{a / b:.2f}x"]
@@ -488,9 +486,9 @@ def table(results: dict[str, Any]) -> str:
                 out.append(f"| fetch rate (GB/s) | {number(nb['bytes'] / a / 1e9)} | "
                            f"{number(js['bytes'] / b / 1e9)} | |")
         out.append("")
-        for name, r, f in (("nngbridge", nb, fl["nngbridge"]), ("JSON-TCP", js, fl["json-tcp"])):
-            rt = r["rt_median_s"] / f["rt_median_s"]
-            fetch = r["fetch_s"] / (r["foreach_get_s"] + f["transfer_s"])
+        for name, r in (("nngbridge", nb), ("JSON-TCP", js)):
+            rt = r["rt_median_s"] / r["raw_rt_median_s"]
+            fetch = r["fetch_s"] / (r["foreach_get_s"] + r["raw_transfer_s"])
             verdict = ""
             if name == "nngbridge" and mode == "background":
                 verdict = (f" (targets: ≤ 2x {'met' if rt <= 2 else 'missed'}, ≤ 1.5x "
