@@ -33,6 +33,7 @@ import json
 import multiprocessing as mp
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -110,9 +111,11 @@ def install_wheel(scripts: Path, wheel: Path | None = None) -> Path:
         if not wheels:
             raise BenchError("no cp311 wheel in dist/: run scripts/build-wheels.sh")
         wheel = wheels[-1]
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
-                    str(scripts / "addons" / "modules"), str(wheel)],
-                   check=True, capture_output=True, timeout=300)
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
+                          str(scripts / "addons" / "modules"), str(wheel)],
+                         capture_output=True, text=True, timeout=300)
+    if pip.returncode != 0:
+        raise BenchError(f"could not install {wheel} for Blender:\n{pip.stderr[-2000:]}")
     return wheel
 
 
@@ -170,8 +173,9 @@ class Blender:
     def __enter__(self) -> Blender:
         env = dict(os.environ, BLENDER_USER_SCRIPTS=str(self.scripts))
         env.pop("PYTHONPATH", None)
+        # Its own process group: killing xvfb-run alone would leave Xvfb and Blender behind.
         self.proc = subprocess.Popen(self.command(), env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
         ready = threading.Event()
         ready_line = "json-tcp: serving" if self.server == "json-tcp" else "nngbridge: serving"
 
@@ -187,20 +191,30 @@ class Blender:
 
         threading.Thread(target=read, daemon=True).start()
         if not ready.wait(START_TIMEOUT_S) or self.proc.poll() is not None or not self.floor:
-            self.stop()
+            self.kill()
             raise BenchError(f"Blender ({self.server}) did not start serving:\n"
                              + "\n".join(self.lines[-30:]))
         return self
 
-    def stop(self) -> None:
+    def kill(self) -> None:
         try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None:
+            self.kill()
+            return
+        try:
+            code = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise BenchError(f"Blender ({self.server}) did not exit after shutdown") from None
+        if code != 0:
+            raise BenchError(f"Blender ({self.server}) exited with {code}:\n"
+                             + "\n".join(self.lines[-30:]))
 
 
 # --- the two clients --------------------------------------------------------------------
@@ -435,7 +449,6 @@ def run(cfg: Config, wheel: Path | None = None, log: Any = print) -> dict[str, A
                         row = measure(client, cfg, cfg.repeats if mode == "background" else 1)
                         client.close()
                     except (OSError, nngbridge.NNGException, BenchError) as e:
-                        blender.proc.kill()
                         raise BenchError(f"{server} in {mode}: {type(e).__name__}: {e}\n"
                                          + "\n".join(blender.lines[-30:])) from e
                     row["foreach_get_s"] = blender.floor["median_s"]
