@@ -4,6 +4,7 @@ one run, alternating, several repeats, medians and ratios to pynng.
     python benches/run.py --quick     # about a minute
     python benches/run.py --full      # the numbers in docs/benchmarks.md
     python benches/run.py --smoke     # seconds; CI checks that every row is produced
+    python benches/run.py --blender   # adds the real-Blender rows (benches/blender) to --quick
 
 Peers for ipc/tcp run in a process started with the "spawn" method (NNG is not fork-safe),
 pinned to the other core; the measuring process is pinned to core 0.
@@ -199,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--smoke", action="store_true")
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--plots", help="write latency and throughput PNGs into this folder")
+    p.add_argument("--blender", action="store_true",
+                   help="also run benches/blender (real Blender; always in --full and --smoke)")
     a = p.parse_args(argv)
     if a.full:
         repeats, rt_n, scale = 5, 5000, 1.0
@@ -247,8 +250,16 @@ def main(argv: list[str] | None = None) -> int:
         print("\n### Codec (encode + decode)\n")
         print(bench_codec.table(bench_codec.run(1 if a.smoke else repeats,
                                                 0.02 if a.smoke else 0.2)))
-    print("\n### Blender\n\nRun tests/test_blender_*.py with -s for the add-on's numbers "
-          "(hook: the harness does not start Blender yet).")
+    if a.blender or a.full or a.smoke:
+        sys.path.insert(0, str(HERE / "blender"))
+        import bench_blender
+
+        print("\n### Blender\n", flush=True)
+        preset = "smoke" if a.smoke else "full" if a.full else "quick"
+        results["blender"] = bench_blender.run(bench_blender.PRESETS[preset])
+        print(bench_blender.table(results["blender"]))
+    else:
+        print("\n### Blender\n\nSkipped: pass --blender (always on in --full and --smoke).")
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=2))
     if a.plots:

@@ -27,3 +27,17 @@ def test_harness_smoke_produces_every_row(tmp_path):
     assert len(results["throughput"]) == 2 * 4 * 2
     assert all(rate > 0 for cell in results["throughput"].values() for rate in cell.values())
     assert "### Codec" in res.stdout and "| 4 MiB pixel blob | nngbridge |" in res.stdout
+    # The Blender part (benches/blender): background only, a 64x64 image, 10 creations.
+    blender = results["blender"]
+    assert set(blender["modes"]) == {"background"}
+    cell = blender["modes"]["background"]
+    for server in ("nngbridge", "json-tcp"):
+        row = cell[server]
+        assert row["bytes"] == 64 * 64 * 4 * 4 and row["created"] == 10
+        assert row["rt_p99_s"] >= row["rt_median_s"] > 0
+        assert row["create_s"] > 0 and row["fetch_s"] > 0 and row["foreach_get_s"] > 0
+        assert row["raw_rt_p99_s"] >= row["raw_rt_median_s"] > 0 and row["raw_transfer_s"] > 0
+    for label in ("command round trip, median", "10 object creations", "64x64 RGBA float fetch",
+                  "floor: foreach_get", "floor: raw round trip", "floor: raw transfer"):
+        assert f"| {label}" in res.stdout, label
+    assert "* nngbridge: round trip" in res.stdout and "targets:" in res.stdout

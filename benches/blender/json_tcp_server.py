@@ -1,0 +1,197 @@
+"""A JSON-over-TCP command server that runs inside Blender, built the way today's Blender
+bridges (BlenderMCP and its kin) are: the comparison point for nngbridge in
+``bench_blender.py``. It is not part of nngbridge and imports nothing of it.
+
+* A thread accepts TCP connections; a thread per connection reads JSON commands, one per
+  line or unframed (a command ends where a complete JSON value ends), onto a queue.
+* Blender's main thread drains the queue: a ``bpy.app.timers`` callback in the GUI
+  (``start``), a loop under ``blender -b`` where timers never fire (``serve``).
+* Each reply is one JSON line, sent from the main thread; pixels travel as base64 of
+  float32 bytes inside the JSON.
+
+Commands: ``{"type": "ping"}``, ``{"type": "create_object", "params": {"name": ...}}``,
+``{"type": "get_image_pixels", "params": {"name": ...}}``, ``{"type": "shutdown"}``;
+replies ``{"status": "success", "result": ...}`` or ``{"status": "error", "message": ...}``.
+
+Where it is generous to itself, so that the comparison measures the design and not slack:
+TCP_NODELAY on both ends; pixels through ``foreach_get`` into a reused buffer (not
+``list(img.pixels)``); objects made with the same bmesh code as nngbridge's
+``object.create``; the GUI timer comes straight back while requests keep coming.
+"""
+
+from __future__ import annotations
+
+import array
+import base64
+import codecs
+import json
+import queue
+import socket
+import threading
+from typing import Any, Callable
+
+import bpy
+
+MAX_REQUEST = 64 << 20
+IDLE_S = 0.005  # the GUI timer's interval when the queue was empty (Blender's idle floor)
+
+
+def ping() -> str:
+    return "pong"
+
+
+def create_object(name: str = "Cube", size: float = 2.0) -> dict[str, Any]:
+    """A cube with the same calls as nngbridge's ``object.create`` (bmesh, no bpy.ops)."""
+    import bmesh
+
+    bm = bmesh.new()
+    try:
+        bmesh.ops.create_cube(bm, size=size)
+        mesh = bpy.data.meshes.new("Cube")
+        bm.to_mesh(mesh)
+    finally:
+        bm.free()
+    obj = bpy.data.objects.new(name, mesh)
+    bpy.context.scene.collection.objects.link(obj)
+    return {"name": obj.name}
+
+
+_pixels: dict[str, Any] = {}
+
+
+def get_image_pixels(name: str) -> dict[str, Any]:
+    img = bpy.data.images.get(name)
+    if img is None:
+        raise KeyError(f"no image {name!r}")
+    count = len(img.pixels)
+    buf = _pixels.get(name)
+    if buf is None or len(buf) != count:
+        buf = _pixels[name] = array.array("f", [0.0]) * count
+    img.pixels.foreach_get(buf)
+    w, h = img.size
+    return {"width": w, "height": h, "channels": img.channels, "dtype": "float32",
+            "pixels": base64.b64encode(memoryview(buf)).decode("ascii")}
+
+
+class JsonTcpServer:
+    """Listens on ``127.0.0.1:port``; ``drain`` runs queued commands on the caller's
+    (main) thread."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.running = True
+        self.requests: queue.Queue[tuple[socket.socket, Any]] = queue.Queue()
+        self.handlers: dict[str, Callable[..., Any]] = {
+            "ping": ping, "create_object": create_object,
+            "get_image_pixels": get_image_pixels, "shutdown": self.shutdown}
+        self.listener = socket.create_server(("127.0.0.1", port))
+        self.listener.settimeout(0.2)
+        threading.Thread(target=self._accept, name="json-tcp accept", daemon=True).start()
+
+    def shutdown(self) -> bool:
+        self.running = False
+        return True
+
+    def _accept(self) -> None:
+        while self.running:
+            try:
+                conn, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=self._read, args=(conn,), name="json-tcp client",
+                             daemon=True).start()
+
+    def _read(self, conn: socket.socket) -> None:
+        """Parses complete JSON values off the stream as they arrive; newlines are just
+        whitespace between them."""
+        decoder = json.JSONDecoder()
+        text = codecs.getincrementaldecoder("utf-8")()
+        pending = ""
+        try:
+            while self.running:
+                chunk = conn.recv(1 << 16)
+                if not chunk:
+                    return
+                pending += text.decode(chunk)
+                while True:
+                    pending = pending.lstrip()
+                    if not pending:
+                        break
+                    try:
+                        command, end = decoder.raw_decode(pending)
+                    except json.JSONDecodeError as e:
+                        # Incomplete unless a line ended after the error: then it is bad.
+                        if "\n" in pending[e.pos:] or len(pending) > MAX_REQUEST:
+                            self.requests.put((conn, e))
+                            pending = ""
+                        break
+                    pending = pending[end:]
+                    self.requests.put((conn, command))
+        except (OSError, UnicodeDecodeError):
+            conn.close()
+
+    def handle(self, conn: socket.socket, command: Any) -> None:
+        try:
+            if isinstance(command, Exception):
+                raise ValueError(f"not JSON: {command}")
+            if not isinstance(command, dict) or command.get("type") not in self.handlers:
+                raise ValueError(f"unknown command: {command!r:.80}")
+            result = self.handlers[command["type"]](**command.get("params", {}))
+            reply: dict[str, Any] = {"status": "success", "result": result}
+        except Exception as e:  # noqa: BLE001 - every failure becomes an error reply
+            reply = {"status": "error", "message": f"{type(e).__name__}: {e}"}
+        try:
+            conn.sendall(json.dumps(reply).encode() + b"\n")
+        except OSError:
+            pass  # the client went away
+
+    def drain(self) -> int:
+        """Runs every queued command; returns how many."""
+        handled = 0
+        while True:
+            try:
+                conn, command = self.requests.get_nowait()
+            except queue.Empty:
+                return handled
+            self.handle(conn, command)
+            handled += 1
+
+    def close(self) -> None:
+        self.running = False
+        self.listener.close()
+
+
+def serve(port: int) -> None:
+    """``blender -b``: drains the queue on the main thread until ``shutdown``."""
+    server = JsonTcpServer(port)
+    print(f"json-tcp: serving 127.0.0.1:{port}", flush=True)
+    try:
+        while server.running:
+            try:
+                conn, command = server.requests.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            server.handle(conn, command)
+            server.drain()
+    finally:
+        server.close()
+
+
+def start(port: int) -> JsonTcpServer:
+    """The GUI: a persistent timer drains the queue; ``shutdown`` quits Blender."""
+    server = JsonTcpServer(port)
+
+    def tick() -> float | None:
+        handled = server.drain()
+        if not server.running:
+            server.close()
+            bpy.ops.wm.quit_blender()
+            return None
+        return 0.0 if handled else IDLE_S
+
+    bpy.app.timers.register(tick, first_interval=0.0, persistent=True)
+    print(f"json-tcp: serving 127.0.0.1:{port}", flush=True)
+    return server
