@@ -1,4 +1,5 @@
-"""Every command domain of the add-on, in a real Blender (``blender -b``), through
+"""Every command domain of the add-on, in a real Blender (``blender -b``, and each PyPI
+``bpy`` wheel of tests/bpy_pypi.py imported by a venv's plain Python), through
 ``dispatch()`` (no sockets): tests/blender_scripts/check_commands.py makes a small movie
 of a moving square, then creates, reads, changes and breaks things domain by domain."""
 
@@ -12,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
+import bpy_pypi
 from blender_scripts.modules import blender_env, populate
 
 SCRIPTS = Path(__file__).resolve().parent / "blender_scripts"
 DOMAINS = ("session", "object", "collection", "scene", "image", "clip", "tracking", "mask",
            "sequencer", "gpencil", "anim", "wm", "batch", "job", "exec")
 
-pytestmark = [
-    pytest.mark.timeout(300),
-    pytest.mark.skipif(shutil.which("blender") is None, reason="needs Debian's blender"),
-]
+pytestmark = pytest.mark.timeout(300)
+needs_blender = pytest.mark.skipif(shutil.which("blender") is None,
+                                   reason="needs Debian's blender")
 
 
 @pytest.fixture(scope="session")
@@ -31,23 +32,34 @@ def blender_modules(tmp_path_factory) -> Path:
     return populate(tmp_path_factory.mktemp("blender-modules"))
 
 
-def run_in_blender(script: Path, modules: Path, work: Path, timeout: float = 240) -> str:
-    cmd = ["blender", "-b", "--factory-startup", "--python-use-system-env",
-           "--python-exit-code", "1", "--python", str(script), "--", str(work)]
-    res = subprocess.run(cmd, env=blender_env(modules, os.environ), cwd=work,
-                         capture_output=True, text=True, timeout=timeout)
+def run_in_blender(script: Path, modules: Path, work: Path, timeout: float = 240,
+                   backend: str = "debian") -> str:
+    python = bpy_pypi.python(backend)
+    if python:  # the bpy wheel: a plain Python process importing bpy
+        cmd = [python, "-u", str(script), "--", str(work)]
+        env = bpy_pypi.env(backend, modules, dict(os.environ))
+    else:
+        assert shutil.which("blender"), "Debian's blender is not installed (scripts/setup.sh)"
+        cmd = ["blender", "-b", "--factory-startup", "--python-use-system-env",
+               "--python-exit-code", "1", "--python", str(script), "--", str(work)]
+        env = blender_env(modules, os.environ)
+    res = subprocess.run(cmd, env=env, cwd=work, capture_output=True, text=True,
+                         timeout=timeout)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-6000:]
     return out
 
 
-def test_every_command_domain_in_background_blender(blender_modules, tmp_path):
-    out = run_in_blender(SCRIPTS / "check_commands.py", blender_modules, tmp_path)
+@pytest.mark.parametrize("backend", bpy_pypi.backends())
+def test_every_command_domain_in_background_blender(blender_modules, tmp_path, backend):
+    out = run_in_blender(SCRIPTS / "check_commands.py", blender_modules, tmp_path,
+                         backend=backend)
     checked = [line.split()[1] for line in out.splitlines() if line.startswith("CHECKED ")]
     assert checked == list(DOMAINS), out[-3000:]
     assert "ALL COMMANDS CHECKED" in out
 
 
+@needs_blender
 def test_the_addon_enables_serves_from_its_preferences_and_disables(blender_modules, tmp_path):
     scripts = tmp_path / "scripts"
     shutil.copytree(blender_modules / "nngbridge" / "blender" / "addon",
@@ -63,6 +75,7 @@ def test_the_addon_enables_serves_from_its_preferences_and_disables(blender_modu
         assert line in out, out[-4000:]
 
 
+@needs_blender
 def test_install_puts_the_package_and_addon_where_blender_finds_them(blender_modules, tmp_path):
     """python -m nngbridge.blender.install into a fresh user scripts dir, then a plain
     Blender (no PYTHONPATH) enables the add-on and answers a ping through dispatch."""

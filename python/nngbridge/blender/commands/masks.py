@@ -16,6 +16,7 @@ import bpy
 
 from .. import rna
 from ..registry import arg, command, invalid, not_found
+from .anim import fcurve
 from .clips import get_clip
 
 SIZE_KEY = "nngbridge_frame_size"
@@ -78,10 +79,7 @@ class Space:
 
 
 def layer_fcurve(mask: bpy.types.Mask, layer: bpy.types.MaskLayer, prop: str) -> Any:
-    anim = mask.animation_data
-    if anim is None or anim.action is None:
-        return None
-    return anim.action.fcurves.find(f'layers["{layer.name}"].{prop}')
+    return fcurve(mask, f'layers["{layer.name}"].{prop}')
 
 
 def layer_hidden_at(mask: bpy.types.Mask, layer: bpy.types.MaskLayer, frame: int | None) -> bool:
