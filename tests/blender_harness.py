@@ -11,6 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
+import bpy_pypi
 import nngbridge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,15 +31,17 @@ def install_wheel(scripts: Path) -> None:
 class BlenderServer:
     """``with BlenderServer(tmp_path, gui=False) as b: b.call("session.ping")``
 
-    ``python``: a venv interpreter with the PyPI ``bpy`` wheel; the server is then that
-    plain Python process importing ``bpy`` (background mode, like ``blender -b``)."""
+    ``backend``: ``debian`` (Debian's blender) or ``bpy-<version>``, a venv with that PyPI
+    ``bpy`` wheel (tests/bpy_pypi.py); the server is then that venv's plain Python process
+    importing ``bpy`` (background mode, like ``blender -b``)."""
 
     def __init__(self, tmp: Path, *, gui: bool = False, token: str | None = None,
-                 script: str = "", python: str | None = None) -> None:
-        assert not (gui and python), "a bpy wheel has no UI"
+                 script: str = "", backend: str = "debian") -> None:
+        assert not (gui and backend != "debian"), "a bpy wheel has no UI"
         self.tmp = tmp
         self.gui = gui
-        self.python = python
+        self.backend = backend
+        self.python = bpy_pypi.python(backend)
         self.token = token
         self.address = f"ipc://{tmp}/requests"
         self.events = f"ipc://{tmp}/events"

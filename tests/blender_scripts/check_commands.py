@@ -446,7 +446,9 @@ def check_sequencer() -> None:
     cross = call("sequencer.add_effect", name="Mix", type="CROSS", channel=5,
                  frame_start=1, inputs=["Shot", "Stills"])
     assert cross["type"] == "CROSS"
-    anchor = "anchor_x" if bpy.app.version >= (4, 4) else "align_x"  # renamed in 4.4
+    sed = bpy.context.scene.sequence_editor
+    title = (sed.strips_all if hasattr(sed, "strips_all") else sed.sequences_all)["Title"]
+    anchor = "anchor_x" if "anchor_x" in title.bl_rna.properties else "align_x"  # after 4.2
     got = call("sequencer.strip_get", name="Title", properties=["use_shadow", anchor])
     assert got["properties"] == {"use_shadow": False, anchor: "CENTER"}
     set_ = call("sequencer.strip_set", name="Title",
