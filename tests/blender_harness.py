@@ -55,9 +55,7 @@ class BlenderServer:
         scripts = self.tmp / "scripts"
         install_wheel(scripts)
         env = dict(os.environ, BLENDER_USER_SCRIPTS=str(scripts))
-        env.pop("PYTHONPATH", None)
-        if self.python:  # a bpy module does not put the user modules on sys.path
-            env["PYTHONPATH"] = str(scripts / "addons" / "modules")
+        env.pop("PYTHONPATH", None)  # a bpy module too finds them in the user scripts
         token = repr(self.token)
         if self.gui:
             body = (f"import bpy, nngbridge.blender as b\n"
