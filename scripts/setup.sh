@@ -45,7 +45,8 @@ for v in ${BPY_VERSIONS//,/ }; do
     if ! "$venv/bin/python" -c "import bpy" >/dev/null 2>&1; then
         rm -rf "$venv"
         "${BPY_PYTHON:-python3.11}" -m venv "$venv"
-        "$venv/bin/python" -m pip install -q --disable-pip-version-check "bpy==$v.*"
+        # numpy<2: what 4.2-5.0 are built against (4.2's and 4.3's wheels do not pin it)
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check "bpy==$v.*" "numpy<2"
     fi
     "$venv/bin/python" -c "import bpy; print(bpy.app.version_string)" > "$venv/bpy-version"
     echo "bpy $(cat "$venv/bpy-version")"

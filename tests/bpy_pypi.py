@@ -62,6 +62,14 @@ def version_string(backend: str) -> str:
     return (venv(backend.removeprefix("bpy-")) / "bpy-version").read_text().strip()
 
 
+def version(backend: str) -> tuple[int, int]:
+    """(major, minor) of that backend's Blender."""
+    if backend == "debian":
+        return (3, 4)
+    major, minor = version_string(backend).split(".")[:2]
+    return int(major), int(minor)
+
+
 def env(backend: str, modules: Path, base: dict[str, str]) -> dict[str, str]:
     """The environment for a bpy venv's Python to import ``modules`` first."""
     out = dict(base)

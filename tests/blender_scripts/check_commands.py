@@ -486,13 +486,15 @@ def check_gpencil() -> None:
     call("gpencil.create", name="ClipNotes", attach="CLIP", clip="Square")
     assert annotations_of(bpy.data.movieclips["Square"]).name == "ClipNotes"
     call("gpencil.add_layer", name="Notes", layer="Ink", color=[1, 0, 0], thickness=4)
-    if "gpencil.add_stroke" not in COMMANDS:  # 5.0: annotation strokes are read-only
-        assert bpy.app.version >= (5, 0), "gpencil.add_stroke withdrawn before 5.0"
+    if "gpencil.add_stroke" not in COMMANDS:  # 4.5, 5.0: annotation strokes are read-only
+        assert bpy.app.version >= (4, 3), "gpencil.add_stroke withdrawn before 4.3"
         err = fail("UNKNOWN_COMMAND", "gpencil.add_stroke", name="Notes", layer="Ink",
                    frame=5, points=[[0, 0]])
         assert "cannot add annotation strokes" in err["message"], err
         assert "gpencil.add_stroke" not in call("session.hello")["commands"]
-        bpy.data.annotations["Notes"].layers["Ink"].frames.new(5)  # what a user drew
+        from nngbridge.blender.commands.gpencil import datablocks
+
+        datablocks()["Notes"].layers["Ink"].frames.new(5)  # as if a user had drawn
         layers = call("gpencil.layers", name="Notes")["layers"]
         assert layers[0]["name"] == "Ink" and layers[0]["frames"] == [5]
         assert layers[0]["thickness"] == 4 and not layers[0]["hide"]

@@ -1,12 +1,13 @@
 """gpencil.*: annotations (Blender's legacy grease pencil data, the kind scenes and clips
 carry): create and attach, layers, frames, strokes, points.
 
-Until 4.2 annotations and grease pencil objects share ``bpy.data.grease_pencils``; from
-4.3 (grease pencil v3) annotations live in ``bpy.data.annotations``, and ``Scene`` and
-``MovieClip`` hold them in ``annotation`` instead of ``grease_pencil`` (5.0), a layer's
-``hide`` is ``annotation_hide``. Blender 5.0's annotation strokes are read-only from
-Python (no ``strokes.new``, no pressure, no cyclic flag): there ``gpencil.add_stroke`` is
-withdrawn (an ``UNKNOWN_COMMAND`` saying why) and strokes are read as points only.
+Annotations are in ``bpy.data.grease_pencils`` until 4.5 and in ``bpy.data.annotations``
+from 5.0 (grease pencil v3 objects keep ``grease_pencils``), where ``Scene`` and
+``MovieClip`` hold them in ``annotation`` instead of ``grease_pencil``; from 4.3 a layer's
+``hide`` is ``annotation_hide`` and strokes are read-only from Python (no
+``strokes.new``, no pressure, no cyclic flag): there ``gpencil.add_stroke`` is withdrawn
+(an ``UNKNOWN_COMMAND`` saying why) and strokes are read as points only. Everything here
+asks the API what it has, never the version.
 """
 
 from __future__ import annotations
