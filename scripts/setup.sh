@@ -48,6 +48,8 @@ for v in ${BPY_VERSIONS//,/ }; do
         # numpy<2: what 4.2-5.0 are built against (4.2's and 4.3's wheels do not pin it)
         "$venv/bin/python" -m pip install -q --disable-pip-version-check "bpy==$v.*" "numpy<2"
     fi
-    "$venv/bin/python" -c "import bpy; print(bpy.app.version_string)" > "$venv/bpy-version"
+    # the last line: some versions print to stdout on import ("Unable to initialise audio")
+    "$venv/bin/python" -c "import bpy; print(bpy.app.version_string)" | tail -n 1 \
+        > "$venv/bpy-version"
     echo "bpy $(cat "$venv/bpy-version")"
 done

@@ -59,7 +59,8 @@ def version_string(backend: str) -> str:
     """What ``bpy.app.version_string`` of that backend starts with."""
     if backend == "debian":
         return "3."
-    return (venv(backend.removeprefix("bpy-")) / "bpy-version").read_text().strip()
+    stamp = venv(backend.removeprefix("bpy-")) / "bpy-version"
+    return stamp.read_text().strip().splitlines()[-1]
 
 
 def version(backend: str) -> tuple[int, int]:
