@@ -30,3 +30,26 @@ bash scripts/build-wheels.sh
 "$PY" -m pip install -q --force-reinstall --no-deps dist/nngbridge-*-cp311-abi3-*.whl 2>&1 \
     | grep -v "Running pip as the 'root' user" || true
 "$PY" -c "import nngbridge; print('nngbridge', nngbridge.__version__, 'NNG', nngbridge.nng_version())"
+
+# PyPI bpy wheels: Blender as a Python module, the second (newer) Blender the headless tests
+# run against (tests/bpy_pypi.py). One venv per version in .venvs/bpy-<version>;
+# NNGBRIDGE_BPY lists the versions (comma separated; "none" for none; the default must match
+# tests/bpy_pypi.py's DEFAULT). The wheels are cp311 only (4.2-5.0): the venv needs 3.11.
+# nngbridge is not installed there, as in a fresh Blender: the tests put the sources on
+# PYTHONPATH, or install the add-on as a 4.2+ extension (which brings its wheel along).
+BPY_VERSIONS=${NNGBRIDGE_BPY-5.0}
+case "${BPY_VERSIONS,,}" in none|off|0|"") BPY_VERSIONS="" ;; esac
+for v in ${BPY_VERSIONS//,/ }; do
+    venv=".venvs/bpy-$v"
+    section "bpy $v (PyPI wheel) in $venv"
+    if ! "$venv/bin/python" -c "import bpy" >/dev/null 2>&1; then
+        rm -rf "$venv"
+        "${BPY_PYTHON:-python3.11}" -m venv "$venv"
+        # numpy<2: what 4.2-5.0 are built against (4.2's and 4.3's wheels do not pin it)
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check "bpy==$v.*" "numpy<2"
+    fi
+    # the last line: some versions print to stdout on import ("Unable to initialise audio")
+    "$venv/bin/python" -c "import bpy; print(bpy.app.version_string)" | tail -n 1 \
+        > "$venv/bpy-version"
+    echo "bpy $(cat "$venv/bpy-version")"
+done

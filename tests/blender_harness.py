@@ -1,5 +1,6 @@
-"""Starts a real Blender (Debian's package) with the nngbridge wheel installed in its user
-modules, serving the scene protocol, and talks to it. Used by tests/test_blender_*.py."""
+"""Starts a real Blender (Debian's package, or a PyPI ``bpy`` wheel imported by a venv's
+Python: tests/bpy_pypi.py) with the nngbridge wheel installed in its user modules, serving
+the scene protocol, and talks to it. Used by tests/test_blender_*.py."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
+import bpy_pypi
 import nngbridge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,12 +54,19 @@ def install_wheel(scripts: Path) -> None:
 
 
 class BlenderServer:
-    """``with BlenderServer(tmp_path, gui=False) as b: b.call("session.ping")``"""
+    """``with BlenderServer(tmp_path, gui=False) as b: b.call("session.ping")``
+
+    ``backend``: ``debian`` (Debian's blender) or ``bpy-<version>``, a venv with that PyPI
+    ``bpy`` wheel (tests/bpy_pypi.py); the server is then that venv's plain Python process
+    importing ``bpy`` (background mode, like ``blender -b``)."""
 
     def __init__(self, tmp: Path, *, gui: bool = False, token: str | None = None,
-                 script: str = "") -> None:
+                 script: str = "", backend: str = "debian") -> None:
+        assert not (gui and backend != "debian"), "a bpy wheel has no UI"
         self.tmp = tmp
         self.gui = gui
+        self.backend = backend
+        self.python = bpy_pypi.python(backend)
         self.token = token
         self.address = f"ipc://{tmp}/requests"
         self.events = f"ipc://{tmp}/events"
@@ -66,12 +75,12 @@ class BlenderServer:
         self._id = 0
 
     def __enter__(self) -> BlenderServer:
-        blender = shutil.which("blender")
+        blender = self.python or shutil.which("blender")
         assert blender, "Debian's blender is not installed (scripts/setup.sh installs it)"
         scripts = self.tmp / "scripts"
         install_wheel(scripts)
         env = dict(os.environ, BLENDER_USER_SCRIPTS=str(scripts))
-        env.pop("PYTHONPATH", None)
+        env.pop("PYTHONPATH", None)  # a bpy module too finds them in the user scripts
         token = repr(self.token)
         if self.gui:
             body = (f"import bpy, nngbridge.blender as b\n"
@@ -87,11 +96,14 @@ class BlenderServer:
                    "--window-geometry", "0", "0", "640", "480", "--python-exit-code", "1",
                    "--python", str(self._write(body))]
         else:
-            body = (f"import nngbridge.blender as b\n{self.script}\n"
+            body = (f"import bpy\nimport nngbridge.blender as b\n{self.script}\n"
                     f"n = b.serve({self.address!r}, events={self.events!r}, token={token})\n"
                     f"print('SERVED', n, flush=True)\n")
-            cmd = [blender, "-b", "--factory-startup", "--python-exit-code", "1",
-                   "--python", str(self._write(body))]
+            if self.python:
+                cmd = [self.python, "-u", str(self._write(body))]
+            else:
+                cmd = [blender, "-b", "--factory-startup", "--python-exit-code", "1",
+                       "--python", str(self._write(body))]
         self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
         ready = threading.Event()

@@ -36,6 +36,12 @@ def pytest_addoption(parser):
     )
 
 
+def pytest_report_header(config):
+    import bpy_pypi
+
+    return bpy_pypi.header()
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "nngbridge_only: behaviour beyond pynng; runs only against nngbridge"

@@ -52,7 +52,8 @@ def snapshot() -> tuple:
     """What the data holds: a failing command must not change it."""
     return tuple(sorted((k, len(getattr(bpy.data, k))) for k in (
         "objects", "collections", "images", "movieclips", "masks", "grease_pencils",
-        "actions", "meshes", "textures")))
+        "actions", "meshes", "textures", *(("annotations",) if hasattr(bpy.data,
+                                                                          "annotations") else ()))))
 
 
 def done(domain: str) -> None:
@@ -83,13 +84,16 @@ def make_movie() -> str:
         img.save()
         bpy.data.images.remove(img)
     scene.sequence_editor_create()
-    seqs = scene.sequence_editor.sequences
+    sed = scene.sequence_editor
+    seqs = sed.strips if hasattr(sed, "strips") else sed.sequences  # 4.4+: strips
     strip = seqs.new_image("seq", os.path.join(frames, "frame_0001.png"), 1, 1)
     for f in range(2, N + 1):
         strip.elements.append(f"frame_{f:04d}.png")
     r = scene.render
     scene.frame_start, scene.frame_end = 1, N
     r.resolution_x, r.resolution_y, r.resolution_percentage, r.fps = W, H, 100, 24
+    if hasattr(r.image_settings, "media_type"):  # 5.0+: movies are a media type
+        r.image_settings.media_type = "VIDEO"
     r.image_settings.file_format = "FFMPEG"
     r.ffmpeg.format, r.ffmpeg.codec, r.ffmpeg.constant_rate_factor = "MPEG4", "H264", "LOSSLESS"
     r.filepath = os.path.join(WORK, "square.mp4")
@@ -471,8 +475,11 @@ def check_sequencer() -> None:
     cross = call("sequencer.add_effect", name="Mix", type="CROSS", channel=5,
                  frame_start=1, inputs=["Shot", "Stills"])
     assert cross["type"] == "CROSS"
-    got = call("sequencer.strip_get", name="Title", properties=["use_shadow", "align_x"])
-    assert got["properties"] == {"use_shadow": False, "align_x": "CENTER"}
+    sed = bpy.context.scene.sequence_editor
+    title = (sed.strips_all if hasattr(sed, "strips_all") else sed.sequences_all)["Title"]
+    anchor = "anchor_x" if "anchor_x" in title.bl_rna.properties else "align_x"  # after 4.2
+    got = call("sequencer.strip_get", name="Title", properties=["use_shadow", anchor])
+    assert got["properties"] == {"use_shadow": False, anchor: "CENTER"}
     set_ = call("sequencer.strip_set", name="Title",
                 properties={"text": "Bye", "use_shadow": True, "channel": 6, "mute": True})
     assert set_["text"] == "Bye" and set_["channel"] == 6 and set_["mute"]
@@ -498,33 +505,55 @@ def check_sequencer() -> None:
 
 
 # --- annotations ----------------------------------------------------------------------------
+def annotations_of(owner):
+    return owner.annotation if hasattr(owner, "annotation") else owner.grease_pencil  # 5.0
+
+
 def check_gpencil() -> None:
     call("gpencil.create", name="Notes", attach="SCENE")
-    assert bpy.context.scene.grease_pencil.name == "Notes"
+    assert annotations_of(bpy.context.scene).name == "Notes"
     call("gpencil.create", name="ClipNotes", attach="CLIP", clip="Square")
-    assert bpy.data.movieclips["Square"].grease_pencil.name == "ClipNotes"
+    assert annotations_of(bpy.data.movieclips["Square"]).name == "ClipNotes"
     call("gpencil.add_layer", name="Notes", layer="Ink", color=[1, 0, 0], thickness=4)
-    out = call("gpencil.add_stroke", name="Notes", layer="Ink", frame=5,
-               points=[[0, 0, 0], [1, 0, 0], [1, 1]], pressure=[1, 0.5, 0.25])
-    assert out["points"] == 3
-    call("gpencil.add_stroke", name="Notes", layer="Ink", frame=5, points=[[2, 2]],
-         cyclic=True)
-    layers = call("gpencil.layers", name="Notes")["layers"]
-    assert layers[0]["name"] == "Ink" and layers[0]["frames"] == [5]
-    assert call("gpencil.frames", name="Notes", layer="Ink")["frames"] == [
-        {"frame": 5, "strokes": 2}]
-    strokes = call("gpencil.strokes", name="Notes", layer="Ink", frame=5)["strokes"]
-    co = array.array("f", bytes(memoryview(strokes[0]["co"]["data"])))
-    assert strokes[0]["co"]["shape"] == [3, 3] and list(co) == [0, 0, 0, 1, 0, 0, 1, 1, 0]
-    assert close(array.array("f", bytes(memoryview(strokes[0]["pressure"]["data"]))),
-                 [1, 0.5, 0.25])
-    assert strokes[1]["cyclic"]
-    fail("INVALID_ARGUMENT", "gpencil.add_stroke", name="Notes", layer="Ink", frame=6,
-         points=[[0, 0], [1]])
-    fail("INVALID_ARGUMENT", "gpencil.add_stroke", name="Notes", layer="Ink", frame=6,
-         points=[[0, 0]], pressure=[1, 1])
-    assert call("gpencil.frames", name="Notes", layer="Ink")["frames"] == [
-        {"frame": 5, "strokes": 2}]  # no frame 6 left behind
+    if "gpencil.add_stroke" not in COMMANDS:  # 4.5, 5.0: annotation strokes are read-only
+        assert bpy.app.version >= (4, 3), "gpencil.add_stroke withdrawn before 4.3"
+        err = fail("UNKNOWN_COMMAND", "gpencil.add_stroke", name="Notes", layer="Ink",
+                   frame=5, points=[[0, 0]])
+        assert "cannot add annotation strokes" in err["message"], err
+        assert "gpencil.add_stroke" not in call("session.hello")["commands"]
+        from nngbridge.blender.commands.gpencil import datablocks
+
+        datablocks()["Notes"].layers["Ink"].frames.new(5)  # as if a user had drawn
+        layers = call("gpencil.layers", name="Notes")["layers"]
+        assert layers[0]["name"] == "Ink" and layers[0]["frames"] == [5]
+        assert layers[0]["thickness"] == 4 and not layers[0]["hide"]
+        assert call("gpencil.frames", name="Notes", layer="Ink")["frames"] == [
+            {"frame": 5, "strokes": 0}]
+        assert call("gpencil.strokes", name="Notes", layer="Ink", frame=5)["strokes"] == []
+    else:
+        out = call("gpencil.add_stroke", name="Notes", layer="Ink", frame=5,
+                   points=[[0, 0, 0], [1, 0, 0], [1, 1]], pressure=[1, 0.5, 0.25])
+        assert out["points"] == 3
+        call("gpencil.add_stroke", name="Notes", layer="Ink", frame=5, points=[[2, 2]],
+             cyclic=True)
+        layers = call("gpencil.layers", name="Notes")["layers"]
+        assert layers[0]["name"] == "Ink" and layers[0]["frames"] == [5]
+        assert call("gpencil.frames", name="Notes", layer="Ink")["frames"] == [
+            {"frame": 5, "strokes": 2}]
+        strokes = call("gpencil.strokes", name="Notes", layer="Ink", frame=5)["strokes"]
+        co = array.array("f", bytes(memoryview(strokes[0]["co"]["data"])))
+        assert strokes[0]["co"]["shape"] == [3, 3] and list(co) == [0, 0, 0, 1, 0, 0, 1, 1, 0]
+        assert close(array.array("f", bytes(memoryview(strokes[0]["pressure"]["data"]))),
+                     [1, 0.5, 0.25])
+        assert strokes[1]["cyclic"]
+        fail("INVALID_ARGUMENT", "gpencil.add_stroke", name="Notes", layer="Ink", frame=6,
+             points=[[0, 0], [1]])
+        fail("INVALID_ARGUMENT", "gpencil.add_stroke", name="Notes", layer="Ink", frame=6,
+             points=[[0, 0]], pressure=[1, 1])
+        assert call("gpencil.frames", name="Notes", layer="Ink")["frames"] == [
+            {"frame": 5, "strokes": 2}]  # no frame 6 left behind
+    listed = {g["name"] for g in call("gpencil.list")["annotations"]}
+    assert {"Notes", "ClipNotes"} <= listed, listed
     fail("NOT_FOUND", "gpencil.strokes", name="Notes", layer="Ink", frame=9)
     fail("NOT_FOUND", "gpencil.layers", name="Nope")
     call("gpencil.delete_frame", name="Notes", layer="Ink", frame=5)

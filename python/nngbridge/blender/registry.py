@@ -149,6 +149,7 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {}
+UNAVAILABLE: dict[str, str] = {}  # command -> why this Blender cannot offer it
 
 
 def command(
@@ -161,6 +162,13 @@ def command(
         return func
 
     return register
+
+
+def withdraw(cmd_name: str, reason: str) -> None:
+    """Takes a command out of the table because this Blender's API cannot do it (it is
+    then an ``UNKNOWN_COMMAND`` whose message says why, and ``session.hello`` omits it)."""
+    COMMANDS.pop(cmd_name, None)
+    UNAVAILABLE[cmd_name] = reason
 
 
 def validate(cmd: Command, args: Any) -> dict[str, Any]:
@@ -196,6 +204,10 @@ def run(name: Any, args: Any) -> Any:
     """Runs one command (validated); raises CommandError."""
     cmd = COMMANDS.get(name) if isinstance(name, str) else None
     if cmd is None:
+        reason = UNAVAILABLE.get(name) if isinstance(name, str) else None
+        if reason is not None:
+            raise CommandError("UNKNOWN_COMMAND", f"{name} is not available here: {reason}",
+                               {"cmd": name, "reason": reason})
         raise CommandError("UNKNOWN_COMMAND", f"no command {name!r}", {"cmd": name})
     return cmd.func(**validate(cmd, args))
 

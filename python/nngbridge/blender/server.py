@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import selectors
+import threading
 import time
 from typing import Any
 
@@ -20,6 +21,7 @@ from .commands import session
 DEFAULT_ADDRESS = "tcp://127.0.0.1:5555"
 DEFAULT_EVENTS = "tcp://127.0.0.1:5556"
 MAX_MESSAGE = 64 << 20
+SHUTDOWN_LINGER_S = 1.0  # how long close() waits for the shutdown reply to go out
 _LOCAL = re.compile(
     r"^(ipc|inproc|abstract)://|^tcp[46]?://(127\.\d+\.\d+\.\d+|localhost|\[::1\]):")
 
@@ -47,7 +49,13 @@ class Server:
         self.running = True
         self.seq = 0
         self._selector: selectors.BaseSelector | None = None
+        # NNG drops what is still queued when a socket closes: after ``session.shutdown``
+        # close() waits (briefly) for a client to hang up, i.e. to have had its reply.
+        self._hangups = 0
+        self._hangups_at_stop: int | None = None
+        self._hangup = threading.Condition()
         self.rep = nngbridge.Rep0(recv_max_size=max_message)
+        self.rep.add_post_pipe_remove_cb(self._hung_up)
         self.pub = None
         try:
             self.rep.listen(address)
@@ -68,8 +76,24 @@ class Server:
         except nngbridge.NNGException:
             return 0
 
+    def _hung_up(self, _pipe: Any) -> None:  # on an NNG thread: no bpy here
+        with self._hangup:
+            self._hangups += 1
+            self._hangup.notify_all()
+
     def request_stop(self) -> None:
+        """``session.shutdown``: stop after this request's reply."""
+        with self._hangup:
+            self._hangups_at_stop = self._hangups
         self.running = False
+
+    def _linger_for_reply(self, timeout_s: float = SHUTDOWN_LINGER_S) -> None:
+        """Waits until a client hangs up after ``session.shutdown`` (the one that asked,
+        once it has its reply), or ``timeout_s``."""
+        with self._hangup:
+            at_stop = self._hangups_at_stop
+            if at_stop is not None:
+                self._hangup.wait_for(lambda: self._hangups > at_stop, timeout_s)
 
     def answer(self, raw: Any) -> dict[str, Any]:
         """One request's bytes to one reply map; never raises."""
@@ -146,14 +170,9 @@ class Server:
     def log(self, level: str, message: str) -> None:
         self.publish("log", {"level": level, "message": message})
 
-    def close(self, linger_s: float = 0.5) -> None:
-        """Stops serving. NNG does not flush on close: a reply handed to NNG just before
-        (``session.shutdown``'s own) can still be on its way, so wait until the clients
-        have hung up, for at most ``linger_s``, before closing the socket."""
+    def close(self) -> None:
         self.running = False
-        deadline = time.perf_counter() + linger_s
-        while self.served and self.clients and time.perf_counter() < deadline:
-            time.sleep(0.005)
+        self._linger_for_reply()
         jobs.cancel_all()
         jobs.set_publisher(None)
         if self._selector is not None:

@@ -158,12 +158,14 @@ command! {
 /// One stroke in `gpencil.strokes`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Stroke {
-    /// Closed.
-    pub cyclic: bool,
+    /// Closed (absent from Blender 4.3 on, whose annotation strokes have no such flag).
+    #[serde(default)]
+    pub cyclic: Option<bool>,
     /// Points, `f4 [n, 3]`.
     pub co: Array,
-    /// Pressures, `f4 [n]`.
-    pub pressure: Array,
+    /// Pressures, `f4 [n]` (absent from Blender 4.3 on).
+    #[serde(default)]
+    pub pressure: Option<Array>,
 }
 
 /// The result of `gpencil.strokes`.

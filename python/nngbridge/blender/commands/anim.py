@@ -30,20 +30,31 @@ def get_target(target: str, name: str) -> Any:
 
 
 def fcurves_of(block: Any) -> list[Any]:
-    """The F-curves animating ``block`` (layered actions of 4.4+ included)."""
+    """The F-curves animating ``block``. From 4.4 actions are layered: the curves live in
+    the channelbag of the slot the block uses (``Action.fcurves`` is gone in 5.0)."""
     anim = getattr(block, "animation_data", None)
     if anim is None or anim.action is None:
         return []
     action = anim.action
-    if hasattr(action, "layers") and getattr(anim, "action_slot", None) is not None:
-        try:
-            from bpy_extras import anim_utils
+    if not hasattr(action, "layers"):  # before 4.4
+        return list(action.fcurves)
+    slot = getattr(anim, "action_slot", None)
+    if slot is None:
+        return []
+    for layer in action.layers:
+        for strip in layer.strips:
+            bag = strip.channelbag(slot)
+            if bag is not None:
+                return list(bag.fcurves)
+    return []
 
-            bag = anim_utils.action_get_channelbag_for_slot(action, anim.action_slot)
-            return list(bag.fcurves) if bag is not None else []
-        except (ImportError, AttributeError):
-            pass
-    return list(action.fcurves)
+
+def fcurve(block: Any, data_path: str, index: int = 0) -> Any:
+    """The F-curve animating ``data_path[index]`` of ``block``, or None."""
+    for fc in fcurves_of(block):
+        if fc.data_path == data_path and fc.array_index == index:
+            return fc
+    return None
 
 
 def check_path(block: Any, data_path: str, index: int) -> tuple[Any, str, int]:
@@ -117,11 +128,10 @@ def keyframes(target: str, name: str, data_path) -> dict[str, Any]:
          data_path=arg(str), frame=arg(float), index=arg(int, default=0))
 def evaluate(target: str, name: str, data_path: str, frame: float, index: int) -> Any:
     """The animated value at ``frame`` without changing the scene's frame."""
-    block = get_target(target, name)
-    for fc in fcurves_of(block):
-        if fc.data_path == data_path and fc.array_index == index:
-            return {"value": fc.evaluate(frame)}
-    raise not_found("F-curve", f"{data_path}[{index}]")
+    fc = fcurve(get_target(target, name), data_path, index)
+    if fc is None:
+        raise not_found("F-curve", f"{data_path}[{index}]")
+    return {"value": fc.evaluate(frame)}
 
 
 @command("anim.keyframe_delete", target=arg(str, choices=tuple(TARGETS)), name=arg(str),

@@ -1,8 +1,13 @@
 """gpencil.*: annotations (Blender's legacy grease pencil data, the kind scenes and clips
 carry): create and attach, layers, frames, strokes, points.
 
-Until 4.2 annotations and grease pencil objects share ``bpy.data.grease_pencils``; from
-4.3 annotations live in ``bpy.data.annotations``. ``datablocks()`` picks the right one.
+Annotations are in ``bpy.data.grease_pencils`` until 4.5 and in ``bpy.data.annotations``
+from 5.0 (grease pencil v3 objects keep ``grease_pencils``), where ``Scene`` and
+``MovieClip`` hold them in ``annotation`` instead of ``grease_pencil``; from 4.3 a layer's
+``hide`` is ``annotation_hide`` and strokes are read-only from Python (no
+``strokes.new``, no pressure, no cyclic flag): there ``gpencil.add_stroke`` is withdrawn
+(an ``UNKNOWN_COMMAND`` saying why) and strokes are read as points only. Everything here
+asks the API what it has, never the version.
 """
 
 from __future__ import annotations
@@ -12,12 +17,35 @@ from typing import Any
 
 import bpy
 
-from ..registry import arg, command, invalid, not_found
+from ..registry import arg, command, invalid, not_found, withdraw
 from .clips import get_clip
 
 
 def datablocks() -> Any:
-    return getattr(bpy.data, "annotations", None) or bpy.data.grease_pencils
+    annotations = getattr(bpy.data, "annotations", None)  # 4.3+
+    return bpy.data.grease_pencils if annotations is None else annotations
+
+
+def _frame_type() -> Any:
+    return getattr(bpy.types, "AnnotationFrame", None) or bpy.types.GPencilFrame
+
+
+def can_add_strokes() -> bool:
+    """Whether annotation strokes can be made from Python (not in Blender 5.0)."""
+    strokes = _frame_type().bl_rna.properties["strokes"].srna
+    return strokes is not None and "new" in strokes.functions
+
+
+def attach_to(target: Any, gp: Any) -> None:
+    """Makes ``gp`` the annotations of a scene or clip."""
+    if hasattr(target, "annotation"):  # 5.0
+        target.annotation = gp
+    else:
+        target.grease_pencil = gp
+
+
+def hidden(layer: Any) -> bool:
+    return bool(layer.annotation_hide if hasattr(layer, "annotation_hide") else layer.hide)
 
 
 def get_gpencil(name: str) -> Any:
@@ -45,15 +73,24 @@ def stroke_points(stroke: Any) -> dict[str, Any]:
     """Points as ``f4 [n, 3]`` co plus ``f4 [n]`` pressure (binary, not lists)."""
     n = len(stroke.points)
     co = array.array("f", [0.0]) * (3 * n)
-    pressure = array.array("f", [0.0]) * n
     stroke.points.foreach_get("co", co)
-    stroke.points.foreach_get("pressure", pressure)
-    return {"co": {"dtype": "f4", "shape": [n, 3], "data": co.tobytes()},
-            "pressure": {"dtype": "f4", "shape": [n], "data": pressure.tobytes()}}
+    out = {"co": {"dtype": "f4", "shape": [n, 3], "data": co.tobytes()}}
+    if n == 0 or hasattr(stroke.points[0], "pressure"):  # not in 5.0
+        pressure = array.array("f", [0.0]) * n
+        stroke.points.foreach_get("pressure", pressure)
+        out["pressure"] = {"dtype": "f4", "shape": [n], "data": pressure.tobytes()}
+    return out
+
+
+def describe_stroke(stroke: Any) -> dict[str, Any]:
+    out = stroke_points(stroke)
+    if hasattr(stroke, "use_cyclic"):  # not in 5.0
+        out["cyclic"] = stroke.use_cyclic
+    return out
 
 
 def describe_layer(layer: Any) -> dict[str, Any]:
-    return {"name": layer.info, "hide": layer.hide, "color": list(layer.color),
+    return {"name": layer.info, "hide": hidden(layer), "color": list(layer.color),
             "thickness": layer.thickness,
             "frames": [f.frame_number for f in layer.frames]}
 
@@ -72,7 +109,7 @@ def create(name: str, attach, clip) -> dict[str, Any]:
         target = bpy.context.scene
     gp = datablocks().new(name)
     if target is not None:
-        target.grease_pencil = gp
+        attach_to(target, gp)
     return {"name": gp.name}
 
 
@@ -142,7 +179,7 @@ def add_stroke(name: str, layer: str, frame: int, points: list, pressure,
 @command("gpencil.strokes", name=arg(str), layer=arg(str), frame=arg(int))
 def strokes(name: str, layer: str, frame: int) -> dict[str, Any]:
     f = get_frame(get_layer(get_gpencil(name), layer), frame)
-    return {"strokes": [{"cyclic": s.use_cyclic, **stroke_points(s)} for s in f.strokes]}
+    return {"strokes": [describe_stroke(s) for s in f.strokes]}
 
 
 @command("gpencil.delete_frame", name=arg(str), layer=arg(str), frame=arg(int))
@@ -150,3 +187,8 @@ def delete_frame(name: str, layer: str, frame: int) -> dict[str, Any]:
     la = get_layer(get_gpencil(name), layer)
     la.frames.remove(get_frame(la, frame))
     return describe_layer(la)
+
+
+if not can_add_strokes():
+    withdraw("gpencil.add_stroke", f"Blender {bpy.app.version_string}'s Python API cannot "
+             "add annotation strokes (AnnotationFrame.strokes has no new())")

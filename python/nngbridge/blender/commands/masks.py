@@ -18,6 +18,7 @@ import bpy
 
 from .. import rna
 from ..registry import arg, command, invalid, not_found
+from .anim import fcurve
 from .clips import get_clip
 
 SIZE_KEY = "nngbridge_frame_size"
@@ -81,10 +82,7 @@ class Space:
 
 def layer_fcurve(mask: bpy.types.Mask, layer: bpy.types.MaskLayer, prop: str,
                  index: int = 0) -> Any:
-    anim = mask.animation_data
-    if anim is None or anim.action is None:
-        return None
-    return anim.action.fcurves.find(f'layers["{layer.name}"].{prop}', index=index)
+    return fcurve(mask, f'layers["{layer.name}"].{prop}', index)
 
 
 POINT_PROPS = ("co", "handle_left", "handle_right")
