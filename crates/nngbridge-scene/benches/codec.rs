@@ -14,7 +14,7 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput};
+use criterion::{Criterion, SamplingMode, Throughput};
 use nngbridge_scene::codec::{self, DEFAULT_MAX_MESSAGE};
 use nngbridge_scene::commands::ObjectCreate;
 use nngbridge_scene::{Array, Reply, Request, PROTOCOL_VERSION};
@@ -109,6 +109,11 @@ fn bench_case<E: Serialize, D: DeserializeOwned>(
 
     let mut group = c.benchmark_group(format!("codec_{name}"));
     group.throughput(Throughput::Bytes(bytes.len() as u64));
+    if bytes.len() > 64 << 10 {
+        // Hundreds of microseconds or more each: 100 linear samples would not fit.
+        group.sampling_mode(SamplingMode::Flat);
+        group.sample_size(20);
+    }
     group.bench_function("encode", |b| {
         b.iter(|| codec::encode(black_box(value)).expect("encode"))
     });
