@@ -166,6 +166,8 @@ fn codec_cases(c: &mut Criterion) {
 fn memcpy(c: &mut Criterion) {
     let mut group = c.benchmark_group("codec_memcpy");
     group.throughput(Throughput::Bytes(BLOB_BYTES as u64));
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(20);
     let src = vec![0x5au8; BLOB_BYTES];
     let mut dst = vec![0u8; BLOB_BYTES];
     group.bench_function("4MiB", |b| {
