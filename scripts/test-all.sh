@@ -15,6 +15,11 @@ cargo clippy -p nngbridge-py --all-targets --no-default-features --features abi3
 section "rust: tests"
 cargo test --workspace
 
+# Each criterion bench runs once in test mode (no timing, no assertions on speed): it
+# checks that the benches build and that every peer and teardown works.
+section "rust: benches, once each"
+cargo test --workspace --bench '*'
+
 section "python: ruff"
 "$PY" -m ruff check .
 
