@@ -45,7 +45,11 @@ def batch(commands: list, stop_on_error: bool) -> dict[str, Any]:
 
 
 def push_undo(message: str) -> None:
-    """One undo step for the whole batch where Blender keeps an undo stack."""
+    """One undo step for the whole batch where Blender keeps an undo stack. Not under
+    ``blender -b``: nobody can undo there, and a global undo step snapshots the whole file
+    (0.46 s after 1,000 new objects, twice the time it took to make them)."""
+    if bpy.app.background:
+        return
     try:
         if bpy.ops.ed.undo_push.poll():
             bpy.ops.ed.undo_push(message=message)
