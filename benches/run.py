@@ -92,25 +92,65 @@ def url_for(transport: str, tag: str, tmp: str, port: int) -> str:
     return f"tcp://127.0.0.1:{port}"
 
 
-# --- peers (run in spawned processes) ---------------------------------------------------
+# --- peers: one spawned process per library, serving every measurement's far end -------
 
-def echo_peer(lib: str, url: str, count: int, ready) -> None:
+def peer_main(lib: str, tasks, acks) -> None:
+    """Runs in the peer process: takes ("echo", url, count) / ("push", url, size, count)
+    tasks, acknowledges each when ready, and keeps its socket open until told "done"
+    (NNG does not flush on close)."""
     pin(1)
-    s = open_socket(lib, "rep", url, listen=True)
-    ready.set()
-    for _ in range(count):
-        s.send(recv_plain(lib, s))
-    time.sleep(0.2)
+    while True:
+        task = tasks.get()
+        if task is None:
+            return
+        if task[0] == "echo":
+            _, url, count = task
+            s = open_socket(lib, "rep", url, listen=True)
+            acks.put("ready")
+            for _ in range(count):
+                s.send(recv_plain(lib, s))
+        else:
+            _, url, size, count = task
+            s = open_socket(lib, "push", url, listen=False)
+            acks.put("ready")
+            payload = b"x" * size
+            for _ in range(count):
+                s.send(payload)
+        assert tasks.get() == "done"
+        s.close()
+        acks.put("closed")
 
 
-def push_peer(lib: str, url: str, size: int, count: int, ready) -> None:
-    pin(1)
-    s = open_socket(lib, "push", url, listen=False)
-    payload = b"x" * size
-    ready.wait(30)
-    for _ in range(count):
-        s.send(payload)
-    time.sleep(1.0)  # NNG does not flush on close
+class Peer:
+    """A library's peer process, started once (spawn: NNG is not fork-safe)."""
+
+    def __init__(self, lib: str) -> None:
+        ctx = mp.get_context("spawn")
+        self.tasks, self.acks = ctx.Queue(), ctx.Queue()
+        self.proc = ctx.Process(target=peer_main, args=(lib, self.tasks, self.acks),
+                                daemon=True)
+        self.proc.start()
+
+    def start(self, *task) -> None:
+        self.tasks.put(task)
+        assert self.acks.get(timeout=60) == "ready"
+
+    def finish(self) -> None:
+        self.tasks.put("done")
+        assert self.acks.get(timeout=60) == "closed"
+
+    def stop(self) -> None:
+        self.tasks.put(None)
+        self.proc.join(10)
+
+
+PEERS: dict[str, Peer] = {}
+
+
+def peer(lib: str) -> Peer:
+    if lib not in PEERS:
+        PEERS[lib] = Peer(lib)
+    return PEERS[lib]
 
 
 # --- measurements -----------------------------------------------------------------------
@@ -137,11 +177,10 @@ def round_trip(lib: str, transport: str, n: int, tmp: str, port: int) -> tuple[f
         req = open_socket(lib, "req", url, False, zctx)
         proc = None
     else:
-        ready = mp.get_context("spawn").Event()
-        proc = mp.get_context("spawn").Process(target=echo_peer, args=(lib, url, n + warm, ready))
-        proc.start()
-        ready.wait(30)
+        far = peer(lib)
+        far.start("echo", url, n + warm)
         req = open_socket(lib, "req", url, False)
+        proc = far
     samples = []
     for i in range(n + warm):
         t0 = time.perf_counter()
@@ -151,7 +190,7 @@ def round_trip(lib: str, transport: str, n: int, tmp: str, port: int) -> tuple[f
             samples.append(time.perf_counter() - t0)
     req.close()
     if proc is not None:
-        proc.join(10)
+        proc.finish()
     else:
         t.join(10)
         rep.close()
@@ -164,10 +203,8 @@ def throughput(lib: str, transport: str, size: int, count: int, zero_copy: bool,
     """Messages per second received, one way, from a peer process."""
     url = url_for(transport, f"tp-{lib}-{size}-{port}", tmp, port)
     pull = open_socket(lib, "pull", url, listen=True)
-    ready = mp.get_context("spawn").Event()
-    proc = mp.get_context("spawn").Process(target=push_peer, args=(lib, url, size, count, ready))
-    proc.start()
-    ready.set()
+    far = peer(lib)
+    far.start("push", url, size, count)
     recv = recv_zero_copy if zero_copy else recv_plain
     first = recv(lib, pull)
     assert len(first) == size
@@ -175,8 +212,8 @@ def throughput(lib: str, transport: str, size: int, count: int, zero_copy: bool,
     for _ in range(count - 1):
         recv(lib, pull)
     dt = time.perf_counter() - t0
+    far.finish()
     pull.close()
-    proc.join(10)
     return (count - 1) / dt
 
 
@@ -241,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
                     results["throughput"][key] = {
                         lib: statistics.median(v) for lib, v in cell.items()}
                 print(f"  throughput over {transport}: {size} B done", flush=True)
+    for far in PEERS.values():
+        far.stop()
+    PEERS.clear()
     print(render(results))
     codec = HERE / "codec" / "bench_codec.py"
     if codec.exists():
