@@ -1077,7 +1077,8 @@ fn gpencil(client: &SceneClient) -> Res {
         s.cyclic == Some(true)
             && s.co.shape == [3, 3]
             && s.co.to_f32().as_deref() == Some(&[0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.5][..])
-            && s.pressure.as_ref().and_then(Array::to_f32).as_deref() == Some(&[1.0, 0.5, 0.25][..]),
+            && s.pressure.as_ref().and_then(Array::to_f32).as_deref()
+                == Some(&[1.0, 0.5, 0.25][..]),
     )?;
     let frames = client.run(&GpencilFrames {
         name: "Notes".into(),
