@@ -153,3 +153,37 @@ fn watch_prints_events_as_json_lines() {
     // but each frame skips one, so `lost` counts them.
     assert!(lines.last().unwrap()["lost"].as_u64().unwrap() >= 1);
 }
+
+#[test]
+fn blender_install_without_a_blender_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-blender");
+    let out = bin()
+        .args(["blender", "install", "--blender"])
+        .arg(&missing)
+        .env("BLENDER_USER_SCRIPTS", dir.path().join("scripts"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot run Blender"), "{err}");
+    assert!(err.contains("no-blender"), "{err}");
+    assert!(!dir.path().join("scripts").exists());
+    let paths = bin()
+        .args(["blender", "paths", "--blender"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(paths.status.code(), Some(1));
+    assert!(paths.stdout.is_empty());
+}
+
+#[test]
+fn blender_install_takes_one_wheel_source() {
+    let out = bin()
+        .args(["blender", "install", "--wheel", "a.whl", "--wheels", "dist"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
+}

@@ -524,4 +524,76 @@ mod tests {
             assert_eq!(safe_entry_path(bad), None, "{bad:?}");
         }
     }
+
+    fn write_wheel(path: &Path, entries: &[(&str, &str)]) {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(File::create(path).unwrap());
+        let opts = zip::write::SimpleFileOptions::default().unix_permissions(0o644);
+        for (name, text) in entries {
+            z.start_file(*name, opts).unwrap();
+            z.write_all(text.as_bytes()).unwrap();
+        }
+        z.finish().unwrap();
+    }
+
+    const MINIMAL: [(&str, &str); 3] = [
+        ("nngbridge/__init__.py", "NEW = 1\n"),
+        ("nngbridge/blender/addon/__init__.py", ""),
+        ("nngbridge-0.2.0.dist-info/WHEEL", "Wheel-Version: 1.0\n"),
+    ];
+
+    #[test]
+    fn unpacking_replaces_the_earlier_install() {
+        let dir = tempfile::tempdir().unwrap();
+        let (whl, modules) = (dir.path().join("n.whl"), dir.path().join("modules"));
+        write_wheel(&whl, &MINIMAL);
+        fs::create_dir_all(modules.join("nngbridge")).unwrap();
+        fs::write(modules.join("nngbridge/stale.py"), "").unwrap();
+        fs::create_dir_all(modules.join("nngbridge-0.1.0.dist-info")).unwrap();
+        fs::create_dir_all(modules.join("numpy")).unwrap();
+        let done = unpack(&whl, &modules).unwrap();
+        assert_eq!(done.files, 3);
+        assert_eq!(done.top_level, ["nngbridge", "nngbridge-0.2.0.dist-info"]);
+        let mut left: Vec<String> = fs::read_dir(&modules)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["nngbridge", "nngbridge-0.2.0.dist-info", "numpy"]);
+        assert!(!modules.join("nngbridge/stale.py").exists());
+        let init = fs::read_to_string(modules.join("nngbridge/__init__.py")).unwrap();
+        assert_eq!(init, "NEW = 1\n");
+        assert!(modules.join("nngbridge-0.2.0.dist-info/INSTALLER").exists());
+    }
+
+    #[test]
+    fn unsafe_or_incomplete_wheels_change_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (whl, modules) = (dir.path().join("n.whl"), dir.path().join("modules"));
+        fs::create_dir_all(modules.join("nngbridge")).unwrap();
+        fs::write(modules.join("nngbridge/earlier.py"), "").unwrap();
+        let escape = [MINIMAL.as_slice(), &[("nngbridge/../../evil.py", "")]].concat();
+        let no_addon = [MINIMAL[0], MINIMAL[2]];
+        let no_info = [MINIMAL[0], MINIMAL[1]];
+        let data = [
+            MINIMAL.as_slice(),
+            &[("nngbridge-0.2.0.data/scripts/x", "")],
+        ]
+        .concat();
+        for (entries, why) in [
+            (escape.as_slice(), "outside the target"),
+            (&no_addon, "no nngbridge/blender/addon/__init__.py"),
+            (&no_info, "no nngbridge-*.dist-info"),
+            (&data, ".data directory"),
+        ] {
+            write_wheel(&whl, entries);
+            let err = unpack(&whl, &modules).unwrap_err().to_string();
+            assert!(err.contains(why), "{err}");
+            assert!(modules.join("nngbridge/earlier.py").exists());
+            assert!(!dir.path().join("evil.py").exists());
+        }
+        fs::write(&whl, "not a zip").unwrap();
+        let err = unpack(&whl, &modules).unwrap_err().to_string();
+        assert!(err.contains("not a zip file"), "{err}");
+    }
 }
