@@ -1,16 +1,20 @@
-//! The `nngbridge` command-line tool: call scene commands and watch scene events.
+//! The `nngbridge` command-line tool: call scene commands, watch scene events and install
+//! nngbridge into a Blender.
 //!
 //! ```text
 //! nngbridge call tcp://127.0.0.1:5555 object.create '{"type": "CUBE", "name": "Box"}'
 //! nngbridge watch tcp://127.0.0.1:5556 frame selection
+//! nngbridge blender install --blender ~/blender-3.6/blender --enable
 //! ```
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use nngbridge_scene::{CallError, EventStream, SceneClient};
 
+mod blender;
 mod json;
 
 /// Drive a scene server (the nngbridge Blender add-on) from the command line.
@@ -51,6 +55,45 @@ enum Command {
         #[arg(long)]
         timeout: Option<f64>,
     },
+    /// Install nngbridge into a Blender, or show where it would go.
+    Blender {
+        #[command(subcommand)]
+        command: BlenderCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BlenderCommand {
+    /// Install the nngbridge wheel into Blender's scripts/addons/modules and the add-on
+    /// as scripts/addons/nngbridge_addon.
+    ///
+    /// Asks Blender for its user scripts directory and Python version, picks the wheel
+    /// for that Python (cp39-abi3: Python 3.9/3.10, Blender 2.93-4.0; cp311-abi3: 3.11+)
+    /// and unpacks it; no pip needed. Exits 1 on any failure.
+    Install {
+        /// The Blender executable or a portable Blender's folder.
+        #[arg(long, env = "BLENDER", default_value = "blender")]
+        blender: PathBuf,
+        /// The wheel to install (refused if its tags do not fit Blender's Python).
+        #[arg(long, conflicts_with = "wheels")]
+        wheel: Option<PathBuf>,
+        /// Where to look for wheels [default: ./dist, then the dist/ of the checkout
+        /// this binary was built in].
+        #[arg(long)]
+        wheels: Vec<PathBuf>,
+        /// Enable the add-on and save Blender's preferences.
+        #[arg(long)]
+        enable: bool,
+        /// Ask Blender and check the wheel, but install nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print Blender's version, Python version and user scripts directories as JSON.
+    Paths {
+        /// The Blender executable or a portable Blender's folder.
+        #[arg(long, env = "BLENDER", default_value = "blender")]
+        blender: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -67,6 +110,32 @@ fn main() -> ExitCode {
             topics,
             timeout,
         } => watch(&address, &topics, timeout),
+        Command::Blender { command } => blender_command(command),
+    }
+}
+
+fn blender_command(command: BlenderCommand) -> ExitCode {
+    let result = match command {
+        BlenderCommand::Install {
+            blender,
+            wheel,
+            wheels,
+            enable,
+            dry_run,
+        } => blender::install(&blender::InstallOptions {
+            blender,
+            wheel,
+            wheels,
+            enable,
+            dry_run,
+        }),
+        BlenderCommand::Paths { blender } => {
+            blender::probe(&blender).map(|info| println!("{}", json::pretty(&info.to_json())))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(1, &e.to_string()),
     }
 }
 

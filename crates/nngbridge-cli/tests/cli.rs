@@ -9,6 +9,11 @@ use nngbridge::{Protocol, Socket};
 use nngbridge_scene::codec::{decode, encode};
 use nngbridge_scene::{encode_event, ErrorBody, ErrorCode, Event, Reply, Request, Value};
 
+/// An ipc address of this test process alone (other checkouts run these tests too).
+fn ipc(name: &str) -> String {
+    format!("ipc:///tmp/nngbridge-cli-{}-{name}", std::process::id())
+}
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_nngbridge"))
 }
@@ -51,11 +56,12 @@ fn serve_once(address: &str, n: usize) -> thread::JoinHandle<Vec<Request>> {
 
 #[test]
 fn call_prints_json_and_exits_by_outcome() {
-    let server = serve_once("ipc:///tmp/nngbridge-cli-test", 2);
+    let address = ipc("test");
+    let server = serve_once(&address, 2);
     let ok = bin()
         .args([
             "call",
-            "ipc:///tmp/nngbridge-cli-test",
+            &address,
             "test.echo",
             r#"{"name": "Cube", "size": 2}"#,
             "--token",
@@ -72,12 +78,7 @@ fn call_prints_json_and_exits_by_outcome() {
     assert_eq!(out["result"]["name"], "Cube");
     assert_eq!(out["result"]["size"], 2);
     let err = bin()
-        .args([
-            "call",
-            "ipc:///tmp/nngbridge-cli-test",
-            "object.get",
-            r#"{"name": "Nope"}"#,
-        ])
+        .args(["call", &address, "object.get", r#"{"name": "Nope"}"#])
         .output()
         .unwrap();
     assert_eq!(err.status.code(), Some(1));
@@ -87,13 +88,7 @@ fn call_prints_json_and_exits_by_outcome() {
     assert_eq!(seen[0].token.as_deref(), Some("t0k"));
 
     let timeout = bin()
-        .args([
-            "call",
-            "ipc:///tmp/nngbridge-cli-nobody",
-            "session.ping",
-            "--timeout",
-            "0.2",
-        ])
+        .args(["call", &ipc("nobody"), "session.ping", "--timeout", "0.2"])
         .output()
         .unwrap();
     assert_eq!(timeout.status.code(), Some(2));
@@ -114,15 +109,10 @@ fn watch_prints_events_as_json_lines() {
             let _ = tx.lock().unwrap().send(());
         }
     })));
-    publisher.listen("ipc:///tmp/nngbridge-cli-events").unwrap();
+    let address = ipc("events");
+    publisher.listen(&address).unwrap();
     let child = bin()
-        .args([
-            "watch",
-            "ipc:///tmp/nngbridge-cli-events",
-            "frame",
-            "--timeout",
-            "1",
-        ])
+        .args(["watch", &address, "frame", "--timeout", "1"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -152,4 +142,38 @@ fn watch_prints_events_as_json_lines() {
     // Only frames were subscribed: the odd (log) sequence numbers are not gaps to us,
     // but each frame skips one, so `lost` counts them.
     assert!(lines.last().unwrap()["lost"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn blender_install_without_a_blender_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-blender");
+    let out = bin()
+        .args(["blender", "install", "--blender"])
+        .arg(&missing)
+        .env("BLENDER_USER_SCRIPTS", dir.path().join("scripts"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot run Blender"), "{err}");
+    assert!(err.contains("no-blender"), "{err}");
+    assert!(!dir.path().join("scripts").exists());
+    let paths = bin()
+        .args(["blender", "paths", "--blender"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(paths.status.code(), Some(1));
+    assert!(paths.stdout.is_empty());
+}
+
+#[test]
+fn blender_install_takes_one_wheel_source() {
+    let out = bin()
+        .args(["blender", "install", "--wheel", "a.whl", "--wheels", "dist"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
 }
