@@ -16,7 +16,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, SamplingMode, Throughput};
 use nngbridge_scene::codec::{self, DEFAULT_MAX_MESSAGE};
-use nngbridge_scene::commands::ObjectCreate;
+use nngbridge_scene::commands::{ObjectCreate, ObjectType};
 use nngbridge_scene::{Array, Reply, Request, PROTOCOL_VERSION};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -55,7 +55,7 @@ fn small_command() -> Request<ObjectCreate> {
         id: 42,
         cmd: "object.create".into(),
         args: ObjectCreate {
-            kind: "CUBE".into(),
+            kind: ObjectType::Cube,
             name: Some("Cube".into()),
             location: Some([1.0, 2.0, 3.0]),
             ..ObjectCreate::default()
