@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"peers: {', '.join(libs)}; python {platform.python_version()}; "
           f"{os.cpu_count()} cores", flush=True)
     results: dict = {"round_trip": {}, "throughput": {}, "memcpy_gbps": memcpy_gbps()}
-    port = 46000
+    port = 21000  # below the ephemeral range (32768+), where dialers take their ports
     with tempfile.TemporaryDirectory() as tmp:
         for transport in ("inproc", "ipc", "tcp"):
             cell: dict = {lib: [] for lib in libs}
