@@ -272,19 +272,21 @@ pub fn open_checked(wheel: &Path) -> Result<(ZipArchive<File>, Vec<String>), Ins
     Ok((archive, top))
 }
 
+/// Maps an I/O error of `action` on `path` to [`InstallError::Io`].
+fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> InstallError {
+    let path = path.to_path_buf();
+    move |source| InstallError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
 /// Unpacks a checked wheel into `modules`, replacing an earlier `nngbridge` package and
 /// every `nngbridge-*.dist-info`. The files go to a staging directory first, so a failure
 /// leaves the earlier install as it was.
 pub fn unpack(wheel: &Path, modules: &Path) -> Result<Unpacked, InstallError> {
     let (mut archive, top_level) = open_checked(wheel)?;
-    let io_err = |action: &'static str, path: &Path| {
-        let path = path.to_path_buf();
-        move |source: io::Error| InstallError::Io {
-            action,
-            path,
-            source,
-        }
-    };
     fs::create_dir_all(modules).map_err(io_err("creating", modules))?;
     let staging = modules.join(format!(".nngbridge-install-{}", std::process::id()));
     remove(&staging)?;
@@ -352,29 +354,21 @@ fn extract(
             });
         };
         let path = into.join(rel);
-        let io_err = |action: &'static str| {
-            let path = path.clone();
-            move |source: io::Error| InstallError::Io {
-                action,
-                path,
-                source,
-            }
-        };
         if entry.is_dir() {
-            fs::create_dir_all(&path).map_err(io_err("creating"))?;
+            fs::create_dir_all(&path).map_err(io_err("creating", &path))?;
             continue;
         }
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(io_err("creating the folder of"))?;
+            fs::create_dir_all(parent).map_err(io_err("creating the folder of", &path))?;
         }
-        let mut out = File::create(&path).map_err(io_err("creating"))?;
-        io::copy(&mut entry, &mut out).map_err(io_err("unpacking"))?;
+        let mut out = File::create(&path).map_err(io_err("creating", &path))?;
+        io::copy(&mut entry, &mut out).map_err(io_err("unpacking", &path))?;
         #[cfg(unix)]
         if let Some(mode) = entry.unix_mode() {
             use std::os::unix::fs::PermissionsExt;
             let mode = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
             fs::set_permissions(&path, fs::Permissions::from_mode(mode))
-                .map_err(io_err("setting the mode of"))?;
+                .map_err(io_err("setting the mode of", &path))?;
         }
         files += 1;
     }
@@ -404,14 +398,6 @@ pub fn copy_addon(from: &Path, to: &Path) -> Result<usize, InstallError> {
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<usize, InstallError> {
-    let io_err = |action: &'static str, path: &Path| {
-        let path = path.to_path_buf();
-        move |source: io::Error| InstallError::Io {
-            action,
-            path,
-            source,
-        }
-    };
     fs::create_dir_all(to).map_err(io_err("creating", to))?;
     let mut files = 0;
     for entry in fs::read_dir(from).map_err(io_err("listing", from))? {

@@ -168,15 +168,16 @@ def check_points(points: list, space: Space) -> list[dict[str, Any]]:
     return out
 
 
-def build_spline(layer: bpy.types.MaskLayer, points: list[dict[str, Any]],
-                 cyclic: bool) -> bpy.types.MaskSpline:
-    spline = layer.splines.new()  # comes with one point
-    spline.points.add(len(points) - 1)
+def shape_points(spline: bpy.types.MaskSpline, points: list[dict[str, Any]],
+                 cyclic: bool | None = None) -> None:
+    """Puts checked ``points`` on ``spline`` (as many as it has): positions, then
+    ``cyclic`` if given, then handle types, then explicit handles."""
     for p, q in zip(spline.points, points):
         p.co = q["co"]
-    spline.use_cyclic = cyclic
-    # Handle types last: setting them recomputes AUTO and VECTOR handles from the
-    # neighbours, which must all be in place.
+    if cyclic is not None:
+        spline.use_cyclic = cyclic
+    # Handle types after all positions: setting them recomputes AUTO and VECTOR handles
+    # from the neighbours, which must all be in place.
     for p, q in zip(spline.points, points):
         p.handle_left_type = q["handle_left_type"]
         p.handle_right_type = q["handle_right_type"]
@@ -185,6 +186,13 @@ def build_spline(layer: bpy.types.MaskLayer, points: list[dict[str, Any]],
             p.handle_left = q["handle_left"]
         if "handle_right" in q:
             p.handle_right = q["handle_right"]
+
+
+def build_spline(layer: bpy.types.MaskLayer, points: list[dict[str, Any]],
+                 cyclic: bool) -> bpy.types.MaskSpline:
+    spline = layer.splines.new()  # comes with one point
+    spline.points.add(len(points) - 1)
+    shape_points(spline, points, cyclic)
     return spline
 
 
@@ -278,16 +286,7 @@ def key_spline(name: str, layer: str, frame: int, points: list, spline: int,
     if len(checked) != len(s.points):
         raise invalid(f"spline {spline} has {len(s.points)} points, got {len(checked)}",
                       arg="points")
-    for p, q in zip(s.points, checked):
-        p.co = q["co"]
-    for p, q in zip(s.points, checked):  # recomputes AUTO/VECTOR handles (see build_spline)
-        p.handle_left_type = q["handle_left_type"]
-        p.handle_right_type = q["handle_right_type"]
-    for p, q in zip(s.points, checked):
-        if "handle_left" in q:
-            p.handle_left = q["handle_left"]
-        if "handle_right" in q:
-            p.handle_right = q["handle_right"]
+    shape_points(s, checked)
     base = f'layers["{target.name}"].'
     for i in range(len(s.points)):
         for prop in POINT_PROPS:
