@@ -95,6 +95,23 @@ def test_sending_a_message_while_viewed_is_refused(pair, nngbridge):
     assert b.recv() == b"held"
 
 
+@BUFFER_PROTOCOL
+def test_alloc_message_is_filled_in_place_then_sent_without_a_copy(pair, nngbridge):
+    a, b = pair
+    msg = nngbridge.Message.alloc(4 * 1000)
+    assert msg.bytes == bytes(4000)  # zeroed
+    floats = np.frombuffer(msg, dtype=np.float32)
+    assert floats.flags.writeable
+    floats[:] = np.arange(1000, dtype=np.float32)
+    with pytest.raises(nngbridge.MessageStateError):
+        b.send_msg(msg)  # not while the array still views it
+    del floats
+    b.send_msg(msg)
+    assert np.array_equal(np.frombuffer(a.recv(), dtype=np.float32), np.arange(1000))
+    with pytest.raises(nngbridge.MessageStateError):
+        memoryview(msg)  # sent: its memory is gone
+
+
 def test_recv_into_fills_the_buffer_and_returns_the_size(pair, nngbridge):
     a, b = pair
     buf = bytearray(100)

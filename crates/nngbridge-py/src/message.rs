@@ -17,6 +17,9 @@ pub struct Message {
     inner: Mutex<Option<nngbridge::Message>>,
     pipe: Mutex<Option<Py<Pipe>>>,
     exports: AtomicUsize,
+    /// Made by `Message.alloc` to be filled in place: its buffer is writable (cp311).
+    #[cfg_attr(not(Py_3_11), allow(dead_code))]
+    writable: bool,
 }
 
 impl Message {
@@ -25,6 +28,7 @@ impl Message {
             inner: Mutex::new(Some(msg)),
             pipe: Mutex::new(pipe),
             exports: AtomicUsize::new(0),
+            writable: false,
         }
     }
 
@@ -87,6 +91,20 @@ impl Message {
             m.set_pipe(Some(p))?;
         }
         Ok(m)
+    }
+
+    /// A message of `size` zero bytes whose body can be written in place through the
+    /// buffer protocol (cp311 wheel), e.g. by `foreach_get` or `numpy`, then sent without
+    /// a copy: `m = Message.alloc(n); memoryview(m)[:] = ...; sock.send_msg(m)`.
+    #[staticmethod]
+    fn alloc(py: Python<'_>, size: usize) -> PyResult<Message> {
+        let msg = py
+            .detach(|| nngbridge::Message::with_len(size))
+            .map_err(crate::errors::to_pyerr)?;
+        Ok(Message {
+            writable: true,
+            ..Message::wrap(msg, None)
+        })
     }
 
     /// The body as `bytes` (a copy).
@@ -168,26 +186,30 @@ impl Message {
         if view.is_null() {
             return Err(PyBufferError::new_err("View is null"));
         }
-        if (flags & pyo3::ffi::PyBUF_WRITABLE) == pyo3::ffi::PyBUF_WRITABLE {
-            return Err(PyBufferError::new_err("Message bodies are read-only"));
-        }
         let this = slf.get();
+        let writable = (flags & pyo3::ffi::PyBUF_WRITABLE) == pyo3::ffi::PyBUF_WRITABLE;
+        if writable && !this.writable {
+            return Err(PyBufferError::new_err(
+                "Message bodies are read-only (those made by Message.alloc are writable)",
+            ));
+        }
         let (ptr, len) = {
-            let g = this.lock();
-            let m = g.as_ref().ok_or_else(|| {
+            let mut g = this.lock();
+            let m = g.as_mut().ok_or_else(|| {
                 message_state_error(slf.py(), "The message has been sent; its memory is gone.")
             })?;
-            (m.body().as_ptr(), m.len())
+            (m.body_mut().as_mut_ptr(), m.len())
         };
         this.exports.fetch_add(1, Ordering::SeqCst);
         // SAFETY: view is non-null (checked) and owned by the caller; the body stays
         // valid while exports > 0 because take_for_send refuses to give it away then,
-        // and the view holds a reference to `slf`, so the message is not freed.
+        // and the view holds a reference to `slf`, so the message is not freed. Only a
+        // `Message.alloc` body is exported writable; nothing else reads it meanwhile.
         unsafe {
             (*view).obj = slf.clone().into_any().into_ptr();
             (*view).buf = ptr as *mut std::os::raw::c_void;
             (*view).len = len as isize;
-            (*view).readonly = 1;
+            (*view).readonly = i32::from(!this.writable);
             (*view).itemsize = 1;
             (*view).format = if (flags & pyo3::ffi::PyBUF_FORMAT) == pyo3::ffi::PyBUF_FORMAT {
                 c"B".as_ptr() as *mut _

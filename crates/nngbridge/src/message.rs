@@ -36,6 +36,14 @@ impl Message {
 
     /// A message whose body is `len` zero bytes, ready to be filled through [`Message::body_mut`].
     pub fn with_len(len: usize) -> Result<Message> {
+        let mut m = Message::alloc_unfilled(len)?;
+        m.body_mut().fill(0);
+        Ok(m)
+    }
+
+    /// A message of `len` body bytes as NNG allocates them (malloc: not initialised); the
+    /// caller fills the whole body before anything reads it.
+    fn alloc_unfilled(len: usize) -> Result<Message> {
         crate::init();
         let mut p: *mut sys::nng_msg = std::ptr::null_mut();
         // SAFETY: nng_msg_alloc writes a fresh message pointer into `p` on success.
@@ -46,7 +54,7 @@ impl Message {
 
     /// A message whose body is a copy of `data`.
     pub fn from_bytes(data: &[u8]) -> Result<Message> {
-        let mut m = Message::with_len(data.len())?;
+        let mut m = Message::alloc_unfilled(data.len())?;
         m.body_mut().copy_from_slice(data);
         Ok(m)
     }

@@ -228,8 +228,19 @@ def token_matches(given: Any, expected: str) -> bool:
     return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def dispatch(request: Any, *, token: str | None = None) -> dict[str, Any]:
-    """Answers one decoded request (a map) with a reply map; never raises."""
+def materialized(result: Any) -> Any:
+    """``result`` with a deferred payload (``commands.images.Floats``) in its ``data``
+    produced now."""
+    data = result.get("data") if isinstance(result, dict) else None
+    if hasattr(data, "materialize"):
+        return dict(result, data=data.materialize())
+    return result
+
+
+def dispatch(request: Any, *, token: str | None = None, defer: bool = False) -> dict[str, Any]:
+    """Answers one decoded request (a map) with a reply map; never raises. With ``defer``
+    a pixel payload is left for the sender to write straight into the outgoing message
+    (``server.Server.reply``)."""
     if not isinstance(request, dict):
         return error(None, "BAD_REQUEST", "a request is a MessagePack map")
     rid = request.get("id")
@@ -244,5 +255,5 @@ def dispatch(request: Any, *, token: str | None = None) -> dict[str, Any]:
         return error(rid, "BAD_REQUEST", "cmd must be a string")
     good, value = run_safely(request["cmd"], request.get("args", {}))
     if good:
-        return ok(rid, value)
+        return ok(rid, value if defer else materialized(value))
     return {"v": PROTOCOL_VERSION, "id": rid, "ok": False, "error": value}

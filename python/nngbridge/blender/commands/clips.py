@@ -16,7 +16,7 @@ import bpy
 
 from .. import jobs
 from ..registry import arg, command, invalid, not_found
-from .images import float_buffer
+from .images import float_buffer, floats
 
 READER_TEXTURE = ".nngbridge frame reader"
 
@@ -68,8 +68,8 @@ def first_file_number(path: str) -> int:
     return int(digits[-1]) if digits else 1
 
 
-def read_frame(clip: bpy.types.MovieClip, frame: int) -> tuple[Any, list[int]]:
-    """One frame's pixels as (float32 buffer, [h, w, c])."""
+def acquire_frame(clip: bpy.types.MovieClip, frame: int) -> bpy.types.Image:
+    """The hidden image of ``clip`` showing ``frame`` (its ``pixels`` read that frame)."""
     movie_frame = frame_range_check(clip, frame)
     img = reader_image(clip)
     tex = bpy.data.textures.get(READER_TEXTURE)
@@ -87,8 +87,15 @@ def read_frame(clip: bpy.types.MovieClip, frame: int) -> tuple[Any, list[int]]:
     w, h = img.size
     if (w, h) == (0, 0):
         raise invalid(f"frame {frame} of {clip.name} could not be read", arg="frame")
+    return img
+
+
+def read_frame(clip: bpy.types.MovieClip, frame: int) -> tuple[Any, list[int]]:
+    """One frame's pixels as (float32 buffer, [h, w, c])."""
+    img = acquire_frame(clip, frame)
     buf = float_buffer(len(img.pixels))
     img.pixels.foreach_get(buf)
+    w, h = img.size
     return buf, [h, w, img.channels]
 
 
@@ -131,8 +138,10 @@ def set_(name: str, frame_start, frame_offset) -> dict[str, Any]:
 def frame_pixels(name: str, frame: int) -> dict[str, Any]:
     """One frame (a scene frame, mapped through the clip's start and offset) as
     ``f4 [h, w, 4]``, rows bottom-up."""
-    buf, shape = read_frame(get_clip(name), frame)
-    return {"dtype": "f4", "shape": shape, "data": buf}
+    img = acquire_frame(get_clip(name), frame)
+    w, h = img.size
+    return {"dtype": "f4", "shape": [h, w, img.channels],
+            "data": floats(len(img.pixels), img.pixels.foreach_get)}
 
 
 def _mean_colors(name: str, frames: list[int]) -> jobs.JobSteps:

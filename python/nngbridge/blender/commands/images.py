@@ -1,7 +1,9 @@
 """image.*: load, new, pixels get/set as float32 arrays, save, mean colour.
 
-Pixels go from ``foreach_get`` straight into a float32 buffer that is packed as ``bin``
-(no Python lists), and back with ``foreach_set``.
+Pixels go from ``foreach_get`` straight into the body of the reply's NNG message where the
+wheel allows it (cp311: a writable ``Message.alloc``; see ``Floats``), otherwise into a
+reused float32 buffer that is packed as ``bin`` (no Python lists either way); and back with
+``foreach_set`` from a float view of the received bytes.
 """
 
 from __future__ import annotations
@@ -45,6 +47,36 @@ def float_buffer(count: int) -> Any:
     return buf
 
 
+class Floats:
+    """``count`` float32 values that ``fill(buffer)`` writes (``foreach_get``), produced
+    when the reply is sent: straight into the outgoing message when the reply is sent on
+    its own (``server.Server.reply``), into a float buffer anywhere else."""
+
+    __slots__ = ("count", "fill")
+
+    def __init__(self, count: int, fill: Any) -> None:
+        self.count = count
+        self.fill = fill
+
+    @property
+    def nbytes(self) -> int:
+        return 4 * self.count
+
+    def materialize(self) -> Any:
+        buf = float_buffer(self.count)
+        self.fill(buf)
+        return buf
+
+
+def floats(count: int, fill: Any) -> Any:
+    """A command's float32 payload: deferred (see ``Floats``) unless inside a batch, whose
+    results are packed together at its end."""
+    from .session import STATE
+
+    deferred = Floats(count, fill)
+    return deferred.materialize() if STATE.get("in_batch") else deferred
+
+
 def shape(img: bpy.types.Image) -> list[int]:
     w, h = img.size
     return [h, w, img.channels]
@@ -81,9 +113,8 @@ def load(path: str, name) -> dict[str, Any]:
 @command("image.pixels_get", name=arg(str))
 def pixels_get(name: str) -> dict[str, Any]:
     img = get_image(name)
-    buf = float_buffer(len(img.pixels))
-    img.pixels.foreach_get(buf)
-    return {"dtype": "f4", "shape": shape(img), "data": buf}
+    return {"dtype": "f4", "shape": shape(img),
+            "data": floats(len(img.pixels), img.pixels.foreach_get)}
 
 
 @command("image.pixels_set", name=arg(str), pixels=arg(dict))
