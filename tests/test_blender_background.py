@@ -24,6 +24,17 @@ pytestmark = pytest.mark.timeout(300)
 
 MAX_MESSAGE = 40 << 20  # small enough to test the limit, big enough for 1080p pixels
 LIMITED = f"import functools\nb.serve = functools.partial(b.serve, max_message={MAX_MESSAGE})"
+# A command whose pixel payload fails when it is produced, which happens after the command
+# has returned (straight into the reply's message, or into a buffer just before packing).
+FAILING_PAYLOAD = """
+from nngbridge.blender.registry import command
+from nngbridge.blender.commands.images import floats
+def _no_pixels(buf):
+    raise RuntimeError("no pixels today")
+@command("test.failing_pixels")
+def _failing_pixels():
+    return {"dtype": "f4", "shape": [2], "data": floats(2, _no_pixels)}
+"""
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -43,7 +54,8 @@ def backend(request) -> str:
 
 @pytest.fixture(scope="module")
 def blender(tmp_path_factory, _sources_not_wheel, backend):
-    with BlenderServer(tmp_path_factory.mktemp("bg"), script=LIMITED, backend=backend) as b:
+    with BlenderServer(tmp_path_factory.mktemp("bg"), script=LIMITED + FAILING_PAYLOAD,
+                       backend=backend) as b:
         yield b
 
 
@@ -369,3 +381,14 @@ def test_a_wrong_token_is_unauthorized_and_changes_nothing(tmp_path, backend):
         reply = b.request("object.create", {"type": "CUBE", "name": "Intruder"}, token=None)
         assert reply["error"]["code"] == "UNAUTHORIZED"
         assert b.error("object.get", name="Intruder")["code"] == "NOT_FOUND"
+
+
+def test_a_pixel_payload_that_fails_is_an_internal_error_and_serving_goes_on(blender):
+    err = blender.error("test.failing_pixels")
+    assert err["code"] == "INTERNAL" and "no pixels today" in err["message"], err
+    assert blender.call("session.ping") == "pong"
+    # In a batch the payload is produced by the command itself: that entry fails alone.
+    res = blender.call("batch", commands=[{"cmd": "test.failing_pixels"},
+                                          {"cmd": "session.ping"}], stop_on_error=False)
+    assert [r["ok"] for r in res["results"]] == [False, True], res
+    assert res["results"][0]["error"]["code"] == "INTERNAL"

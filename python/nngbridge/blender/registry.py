@@ -212,6 +212,12 @@ def run(name: Any, args: Any) -> Any:
     return cmd.func(**validate(cmd, args))
 
 
+def internal(e: Exception) -> dict[str, Any]:
+    """The error map of an unexpected exception (a command bug), with its traceback."""
+    return {"code": "INTERNAL", "message": f"{type(e).__name__}: {e}",
+            "details": traceback.format_exc()}
+
+
 def run_safely(name: Any, args: Any) -> tuple[bool, Any]:
     """Runs one command: ``(True, result)`` or ``(False, error map)``; never raises."""
     try:
@@ -219,8 +225,12 @@ def run_safely(name: Any, args: Any) -> tuple[bool, Any]:
     except CommandError as e:
         return False, {"code": e.code, "message": e.message, "details": e.details}
     except Exception as e:  # noqa: BLE001 - the server must survive any command bug
-        return False, {"code": "INTERNAL", "message": f"{type(e).__name__}: {e}",
-                       "details": traceback.format_exc()}
+        return False, internal(e)
+
+
+def failure(rid: Any, e: Exception) -> dict[str, Any]:
+    """The reply to request ``rid`` whose result could not be produced."""
+    return {"v": PROTOCOL_VERSION, "id": rid, "ok": False, "error": internal(e)}
 
 
 def token_matches(given: Any, expected: str) -> bool:
@@ -228,13 +238,16 @@ def token_matches(given: Any, expected: str) -> bool:
     return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def materialized(result: Any) -> Any:
-    """``result`` with a deferred payload (``commands.images.Floats``) in its ``data``
-    produced now."""
+def deferred(result: Any) -> Any:
+    """The deferred payload (``commands.images.Floats``) in ``result["data"]``, or None."""
     data = result.get("data") if isinstance(result, dict) else None
-    if hasattr(data, "materialize"):
-        return dict(result, data=data.materialize())
-    return result
+    return data if hasattr(data, "materialize") else None
+
+
+def materialized(result: Any) -> Any:
+    """``result`` with its deferred payload, if any, produced now."""
+    data = deferred(result)
+    return result if data is None else dict(result, data=data.materialize())
 
 
 def dispatch(request: Any, *, token: str | None = None, defer: bool = False) -> dict[str, Any]:
@@ -254,6 +267,11 @@ def dispatch(request: Any, *, token: str | None = None, defer: bool = False) -> 
     if not isinstance(request.get("cmd"), str):
         return error(rid, "BAD_REQUEST", "cmd must be a string")
     good, value = run_safely(request["cmd"], request.get("args", {}))
+    if good and not defer:
+        try:
+            value = materialized(value)
+        except Exception as e:  # noqa: BLE001 - as run_safely
+            return failure(rid, e)
     if good:
-        return ok(rid, value if defer else materialized(value))
+        return ok(rid, value)
     return {"v": PROTOCOL_VERSION, "id": rid, "ok": False, "error": value}

@@ -119,11 +119,16 @@ class Server:
         into the message by ``foreach_get`` itself where the wheel allows (cp311), else
         copied once, from its buffer into the message."""
         result = reply.get("result")
-        data = result.get("data") if isinstance(result, dict) else None
-        if hasattr(data, "materialize"):
-            if WRITABLE_MESSAGES and self._send_filled(reply, result, data):
-                return
-            reply = dict(reply, result=registry.materialized(result))
+        data = registry.deferred(result)
+        if data is not None:
+            try:
+                if WRITABLE_MESSAGES and self._send_filled(reply, result, data):
+                    return
+                reply = dict(reply, result=registry.materialized(result))
+            except nngbridge.NNGException:
+                raise  # the client went away (the pump drops it)
+            except Exception as e:  # noqa: BLE001 - as registry.run_safely: keep serving
+                reply = registry.failure(reply.get("id"), e)
         try:
             self.rep.send_packed(reply)
         except (TypeError, ValueError, OverflowError) as e:
@@ -136,15 +141,14 @@ class Server:
         last as a ``bin 32``, its payload 4-byte aligned (foreach_get refuses an unaligned
         array): the ``v`` field's encoding takes up the slack (1 is ``01``, ``cc 01`` or
         ``cd 00 01``, all the same integer). False (nothing sent) if that cannot be done."""
-        if list(result)[-1] != "data" or list(reply) != ["v", "id", "ok", "result"]:
+        if list(result)[-1] != "data" or list(reply) != ["v", "id", "ok", "result"] or \
+                len(result) > 15:
             return False
         packb = nngbridge.packb
         rest = (packb("id") + packb(reply["id"]) + packb("ok") + packb(reply["ok"])
                 + packb("result") + bytes([0x80 | len(result)])
                 + b"".join(packb(k) + packb(v) for k, v in result.items() if k != "data")
                 + packb("data") + b"\xc6" + data.nbytes.to_bytes(4, "big"))
-        if len(result) > 15:
-            return False
         v = reply["v"]
         pads = {0: packb("v") + packb(v), 1: packb("v") + b"\xcc" + bytes([v]),
                 2: packb("v") + b"\xcd" + v.to_bytes(2, "big"),
@@ -154,18 +158,20 @@ class Server:
         msg = nngbridge.Message.alloc(len(head) + data.nbytes)
         whole = memoryview(msg)
         body = whole[len(head):]
+        values = None
         try:
             values = numpy.frombuffer(body, dtype=numpy.float32)
-            if not values.flags.aligned:  # the message's memory itself is not aligned
-                return False
-            whole[:len(head)] = head
-            data.fill(values)
-            del values
+            aligned = bool(values.flags.aligned)  # False if NNG's memory itself is not
+            if aligned:
+                whole[:len(head)] = head
+                data.fill(values)
         finally:
+            del values  # numpy's view first: the message cannot be sent while viewed
             body.release()
             whole.release()
-        self.rep.send_msg(msg)
-        return True
+        if aligned:
+            self.rep.send_msg(msg)
+        return aligned
 
     def _readable(self, timeout_s: float) -> bool:
         if self._selector is None:
