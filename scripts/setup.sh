@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 section() { printf '\n=== %s ===\n' "$*"; }
 
 PY=${PYTHON:-python3}
-APT_PACKAGES=(cmake blender xvfb xauth)
+# python3-numpy: Debian's Blender runs the system Python and has no numpy of its own; with it
+# the add-on writes pixels straight into the reply's message (docs/blender.md), as in
+# Blender's official builds, which bundle numpy.
+APT_PACKAGES=(cmake blender xvfb xauth python3-numpy)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

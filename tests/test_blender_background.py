@@ -392,3 +392,16 @@ def test_a_pixel_payload_that_fails_is_an_internal_error_and_serving_goes_on(ble
                                           {"cmd": "session.ping"}], stop_on_error=False)
     assert [r["ok"] for r in res["results"]] == [False, True], res
     assert res["results"][0]["error"]["code"] == "INTERNAL"
+
+
+def test_without_numpy_pixels_take_the_copying_path_and_arrive_the_same(tmp_path):
+    """Blender without numpy (Debian's package alone, the cp39 wheel's Blenders): the
+    payload goes through a reused buffer and one copy; same bytes on the wire."""
+    force = "import nngbridge.blender.server as s\ns.WRITABLE_MESSAGES = False\n"
+    with BlenderServer(tmp_path, script=force) as b:
+        b.call("image.new", name="Plate", width=8, height=4)
+        values = array.array("f", [i / 128 for i in range(8 * 4 * 4)])
+        b.call("image.pixels_set", name="Plate",
+               pixels={"dtype": "f4", "shape": [4, 8, 4], "data": values.tobytes()})
+        px = b.call("image.pixels_get", name="Plate")
+        assert px["shape"] == [4, 8, 4] and px["data"] == values.tobytes()

@@ -231,7 +231,11 @@ class NngClient:
     def call(self, cmd: str, **args: Any) -> Any:
         self.id += 1
         self.sock.send(nngbridge.packb({"v": 1, "id": self.id, "cmd": cmd, "args": args}))
-        reply = nngbridge.unpackb(self.sock.recv())
+        # Decoded straight from the received message (cp311 wheel: no copy into bytes
+        # first), as a client of nngbridge would: the pixels are copied once, into the
+        # result's bytes, like the raw floor's one copy out of the message.
+        msg = self.sock.recv_msg() if nngbridge._nng.BUFFER_PROTOCOL else self.sock.recv()
+        reply = nngbridge.unpackb(msg)
         if not reply.get("ok") or reply.get("id") != self.id:
             raise BenchError(f"{cmd}: {reply.get('error')}")
         return reply["result"]
