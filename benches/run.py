@@ -175,12 +175,11 @@ def round_trip(lib: str, transport: str, n: int, tmp: str, port: int) -> tuple[f
         t = threading.Thread(target=serve, daemon=True)
         t.start()
         req = open_socket(lib, "req", url, False, zctx)
-        proc = None
+        far = None
     else:
         far = peer(lib)
         far.start("echo", url, n + warm)
         req = open_socket(lib, "req", url, False)
-        proc = far
     samples = []
     for i in range(n + warm):
         t0 = time.perf_counter()
@@ -189,8 +188,8 @@ def round_trip(lib: str, transport: str, n: int, tmp: str, port: int) -> tuple[f
         if i >= warm:
             samples.append(time.perf_counter() - t0)
     req.close()
-    if proc is not None:
-        proc.finish()
+    if far is not None:
+        far.finish()
     else:
         t.join(10)
         rep.close()

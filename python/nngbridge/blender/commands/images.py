@@ -1,9 +1,10 @@
 """image.*: load, new, pixels get/set as float32 arrays, save, mean colour.
 
 Pixels go from ``foreach_get`` straight into the body of the reply's NNG message where the
-wheel allows it (cp311: a writable ``Message.alloc``; see ``Floats``), otherwise into a
-reused float32 buffer that is packed as ``bin`` (no Python lists either way); and back with
-``foreach_set`` from a float view of the received bytes.
+wheel and numpy allow it (cp311: a writable ``Message.alloc`` seen through a numpy float32
+view; see ``Floats`` and ``server.Server.reply``), otherwise into a reused float32 buffer
+that is packed as ``bin`` (no Python lists either way); and back with ``foreach_set`` from a
+float view of the received bytes.
 """
 
 from __future__ import annotations
