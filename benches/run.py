@@ -7,7 +7,10 @@ one run, alternating, several repeats, medians and ratios to pynng.
     python benches/run.py --blender   # adds the real-Blender rows (benches/blender) to --quick
 
 Peers for ipc/tcp run in a process started with the "spawn" method (NNG is not fork-safe),
-pinned to the other core; the measuring process is pinned to core 0.
+pinned to the other core; the measuring process is pinned to core 0. Round trips over ipc
+and tcp are measured twice: with the peer on the other core, and on the same core as the
+client. On a VM, waking an idle core costs tens of microseconds, the same for every
+library; on one core that cost is gone and what is left is the libraries' own work.
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ LIBS = ("nngbridge", "pynng", "nng", "zmq")
 
 def pin(core: int) -> None:
     try:
-        if len(os.sched_getaffinity(0)) > 1:
-            os.sched_setaffinity(0, {core % os.cpu_count()})
+        cores = os.cpu_count() or 1
+        # By the machine's count, not the inherited mask: a spawned peer inherits the
+        # client's single core, and must still move to its own.
+        if cores > 1:
+            os.sched_setaffinity(0, {core % cores})
     except (AttributeError, OSError):
         pass
 
@@ -94,11 +100,11 @@ def url_for(transport: str, tag: str, tmp: str, port: int) -> str:
 
 # --- peers: one spawned process per library, serving every measurement's far end -------
 
-def peer_main(lib: str, tasks, acks) -> None:
+def peer_main(lib: str, core: int, tasks, acks) -> None:
     """Runs in the peer process: takes ("echo", url, count) / ("push", url, size, count)
     tasks, acknowledges each when ready, and keeps its socket open until told "done"
     (NNG does not flush on close)."""
-    pin(1)
+    pin(core)
     while True:
         task = tasks.get()
         if task is None:
@@ -124,10 +130,10 @@ def peer_main(lib: str, tasks, acks) -> None:
 class Peer:
     """A library's peer process, started once (spawn: NNG is not fork-safe)."""
 
-    def __init__(self, lib: str) -> None:
+    def __init__(self, lib: str, core: int) -> None:
         ctx = mp.get_context("spawn")
         self.tasks, self.acks = ctx.Queue(), ctx.Queue()
-        self.proc = ctx.Process(target=peer_main, args=(lib, self.tasks, self.acks),
+        self.proc = ctx.Process(target=peer_main, args=(lib, core, self.tasks, self.acks),
                                 daemon=True)
         self.proc.start()
 
@@ -144,19 +150,23 @@ class Peer:
         self.proc.join(10)
 
 
-PEERS: dict[str, Peer] = {}
+PEERS: dict[tuple[str, int], Peer] = {}
 
 
-def peer(lib: str) -> Peer:
-    if lib not in PEERS:
-        PEERS[lib] = Peer(lib)
-    return PEERS[lib]
+def peer(lib: str, core: int = 1) -> Peer:
+    """The library's peer process on ``core`` (its NNG threads, started with its first
+    socket, stay on the core it had then: one process per core)."""
+    if (lib, core) not in PEERS:
+        PEERS[lib, core] = Peer(lib, core)
+    return PEERS[lib, core]
 
 
 # --- measurements -----------------------------------------------------------------------
 
-def round_trip(lib: str, transport: str, n: int, tmp: str, port: int) -> tuple[float, float]:
-    """Median and p99 of a 64-byte request/reply round trip, in microseconds."""
+def round_trip(lib: str, transport: str, n: int, tmp: str, port: int,
+               core: int = 1) -> tuple[float, float]:
+    """Median and p99 of a 64-byte request/reply round trip, in microseconds; ipc and tcp
+    with the peer process on ``core`` (the client is on core 0)."""
     url = url_for(transport, f"rt-{lib}-{port}", tmp, port)
     warm = 200
     payload = b"x" * 64
@@ -177,7 +187,7 @@ def round_trip(lib: str, transport: str, n: int, tmp: str, port: int) -> tuple[f
         req = open_socket(lib, "req", url, False, zctx)
         far = None
     else:
-        far = peer(lib)
+        far = peer(lib, core)
         far.start("echo", url, n + warm)
         req = open_socket(lib, "req", url, False)
     samples = []
@@ -252,16 +262,18 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"round_trip": {}, "throughput": {}, "memcpy_gbps": memcpy_gbps()}
     port = 21000  # below the ephemeral range (32768+), where dialers take their ports
     with tempfile.TemporaryDirectory() as tmp:
-        for transport in ("inproc", "ipc", "tcp"):
+        placements = [("inproc", "inproc", 0), ("ipc", "ipc", 1), ("tcp", "tcp", 1),
+                      ("ipc, one core", "ipc", 0), ("tcp, one core", "tcp", 0)]
+        for name, transport, core in placements:
             cell: dict = {lib: [] for lib in libs}
             for r in range(repeats):
                 for lib in (libs if r % 2 == 0 else libs[::-1]):  # alternate A/B order
                     port += 1
-                    cell[lib].append(round_trip(lib, transport, rt_n, tmp, port))
-            results["round_trip"][transport] = {
+                    cell[lib].append(round_trip(lib, transport, rt_n, tmp, port, core))
+            results["round_trip"][name] = {
                 lib: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v))
                 for lib, v in cell.items()}
-            print(f"  round trip over {transport}: done", flush=True)
+            print(f"  round trip over {name}: done", flush=True)
         sizes = [(64, 200_000), (1024, 100_000), (1 << 20, 400), (32 << 20, 12)]
         for transport in ("ipc", "tcp"):
             for size, count in sizes:
@@ -315,7 +327,7 @@ def plot(results: dict, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     transports = list(results["round_trip"])
     libs = list(next(iter(results["round_trip"].values())))
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(9, 4))
     width = 0.8 / len(libs)
     for i, lib in enumerate(libs):
         ax.bar([t + i * width for t in range(len(transports))],

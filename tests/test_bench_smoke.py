@@ -20,7 +20,8 @@ def test_harness_smoke_produces_every_row(tmp_path):
                           "--json", str(out)], capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
     results = json.loads(out.read_text())
-    assert set(results["round_trip"]) == {"inproc", "ipc", "tcp"}
+    assert set(results["round_trip"]) == {"inproc", "ipc", "tcp", "ipc, one core",
+                                          "tcp, one core"}
     for cell in results["round_trip"].values():
         assert {"nngbridge", "pynng"} <= set(cell)
         assert all(med > 0 and p99 >= med for med, p99 in cell.values())

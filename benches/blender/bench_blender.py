@@ -22,7 +22,10 @@ Rows per mode, each from a fresh Blender per server:
 
 Targets (issue 5): background round trip <= 2 x the raw round trip; image fetch <= 1.5 x
 (foreach_get floor + raw transfer). Blender and the floor peers run pinned to core 1, the
-client to core 0. Blender gets the cp311 wheel from dist/ (scripts/build-wheels.sh).
+client to core 0; in background mode the round trip and its floor are measured again with
+everything on core 0 (a VM's cross-core wake-up, the same for Blender and its floor, is
+then gone and the add-on's own work shows). Blender gets the cp311 wheel from dist/
+(scripts/build-wheels.sh).
 """
 
 from __future__ import annotations
@@ -84,8 +87,11 @@ PRESETS = {
 
 def pin(core: int) -> None:
     try:
-        if len(os.sched_getaffinity(0)) > 1:
-            os.sched_setaffinity(0, {core % (os.cpu_count() or 1)})
+        cores = os.cpu_count() or 1
+        # By the machine's count, not the inherited mask: a spawned peer inherits the
+        # client's single core, and must still move to its own.
+        if cores > 1:
+            os.sched_setaffinity(0, {core % cores})
     except (AttributeError, OSError):
         pass
 
@@ -141,8 +147,9 @@ def startup_script(server: str, gui: bool, address: str, port: int, cfg: Config)
 class Blender:
     """One Blender serving one server kind; waits for its floor line and its ready line."""
 
-    def __init__(self, scripts: Path, workdir: Path, server: str, gui: bool, cfg: Config):
-        self.server, self.gui = server, gui
+    def __init__(self, scripts: Path, workdir: Path, server: str, gui: bool, cfg: Config,
+                 core: int = 1):
+        self.server, self.gui, self.core = server, gui, core
         self.port = free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
         self.script = workdir / f"start-{server}-{'gui' if gui else 'bg'}.py"
@@ -162,7 +169,7 @@ class Blender:
             cmd.insert(1, "-b")
         cmd += ["--python", str(self.script)]
         if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
-            cmd = ["taskset", "-c", "1", *cmd]
+            cmd = ["taskset", "-c", str(self.core % (os.cpu_count() or 1)), *cmd]
         if self.gui:
             if not shutil.which("xvfb-run"):
                 raise BenchError("GUI mode needs xvfb-run (apt install xvfb)")
@@ -298,10 +305,8 @@ class JsonClient:
         self.sock.close()
 
 
-def measure(client: NngClient | JsonClient, cfg: Config, rounds: int) -> dict[str, float]:
-    """The same rows for either client; names match so both Blenders do the same work.
-    Creations come last: in the GUI every later redraw draws what they made.
-    ``created`` < ``creations`` means the time budget ran out first."""
+def pings(client: NngClient | JsonClient, cfg: Config) -> tuple[float, float]:
+    """Median and p99 of ``cfg.pings`` command round trips, after a warm-up."""
     for _ in range(WARM_PINGS):
         client.ping()
     samples = []
@@ -309,7 +314,14 @@ def measure(client: NngClient | JsonClient, cfg: Config, rounds: int) -> dict[st
         t0 = time.perf_counter()
         client.ping()
         samples.append(time.perf_counter() - t0)
-    rt_med, rt_p99 = median_p99(samples)
+    return median_p99(samples)
+
+
+def measure(client: NngClient | JsonClient, cfg: Config, rounds: int) -> dict[str, float]:
+    """The same rows for either client; names match so both Blenders do the same work.
+    Creations come last: in the GUI every later redraw draws what they made.
+    ``created`` < ``creations`` means the time budget ran out first."""
+    rt_med, rt_p99 = pings(client, cfg)
     size = cfg.width * cfg.height * 4 * 4
     if client.pixels(IMAGE) != size:  # also the warm-up: buffers, pages
         raise BenchError(f"the pixel fetch did not return {size} bytes")
@@ -330,8 +342,8 @@ def measure(client: NngClient | JsonClient, cfg: Config, rounds: int) -> dict[st
 
 # --- the floors: Python to Python, no Blender ---------------------------------------------
 
-def nng_floor_peer(url: str, size: int, ready: Any) -> None:
-    pin(1)
+def nng_floor_peer(url: str, size: int, ready: Any, core: int) -> None:
+    pin(core)
     rep = nngbridge.Rep0(listen=url)
     payload = bytes(size)
     ready.set()
@@ -344,8 +356,8 @@ def nng_floor_peer(url: str, size: int, ready: Any) -> None:
     rep.close()
 
 
-def tcp_floor_peer(port: int, size: int, ready: Any) -> None:
-    pin(1)
+def tcp_floor_peer(port: int, size: int, ready: Any, core: int) -> None:
+    pin(core)
     with socket.create_server(("127.0.0.1", port)) as srv:
         ready.set()
         conn, _ = srv.accept()
@@ -358,18 +370,19 @@ def tcp_floor_peer(port: int, size: int, ready: Any) -> None:
                 conn.sendall(payload if line == b"P\n" else line)
 
 
-def raw_floor(kind: str, cfg: Config) -> dict[str, float]:
+def raw_floor(kind: str, cfg: Config, core: int = 1) -> dict[str, float]:
     """Raw round trip (the request the client sends for a ping, echoed) and one raw
-    transfer of the image's bytes, over nngbridge (``kind`` "nngbridge") or a plain socket."""
+    transfer of the image's bytes, over nngbridge (``kind`` "nngbridge") or a plain socket,
+    with the far peer on ``core``."""
     size = cfg.width * cfg.height * 4 * 4
     spawn = mp.get_context("spawn")
     port = free_port()
     ready = spawn.Event()
     if kind == "nngbridge":
         url = f"tcp://127.0.0.1:{port}"
-        proc = spawn.Process(target=nng_floor_peer, args=(url, size, ready))
+        proc = spawn.Process(target=nng_floor_peer, args=(url, size, ready, core))
     else:
-        proc = spawn.Process(target=tcp_floor_peer, args=(port, size, ready))
+        proc = spawn.Process(target=tcp_floor_peer, args=(port, size, ready, core))
     proc.start()
     try:
         if not ready.wait(60):
@@ -457,9 +470,27 @@ def run(cfg: Config, wheel: Path | None = None, log: Any = print) -> dict[str, A
                                          + "\n".join(blender.lines[-30:])) from e
                     row["foreach_get_s"] = blender.floor["median_s"]
                     cell[server] = {**row, **floor}
+                if mode == "background":
+                    cell[server].update(one_core(scripts, Path(tmp), server, cfg))
                 log(f"  blender {mode}: {server} done")
             results["modes"][mode] = {s: cell[s] for s in SERVERS}
     return results
+
+
+def one_core(scripts: Path, workdir: Path, server: str, cfg: Config) -> dict[str, float]:
+    """The background round trip and its raw floor again, Blender and the floor peer on
+    the client's core."""
+    floor = raw_floor(server, cfg, core=0)
+    with Blender(scripts, workdir, server, False, cfg, core=0) as blender:
+        client: NngClient | JsonClient = (
+            NngClient(blender.address) if server == "nngbridge" else JsonClient(blender.port))
+        try:
+            med, p99 = pings(client, cfg)
+            client.close()
+        except (OSError, nngbridge.NNGException, BenchError) as e:
+            raise BenchError(f"{server} on one core: {type(e).__name__}: {e}\n"
+                             + "\n".join(blender.lines[-30:])) from e
+    return {"rt1_median_s": med, "rt1_p99_s": p99, "raw_rt1_median_s": floor["raw_rt_median_s"]}
 
 
 def number(x: float) -> str:
@@ -484,6 +515,8 @@ def table(results: dict[str, Any]) -> str:
         rows = [
             ("command round trip, median (µs)", nb["rt_median_s"], js["rt_median_s"], 1e6),
             ("command round trip, p99 (µs)", nb["rt_p99_s"], js["rt_p99_s"], 1e6),
+            ("command round trip, one core, median (µs)", nb.get("rt1_median_s"),
+             js.get("rt1_median_s"), 1e6),
             (f"{n:,} object creations (ms; one batch / {n:,} requests)", nb["create_s"],
              js["create_s"], 1e3),
             (f"{w}x{h} RGBA float fetch, {mib:.1f} MiB (ms)", nb["fetch_s"], js["fetch_s"], 1e3),
@@ -491,10 +524,14 @@ def table(results: dict[str, Any]) -> str:
              js["foreach_get_s"], 1e3),
             ("floor: raw round trip, no Blender (µs)", nb["raw_rt_median_s"],
              js["raw_rt_median_s"], 1e6),
+            ("floor: raw round trip, one core (µs)", nb.get("raw_rt1_median_s"),
+             js.get("raw_rt1_median_s"), 1e6),
             ("floor: raw transfer of the same bytes, no Blender (ms)", nb["raw_transfer_s"],
              js["raw_transfer_s"], 1e3),
         ]
         for label, a, b, unit in rows:
+            if a is None or b is None:  # the one-core rows: background only
+                continue
             cells = [number(a * unit), number(b * unit), f"{a / b:.2f}x"]
             if "creations" in label and js["created"] < n:  # stopped by the time budget
                 cells[1:] = [f"> {cells[1]} ({js['created']:,} done)", f"< {cells[2]}"]
@@ -506,12 +543,15 @@ def table(results: dict[str, Any]) -> str:
         for name, r in (("nngbridge", nb), ("JSON-TCP", js)):
             rt = r["rt_median_s"] / r["raw_rt_median_s"]
             fetch = r["fetch_s"] / (r["foreach_get_s"] + r["raw_transfer_s"])
+            rt1 = r["rt1_median_s"] / r["raw_rt1_median_s"] if "rt1_median_s" in r else None
             verdict = ""
             if name == "nngbridge" and mode == "background":
-                verdict = (f" (targets: ≤ 2x {'met' if rt <= 2 else 'missed'}, ≤ 1.5x "
+                rts = [rt] if rt1 is None else [rt, rt1]
+                verdict = (f" (targets: ≤ 2x {'met' if max(rts) <= 2 else 'missed'}, ≤ 1.5x "
                            f"{'met' if fetch <= 1.5 else 'missed'})")
-            out.append(f"* {name}: round trip {rt:.2f}x its raw round trip; fetch {fetch:.2f}x "
-                       f"(foreach_get + its raw transfer){verdict}")
+            one = "" if rt1 is None else f" ({rt1:.2f}x on one core)"
+            out.append(f"* {name}: round trip {rt:.2f}x its raw round trip{one}; fetch "
+                       f"{fetch:.2f}x (foreach_get + its raw transfer){verdict}")
     return "\n".join(out)
 
 
