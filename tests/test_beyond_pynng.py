@@ -112,6 +112,39 @@ def test_alloc_message_is_filled_in_place_then_sent_without_a_copy(pair, nngbrid
         memoryview(msg)  # sent: its memory is gone
 
 
+BIG = 8 << 20  # served from the cache of large buffers (1 MiB and up)
+
+
+def test_large_buffers_are_reused_and_never_show_old_bytes(nngbridge, ipc_addr):
+    old = nngbridge.set_buffer_cache_limit(64 << 20)
+    try:
+        with nngbridge.Pair0(listen=ipc_addr) as a, nngbridge.Pair0(dial=ipc_addr) as b:
+            for fill in (0xAB, 0x5C):
+                b.send(bytes([fill]) * BIG)
+                msg = a.recv_msg()
+                assert len(msg.bytes) == BIG and msg.bytes == bytes([fill]) * BIG
+                del msg  # its buffer goes back to the cache, not to the kernel
+                assert nngbridge.buffer_cache_size() >= BIG
+            # A new message in a reused (dirty) buffer reads as zeroes.
+            assert nngbridge.Message.alloc(BIG).bytes == bytes(BIG)
+    finally:
+        nngbridge.set_buffer_cache_limit(old)
+
+
+def test_buffer_cache_limit_zero_keeps_nothing(nngbridge, ipc_addr):
+    old = nngbridge.set_buffer_cache_limit(0)
+    try:
+        assert nngbridge.buffer_cache_limit() == 0
+        assert nngbridge.buffer_cache_size() == 0
+        with nngbridge.Pair0(listen=ipc_addr) as a, nngbridge.Pair0(dial=ipc_addr) as b:
+            b.send(bytes(BIG))
+            assert len(a.recv()) == BIG
+        assert nngbridge.buffer_cache_size() == 0
+    finally:
+        assert nngbridge.set_buffer_cache_limit(old) == 0
+    assert nngbridge.buffer_cache_limit() == old
+
+
 def test_recv_into_fills_the_buffer_and_returns_the_size(pair, nngbridge):
     a, b = pair
     buf = bytearray(100)

@@ -8,7 +8,15 @@ Ctrl+C. See the README and ``docs/pynng-compat.md``.
 from __future__ import annotations
 
 from . import exceptions, options, sockaddr, tls
-from ._nng import AsyncOp, nng_version, packb, unpackb
+from ._nng import (
+    AsyncOp,
+    buffer_cache_limit,
+    buffer_cache_size,
+    nng_version,
+    packb,
+    set_buffer_cache_limit,
+    unpackb,
+)
 from .exceptions import (
     AddressInUse,
     AddressInvalid,
@@ -122,11 +130,14 @@ __all__ = [
     "Timeout",
     "TryAgain",
     "WriteOnly",
+    "buffer_cache_limit",
+    "buffer_cache_size",
     "check_err",
     "exceptions",
     "nng_version",
     "options",
     "packb",
+    "set_buffer_cache_limit",
     "sockaddr",
     "tls",
     "unpackb",

@@ -65,6 +65,37 @@ fn nng_version() -> String {
     nngbridge::nng_version()
 }
 
+/// How many bytes of freed large message buffers (1 MiB and up) are kept for reuse.
+#[pyfunction]
+fn buffer_cache_limit() -> usize {
+    #[cfg(unix)]
+    return nngbridge::buffer_cache_limit();
+    #[cfg(not(unix))]
+    0
+}
+
+/// Sets how many bytes of freed large message buffers are kept for reuse (0: none);
+/// returns the previous limit.
+#[pyfunction]
+fn set_buffer_cache_limit(nbytes: usize) -> usize {
+    #[cfg(unix)]
+    return nngbridge::set_buffer_cache_limit(nbytes);
+    #[cfg(not(unix))]
+    {
+        let _ = nbytes;
+        0
+    }
+}
+
+/// Bytes of freed large message buffers held for reuse right now.
+#[pyfunction]
+fn buffer_cache_size() -> usize {
+    #[cfg(unix)]
+    return nngbridge::buffer_cache_size();
+    #[cfg(not(unix))]
+    0
+}
+
 #[pymodule]
 fn _nng(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sockets::Socket>()?;
@@ -75,6 +106,9 @@ fn _nng(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<message::Message>()?;
     m.add_class::<aio::AsyncOp>()?;
     m.add_function(wrap_pyfunction!(nng_version, m)?)?;
+    m.add_function(wrap_pyfunction!(buffer_cache_limit, m)?)?;
+    m.add_function(wrap_pyfunction!(set_buffer_cache_limit, m)?)?;
+    m.add_function(wrap_pyfunction!(buffer_cache_size, m)?)?;
     m.add_function(wrap_pyfunction!(_strerror, m)?)?;
     m.add_function(wrap_pyfunction!(blocking::_wait_idle, m)?)?;
     m.add("OPTIONS", option_table(m.py())?)?;

@@ -39,6 +39,11 @@ mod pipe;
 mod protocol;
 mod socket;
 
+#[cfg(unix)]
+mod alloc;
+#[cfg(unix)]
+pub use alloc::{buffer_cache_limit, buffer_cache_size, set_buffer_cache_limit};
+
 pub use addr::SocketAddr;
 pub use aio::{Aio, AioCallback};
 pub use context::Context;
@@ -51,12 +56,26 @@ pub use protocol::Protocol;
 pub use socket::{PipeHandler, SendError, Socket};
 
 /// Initialises NNG once (NNG 2 needs `nng_init` before any other call). Every
-/// constructor calls it, so calling it yourself is never required.
+/// constructor calls it, so calling it yourself is never required. On Unix, NNG's large
+/// buffers then come from a cache of mappings (see `set_buffer_cache_limit`).
 pub fn init() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        // SAFETY: nng_init with NULL parameters uses defaults; Once makes it run once.
-        unsafe { nng_sys::nng_init(std::ptr::null()) };
+        #[cfg(unix)]
+        let params = nng_sys::nng_init_params {
+            malloc_fn: Some(alloc::nng_malloc),
+            calloc_fn: Some(alloc::nng_calloc),
+            free_fn: Some(alloc::nng_free),
+            ..Default::default()
+        };
+        #[cfg(unix)]
+        let params: *const nng_sys::nng_init_params = &params;
+        #[cfg(not(unix))]
+        let params = std::ptr::null();
+        // SAFETY: params is null (defaults) or points to a struct that outlives the call,
+        // whose three allocator functions are all set (NNG wants all or none); Once
+        // makes it run once, before any other NNG call.
+        unsafe { nng_sys::nng_init(params) };
     });
 }
 

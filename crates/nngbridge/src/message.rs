@@ -41,13 +41,18 @@ impl Message {
         Ok(m)
     }
 
-    /// A message of `len` body bytes as NNG allocates them (malloc: not initialised); the
-    /// caller fills the whole body before anything reads it.
+    /// A message of `len` body bytes whose content is unspecified (a reused large buffer
+    /// is not cleared first); the caller fills the whole body before anything reads it.
     fn alloc_unfilled(len: usize) -> Result<Message> {
         crate::init();
         let mut p: *mut sys::nng_msg = std::ptr::null_mut();
         // SAFETY: nng_msg_alloc writes a fresh message pointer into `p` on success.
-        unsafe { sys::nng_msg_alloc(&mut p, len) }.check()?;
+        let alloc = || unsafe { sys::nng_msg_alloc(&mut p, len) };
+        #[cfg(unix)]
+        let rv = crate::alloc::unfilled(alloc);
+        #[cfg(not(unix))]
+        let rv = alloc();
+        rv.check()?;
         let ptr = NonNull::new(p).ok_or(Error::NoMemory)?;
         Ok(Message { ptr })
     }
