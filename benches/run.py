@@ -29,6 +29,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 LIBS = ("nngbridge", "pynng", "nng", "zmq")
+CONTEXTS = 8  # requests in flight from one client
 
 
 def pin(core: int) -> None:
@@ -79,6 +80,19 @@ def recv_plain(lib: str, s):
     return s.recv()
 
 
+def new_context(lib: str, s):
+    return s.open_context() if lib == "nng" else s.new_context()
+
+
+def echo_context(lib: str, ctx) -> None:
+    """Answers requests on one context until it is closed."""
+    while True:
+        try:
+            ctx.send(recv_plain(lib, ctx))
+        except Exception:  # noqa: BLE001 - each library's "closed" ends the loop
+            return
+
+
 def recv_zero_copy(lib: str, s):
     """Each library's copy-free receive: returns something exposing the body."""
     if lib == "nngbridge":
@@ -115,6 +129,23 @@ def peer_main(lib: str, core: int, tasks, acks) -> None:
             acks.put("ready")
             for _ in range(count):
                 s.send(recv_plain(lib, s))
+        elif task[0] == "contexts":
+            _, url, k = task
+            s = open_socket(lib, "rep", url, listen=True)
+            ctxs = [new_context(lib, s) for _ in range(k)]
+            servers = [threading.Thread(target=echo_context, args=(lib, c), daemon=True)
+                       for c in ctxs]
+            for t in servers:
+                t.start()
+            acks.put("ready")
+            assert tasks.get() == "done"
+            for c in ctxs:
+                c.close()
+            for t in servers:
+                t.join(10)
+            s.close()
+            acks.put("closed")
+            continue
         else:
             _, url, size, count = task
             s = open_socket(lib, "push", url, listen=False)
@@ -226,6 +257,45 @@ def throughput(lib: str, transport: str, size: int, count: int, zero_copy: bool,
     return (count - 1) / dt
 
 
+def in_flight(lib: str, transport: str, k: int, seconds: float, tmp: str, port: int) -> float:
+    """Requests per second from one client socket with ``k`` contexts, one thread each,
+    against a peer answering on ``k`` contexts."""
+    url = url_for(transport, f"ctx-{lib}-{port}", tmp, port)
+    far = peer(lib)
+    far.start("contexts", url, k)
+    req = open_socket(lib, "req", url, listen=False)
+    ctxs = [new_context(lib, req) for _ in range(k)]
+    payload = b"x" * 64
+    counts = [0] * k
+    start = threading.Barrier(k + 1)
+    stop = threading.Event()
+
+    def client(i: int) -> None:
+        ctx, n = ctxs[i], 0
+        start.wait()
+        while not stop.is_set():
+            ctx.send(payload)
+            recv_plain(lib, ctx)
+            n += 1
+        counts[i] = n
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(k)]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.perf_counter()
+    stop.wait(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    dt = time.perf_counter() - t0
+    for c in ctxs:
+        c.close()
+    req.close()
+    far.finish()
+    return sum(counts) / dt
+
+
 def memcpy_gbps(size: int = 32 << 20) -> float:
     src = bytearray(size)
     best = float("inf")
@@ -250,16 +320,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="also run benches/blender (real Blender; always in --full and --smoke)")
     a = p.parse_args(argv)
     if a.full:
-        repeats, rt_n, scale = 5, 5000, 1.0
+        repeats, rt_n, scale, seconds = 5, 5000, 1.0, 3.0
     elif a.smoke:
-        repeats, rt_n, scale = 1, 50, 0.01
+        repeats, rt_n, scale, seconds = 1, 50, 0.01, 0.2
     else:
-        repeats, rt_n, scale = 3, 1000, 0.1
+        repeats, rt_n, scale, seconds = 3, 1000, 0.1, 1.0
     pin(0)
     libs = [lib for lib in LIBS if available(lib)]
     print(f"peers: {', '.join(libs)}; python {platform.python_version()}; "
           f"{os.cpu_count()} cores", flush=True)
-    results: dict = {"round_trip": {}, "throughput": {}, "memcpy_gbps": memcpy_gbps()}
+    results: dict = {"round_trip": {}, "throughput": {}, "in_flight": {},
+                     "memcpy_gbps": memcpy_gbps()}
     port = 21000  # below the ephemeral range (32768+), where dialers take their ports
     with tempfile.TemporaryDirectory() as tmp:
         placements = [("inproc", "inproc", 0), ("ipc", "ipc", 1), ("tcp", "tcp", 1),
@@ -289,6 +360,16 @@ def main(argv: list[str] | None = None) -> int:
                     results["throughput"][key] = {
                         lib: statistics.median(v) for lib, v in cell.items()}
                 print(f"  throughput over {transport}: {size} B done", flush=True)
+        ctx_libs = [lib for lib in libs if lib != "zmq"]  # zmq has no contexts
+        for transport in ("ipc", "tcp"):
+            cell = {lib: [] for lib in ctx_libs}
+            for r in range(repeats):
+                for lib in (ctx_libs if r % 2 == 0 else ctx_libs[::-1]):
+                    port += 1
+                    cell[lib].append(in_flight(lib, transport, CONTEXTS, seconds, tmp, port))
+            results["in_flight"][transport] = {lib: statistics.median(v)
+                                               for lib, v in cell.items()}
+            print(f"  {CONTEXTS} requests in flight over {transport}: done", flush=True)
     for far in PEERS.values():
         far.stop()
     PEERS.clear()
@@ -381,6 +462,16 @@ def render(results: dict) -> str:
             ratio = f"{rate / base:.2f}x" if base else "n/a"
             out.append(f"| {key} | {lib} | {rate:,.0f} | {gbps:.3f} | {ratio} | "
                        f"{gbps / mc:.0%} |")
+    if results.get("in_flight"):
+        out += [f"\n### {CONTEXTS} requests in flight from one client (contexts, one thread "
+                "each; 64 B; requests/s, higher is better)\n",
+                "| transport | peer | requests/s | vs pynng |", "|---|---|---:|---:|"]
+        for transport, cell in results["in_flight"].items():
+            base = cell.get("pynng")
+            for lib, rate in cell.items():
+                ratio = f"{rate / base:.2f}x" if base else "n/a"
+                out.append(f"| {transport} | {lib} | {rate:,.0f} | {ratio} |")
+        out.append("| | zmq | n/a (no contexts) | |")
     return "\n".join(out)
 
 

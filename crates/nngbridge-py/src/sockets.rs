@@ -1002,9 +1002,12 @@ impl Listener {
 }
 
 /// An independent request/reply (or survey, or subscription) state on a socket.
-#[pyclass(module = "nngbridge._nng", weakref)]
+/// Frozen: `close` from one thread must not wait for (or fail on) another thread's
+/// blocking `recv` on the same context; it closes the NNG context, which ends that call.
+#[pyclass(module = "nngbridge._nng", frozen, weakref)]
 pub struct Context {
     ctx: Option<nngbridge::Context>,
+    closed: std::sync::atomic::AtomicBool,
     socket: Py<Socket>,
     pool: AioPool,
 }
@@ -1016,6 +1019,7 @@ impl Context {
             sock.py(),
             Context {
                 ctx: Some(ctx),
+                closed: Default::default(),
                 socket: sock.clone().unbind(),
                 pool: AioPool::default(),
             },
@@ -1025,6 +1029,7 @@ impl Context {
     fn ctx(&self) -> PyResult<&nngbridge::Context> {
         self.ctx
             .as_ref()
+            .filter(|_| !self.closed.load(std::sync::atomic::Ordering::Acquire))
             .ok_or_else(|| to_pyerr(nngbridge::Error::Closed))
     }
 
@@ -1060,6 +1065,7 @@ impl Context {
         let ctx = nngbridge::Context::new(&sock.get().sock).py()?;
         Ok(Context {
             ctx: Some(ctx),
+            closed: Default::default(),
             socket: sock.clone().unbind(),
             pool: AioPool::default(),
         })
@@ -1144,16 +1150,18 @@ impl Context {
         self.ctx()?.set_opt(name, opt_from_py(name, value)?).py()
     }
 
-    /// Closes the context; idempotent.
-    fn close(&mut self, py: Python<'_>) {
-        if let Some(ctx) = self.ctx.take() {
-            let pool = std::mem::take(&mut self.pool);
-            py.detach(move || {
+    /// Closes the context; idempotent. A `send`/`recv` blocked on it in another thread
+    /// raises `Closed`.
+    fn close(&self, py: Python<'_>) {
+        if self.closed.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            return;
+        }
+        if let Some(ctx) = self.ctx.as_ref() {
+            py.detach(|| {
                 let _ = ctx.close();
-                drop(pool);
-                drop(ctx);
             });
         }
+        self.pool.clear(py);
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -1161,7 +1169,7 @@ impl Context {
     }
 
     #[pyo3(signature = (*_exc))]
-    fn __exit__(&mut self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) {
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) {
         self.close(py);
     }
 }
