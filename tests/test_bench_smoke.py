@@ -26,6 +26,10 @@ def test_harness_smoke_produces_every_row(tmp_path):
         assert {"nngbridge", "pynng"} <= set(cell)
         assert all(med > 0 and p99 >= med for med, p99 in cell.values())
     assert len(results["throughput"]) == 2 * 4 * 2
+    assert set(results["in_flight"]) == {"ipc", "tcp"}
+    for cell in results["in_flight"].values():
+        assert {"nngbridge", "pynng"} <= set(cell) and "zmq" not in cell
+        assert all(rate > 0 for rate in cell.values())
     assert all(rate > 0 for cell in results["throughput"].values() for rate in cell.values())
     assert "### Codec" in res.stdout and "| 4 MiB pixel blob | nngbridge |" in res.stdout
     # The Blender part (benches/blender): background only, a 64x64 image, 10 creations.
