@@ -9,6 +9,10 @@
 //! operations ([`Aio`]), one [`Error`] for every NNG error code, and MessagePack values
 //! over sockets ([`Socket::send_value`]).
 //!
+//! Large message buffers (1 MiB and up) are reused on Unix: NNG allocates through this
+//! crate, which keeps freed large blocks mapped for the next message instead of a fresh
+//! `mmap` that page-faults on every page (`set_buffer_cache_limit`, 256 MiB by default).
+//!
 //! What it is not for: Python (see the `nngbridge-py` crate) or the scene protocol
 //! (`nngbridge-scene`).
 //!
