@@ -222,7 +222,7 @@ impl Packer {
 /// Packs `obj` straight into a new NNG message (see [`Packer`]).
 pub fn pack_message(obj: &Bound<'_, PyAny>) -> PyResult<nngbridge::Message> {
     let mut p = Packer::message()?;
-    pack_into(&mut p, obj, 0)?;
+    pack_tree(&mut p, obj, Packer::message)?;
     p.into_message()
 }
 
@@ -395,11 +395,179 @@ fn pack_into(out: &mut Packer, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult
     Ok(())
 }
 
+/// Why the fast pass ([`pack_fast`]) stopped: a Python error, or an object it leaves to
+/// [`pack_into`] because packing it may run Python code.
+enum Stop {
+    Err(PyErr),
+    Slow,
+}
+
+impl From<PyErr> for Box<Stop> {
+    #[cold]
+    fn from(e: PyErr) -> Self {
+        Box::new(Stop::Err(e))
+    }
+}
+
+/// Boxed so that the fast path's result is one register.
+type Fast = Result<(), Box<Stop>>;
+
+fn put_str_len(out: &mut Packer, n: usize) -> PyResult<()> {
+    if n < 32 {
+        out.push(0xa0 | n as u8);
+        Ok(())
+    } else {
+        put_len(out, n, None, Some(0xd9), 0xda, 0xdb)
+    }
+}
+
+fn put_fast_str(out: &mut Packer, obj: *mut pyo3::ffi::PyObject, py: Python<'_>) -> Fast {
+    #[cfg(Py_3_10)]
+    {
+        let mut n: pyo3::ffi::Py_ssize_t = 0;
+        // SAFETY: `obj` is a live str; the UTF-8 is cached in it (no copy for ASCII) and
+        // stays valid while the str is alive, which covers this function.
+        let p = unsafe { pyo3::ffi::PyUnicode_AsUTF8AndSize(obj, &mut n) };
+        if p.is_null() {
+            return Err(PyErr::fetch(py).into());
+        }
+        // SAFETY: `n` bytes at `p`, as returned by the call above.
+        let b = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n as usize) };
+        put_str_len(out, b.len())?;
+        out.extend_from_slice(b);
+        Ok(())
+    }
+    #[cfg(not(Py_3_10))]
+    {
+        // SAFETY: `obj` is a live object for the duration of this call.
+        let s = unsafe { Bound::ref_from_ptr(py, &obj) };
+        Ok(put_pystr(out, s)?)
+    }
+}
+
+/// [`pack_into`] for trees that run no Python code while packed (built-in containers and
+/// scalars, and their subclasses): borrowed references and no `Bound` bookkeeping. Nothing
+/// here can run Python code (no buffer protocol, no allocation of tracked objects, so no
+/// garbage collection), so the tree cannot change under the borrowed references. At any
+/// other object it stops with [`Stop::Slow`] before touching it, and the caller packs the
+/// whole tree again with [`pack_into`]; up to that point both write the same bytes and
+/// raise the same errors.
+fn pack_fast(
+    out: &mut Packer,
+    obj: *mut pyo3::ffi::PyObject,
+    depth: usize,
+    py: Python<'_>,
+) -> Fast {
+    use pyo3::ffi;
+    if depth > MAX_DEPTH {
+        return Err(PyValueError::new_err("Too deeply nested").into());
+    }
+    // SAFETY: `obj` is a live object (caller); the type pointer is only compared.
+    let t = unsafe { ffi::Py_TYPE(obj) };
+    let kind = if t == &raw mut ffi::PyUnicode_Type {
+        return put_fast_str(out, obj, py);
+    } else if t == &raw mut ffi::PyFloat_Type {
+        // SAFETY: `obj` is a float: the call cannot fail.
+        let f = unsafe { ffi::PyFloat_AsDouble(obj) };
+        out.push(0xcb);
+        out.extend_from_slice(&f.to_be_bytes());
+        return Ok(());
+    } else {
+        // SAFETY: `obj` is live for this call.
+        let any = unsafe { Bound::ref_from_ptr(py, &obj) };
+        let k = exact_kind(any);
+        if k == Kind::Other {
+            subclass_kind(any)
+        } else {
+            k
+        }
+    };
+    match kind {
+        Kind::None => out.push(0xc0),
+        // `bool` cannot be subclassed: the two singletons are all there is.
+        // SAFETY: Py_True is the address of a static object.
+        Kind::Bool => out.push(if obj == unsafe { ffi::Py_True() } {
+            0xc3
+        } else {
+            0xc2
+        }),
+        // SAFETY (both): `obj` is live for this call.
+        Kind::Int => put_pyint(out, unsafe { Bound::ref_from_ptr(py, &obj) })?,
+        Kind::Str => return put_fast_str(out, obj, py),
+        Kind::Float => {
+            // SAFETY: `obj` is a float subclass: no Python code, cannot fail.
+            let f = unsafe { ffi::PyFloat_AsDouble(obj) };
+            out.push(0xcb);
+            out.extend_from_slice(&f.to_be_bytes());
+        }
+        Kind::Bytes => {
+            // SAFETY: `obj` is a live bytes object.
+            let b = unsafe { Bound::ref_from_ptr(py, &obj).cast_unchecked::<PyBytes>() };
+            out.put_bytes(b)?
+        }
+        Kind::Dict => {
+            // SAFETY: `obj` is a dict.
+            let n = unsafe { ffi::PyDict_Size(obj) };
+            put_len(out, n as usize, Some((0x80, 15)), None, 0xde, 0xdf)?;
+            let mut pos: ffi::Py_ssize_t = 0;
+            let mut k = std::ptr::null_mut();
+            let mut v = std::ptr::null_mut();
+            // SAFETY: PyDict_Next gives borrowed key/value pointers; the dict cannot
+            // change while no Python code runs (see above).
+            while unsafe { ffi::PyDict_Next(obj, &mut pos, &mut k, &mut v) } != 0 {
+                pack_fast(out, k, depth + 1, py)?;
+                pack_fast(out, v, depth + 1, py)?;
+            }
+        }
+        Kind::List => {
+            // SAFETY: `obj` is a list.
+            let n = unsafe { ffi::PyList_Size(obj) };
+            put_len(out, n as usize, Some((0x90, 15)), None, 0xdc, 0xdd)?;
+            for i in 0..n {
+                // SAFETY: `i` is in bounds; a borrowed reference (see above).
+                let item = unsafe { ffi::PyList_GetItem(obj, i) };
+                pack_fast(out, item, depth + 1, py)?;
+            }
+        }
+        Kind::Tuple => {
+            // SAFETY: `obj` is a tuple.
+            let n = unsafe { ffi::PyTuple_Size(obj) };
+            put_len(out, n as usize, Some((0x90, 15)), None, 0xdc, 0xdd)?;
+            for i in 0..n {
+                // SAFETY: `i` is in bounds; a borrowed reference into an immutable tuple.
+                let item = unsafe { ffi::PyTuple_GetItem(obj, i) };
+                pack_fast(out, item, depth + 1, py)?;
+            }
+        }
+        Kind::Other => return Err(Box::new(Stop::Slow)),
+    }
+    Ok(())
+}
+
+/// Packs `obj` into `out`: the fast pass, or, when the tree holds an object the fast pass
+/// leaves alone, [`pack_into`] into a fresh `Packer` from `fresh`.
+fn pack_tree(
+    out: &mut Packer,
+    obj: &Bound<'_, PyAny>,
+    fresh: impl FnOnce() -> PyResult<Packer>,
+) -> PyResult<()> {
+    match pack_fast(out, obj.as_ptr(), 0, obj.py()) {
+        Ok(()) => Ok(()),
+        Err(stop) => match *stop {
+            Stop::Err(e) => Err(e),
+            Stop::Slow => {
+                *out = fresh()?;
+                pack_into(out, obj, 0)
+            }
+        },
+    }
+}
+
 /// `packb(obj)`: serialise `obj` to MessagePack `bytes`.
 #[pyfunction]
 pub fn packb<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
     let mut out = Packer::vec();
-    pack_into(&mut out, obj, 0)?;
+    pack_tree(&mut out, obj, || Ok(Packer::vec()))?;
     out.into_bytes(py)
 }
 
