@@ -421,6 +421,35 @@ fn put_str_len(out: &mut Packer, n: usize) -> PyResult<()> {
     }
 }
 
+/// Copies `n` bytes without a call to `memcpy` for the short strings that dominate
+/// messages (keys, names), using overlapping unaligned loads and stores.
+///
+/// # Safety
+/// `src` is readable and `dst` writable for `n` bytes, and they do not overlap.
+#[inline(always)]
+unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
+    use std::ptr::{copy_nonoverlapping, read_unaligned as rd, write_unaligned as wr};
+    // SAFETY (all): every access is within the first `n` bytes of `src` and `dst`.
+    unsafe {
+        if n > 16 {
+            copy_nonoverlapping(src, dst, n);
+        } else if n >= 8 {
+            let (a, b) = (rd(src.cast::<u64>()), rd(src.add(n - 8).cast::<u64>()));
+            wr(dst.cast::<u64>(), a);
+            wr(dst.add(n - 8).cast::<u64>(), b);
+        } else if n >= 4 {
+            let (a, b) = (rd(src.cast::<u32>()), rd(src.add(n - 4).cast::<u32>()));
+            wr(dst.cast::<u32>(), a);
+            wr(dst.add(n - 4).cast::<u32>(), b);
+        } else if n > 0 {
+            *dst = *src;
+            *dst.add(n / 2) = *src.add(n / 2);
+            *dst.add(n - 1) = *src.add(n - 1);
+        }
+    }
+}
+
+#[inline(always)]
 fn put_fast_str(out: &mut Packer, obj: *mut pyo3::ffi::PyObject, py: Python<'_>) -> Fast {
     #[cfg(Py_3_10)]
     {
@@ -431,10 +460,24 @@ fn put_fast_str(out: &mut Packer, obj: *mut pyo3::ffi::PyObject, py: Python<'_>)
         if p.is_null() {
             return Err(PyErr::fetch(py).into());
         }
-        // SAFETY: `n` bytes at `p`, as returned by the call above.
-        let b = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n as usize) };
-        put_str_len(out, b.len())?;
-        out.extend_from_slice(b);
+        let n = n as usize;
+        if n >= 32 {
+            // SAFETY: `n` bytes at `p`, as returned by the call above.
+            let b = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n) };
+            put_str_len(out, n)?;
+            out.extend_from_slice(b);
+            return Ok(());
+        }
+        let v = &mut out.small;
+        v.reserve(n + 1);
+        // SAFETY: room for the fixstr header and `n` bytes was reserved above; the
+        // source is the str's UTF-8 (`n` bytes), which cannot overlap our buffer.
+        unsafe {
+            let dst = v.as_mut_ptr().add(v.len());
+            *dst = 0xa0 | n as u8;
+            copy_short(p.cast::<u8>(), dst.add(1), n);
+            v.set_len(v.len() + n + 1);
+        }
         Ok(())
     }
     #[cfg(not(Py_3_10))]
@@ -443,6 +486,47 @@ fn put_fast_str(out: &mut Packer, obj: *mut pyo3::ffi::PyObject, py: Python<'_>)
         let s = unsafe { Bound::ref_from_ptr(py, &obj) };
         Ok(put_pystr(out, s)?)
     }
+}
+
+#[inline(always)]
+fn put_f64(out: &mut Packer, f: f64) {
+    let v = &mut out.small;
+    v.reserve(9);
+    // SAFETY: 9 bytes reserved above.
+    unsafe {
+        let dst = v.as_mut_ptr().add(v.len());
+        *dst = 0xcb;
+        std::ptr::write_unaligned(dst.add(1).cast::<[u8; 8]>(), f.to_be_bytes());
+        v.set_len(v.len() + 9);
+    }
+}
+
+/// The common scalars handled where they are met (inlined into the container loops);
+/// everything else goes to [`pack_fast`].
+#[inline(always)]
+fn pack_fast_item(
+    out: &mut Packer,
+    obj: *mut pyo3::ffi::PyObject,
+    depth: usize,
+    py: Python<'_>,
+) -> Fast {
+    use pyo3::ffi;
+    if depth <= MAX_DEPTH {
+        // SAFETY: `obj` is a live object (caller); the type pointer is only compared.
+        let t = unsafe { ffi::Py_TYPE(obj) };
+        if t == &raw mut ffi::PyUnicode_Type {
+            return put_fast_str(out, obj, py);
+        } else if t == &raw mut ffi::PyFloat_Type {
+            // SAFETY: `obj` is a float: the call cannot fail.
+            put_f64(out, unsafe { ffi::PyFloat_AsDouble(obj) });
+            return Ok(());
+        // SAFETY: the address of the static None object.
+        } else if obj == unsafe { ffi::Py_None() } {
+            out.push(0xc0);
+            return Ok(());
+        }
+    }
+    pack_fast(out, obj, depth, py)
 }
 
 /// [`pack_into`] for trees that run no Python code while packed (built-in containers and
@@ -468,9 +552,7 @@ fn pack_fast(
         return put_fast_str(out, obj, py);
     } else if t == &raw mut ffi::PyFloat_Type {
         // SAFETY: `obj` is a float: the call cannot fail.
-        let f = unsafe { ffi::PyFloat_AsDouble(obj) };
-        out.push(0xcb);
-        out.extend_from_slice(&f.to_be_bytes());
+        put_f64(out, unsafe { ffi::PyFloat_AsDouble(obj) });
         return Ok(());
     } else {
         // SAFETY: `obj` is live for this call.
@@ -496,9 +578,7 @@ fn pack_fast(
         Kind::Str => return put_fast_str(out, obj, py),
         Kind::Float => {
             // SAFETY: `obj` is a float subclass: no Python code, cannot fail.
-            let f = unsafe { ffi::PyFloat_AsDouble(obj) };
-            out.push(0xcb);
-            out.extend_from_slice(&f.to_be_bytes());
+            put_f64(out, unsafe { ffi::PyFloat_AsDouble(obj) });
         }
         Kind::Bytes => {
             // SAFETY: `obj` is a live bytes object.
@@ -515,8 +595,8 @@ fn pack_fast(
             // SAFETY: PyDict_Next gives borrowed key/value pointers; the dict cannot
             // change while no Python code runs (see above).
             while unsafe { ffi::PyDict_Next(obj, &mut pos, &mut k, &mut v) } != 0 {
-                pack_fast(out, k, depth + 1, py)?;
-                pack_fast(out, v, depth + 1, py)?;
+                pack_fast_item(out, k, depth + 1, py)?;
+                pack_fast_item(out, v, depth + 1, py)?;
             }
         }
         Kind::List => {
@@ -526,7 +606,7 @@ fn pack_fast(
             for i in 0..n {
                 // SAFETY: `i` is in bounds; a borrowed reference (see above).
                 let item = unsafe { ffi::PyList_GetItem(obj, i) };
-                pack_fast(out, item, depth + 1, py)?;
+                pack_fast_item(out, item, depth + 1, py)?;
             }
         }
         Kind::Tuple => {
@@ -536,7 +616,7 @@ fn pack_fast(
             for i in 0..n {
                 // SAFETY: `i` is in bounds; a borrowed reference into an immutable tuple.
                 let item = unsafe { ffi::PyTuple_GetItem(obj, i) };
-                pack_fast(out, item, depth + 1, py)?;
+                pack_fast_item(out, item, depth + 1, py)?;
             }
         }
         Kind::Other => return Err(Box::new(Stop::Slow)),
