@@ -81,7 +81,7 @@ fn put_len(
 }
 
 fn put_str(out: &mut Packer, s: &str) -> PyResult<()> {
-    put_len(out, s.len(), Some((0xa0, 31)), Some(0xd9), 0xda, 0xdb)?;
+    put_str_len(out, s.len())?;
     out.extend_from_slice(s.as_bytes());
     Ok(())
 }
@@ -426,10 +426,11 @@ fn put_str_len(out: &mut Packer, n: usize) -> PyResult<()> {
 ///
 /// # Safety
 /// `src` is readable and `dst` writable for `n` bytes, and they do not overlap.
+#[cfg(Py_3_10)]
 #[inline(always)]
 unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
     use std::ptr::{copy_nonoverlapping, read_unaligned as rd, write_unaligned as wr};
-    // SAFETY (all): every access is within the first `n` bytes of `src` and `dst`.
+    // SAFETY: every access is within the first `n` bytes of `src` and `dst`.
     unsafe {
         if n > 16 {
             copy_nonoverlapping(src, dst, n);
@@ -573,8 +574,10 @@ fn pack_fast(
         } else {
             0xc2
         }),
-        // SAFETY (both): `obj` is live for this call.
-        Kind::Int => put_pyint(out, unsafe { Bound::ref_from_ptr(py, &obj) })?,
+        Kind::Int => {
+            // SAFETY: `obj` is live for this call.
+            put_pyint(out, unsafe { Bound::ref_from_ptr(py, &obj) })?
+        }
         Kind::Str => return put_fast_str(out, obj, py),
         Kind::Float => {
             // SAFETY: `obj` is a float subclass: no Python code, cannot fail.
