@@ -532,11 +532,12 @@ fn pack_fast_item(
 
 /// [`pack_into`] for trees that run no Python code while packed (built-in containers and
 /// scalars, and their subclasses): borrowed references and no `Bound` bookkeeping. Nothing
-/// here can run Python code (no buffer protocol, no allocation of tracked objects, so no
-/// garbage collection), so the tree cannot change under the borrowed references. At any
-/// other object it stops with [`Stop::Slow`] before touching it, and the caller packs the
-/// whole tree again with [`pack_into`]; up to that point both write the same bytes and
-/// raise the same errors.
+/// here runs Python code (no buffer protocol, no `__index__`, no allocation of tracked
+/// objects and so no garbage collection, bar an exception on the way out, after which no
+/// borrowed reference is used), so the tree cannot change under the borrowed references.
+/// At any other object it stops with [`Stop::Slow`] before touching it, and the caller
+/// packs the whole tree again with [`pack_into`]; up to that point both write the same
+/// bytes and raise the same errors.
 fn pack_fast(
     out: &mut Packer,
     obj: *mut pyo3::ffi::PyObject,
