@@ -81,7 +81,7 @@ fn put_len(
 }
 
 fn put_str(out: &mut Packer, s: &str) -> PyResult<()> {
-    put_len(out, s.len(), Some((0xa0, 31)), Some(0xd9), 0xda, 0xdb)?;
+    put_str_len(out, s.len())?;
     out.extend_from_slice(s.as_bytes());
     Ok(())
 }
@@ -222,7 +222,7 @@ impl Packer {
 /// Packs `obj` straight into a new NNG message (see [`Packer`]).
 pub fn pack_message(obj: &Bound<'_, PyAny>) -> PyResult<nngbridge::Message> {
     let mut p = Packer::message()?;
-    pack_into(&mut p, obj, 0)?;
+    pack_tree(&mut p, obj, Packer::message)?;
     p.into_message()
 }
 
@@ -395,11 +395,263 @@ fn pack_into(out: &mut Packer, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult
     Ok(())
 }
 
+/// Why the fast pass ([`pack_fast`]) stopped: a Python error, or an object it leaves to
+/// [`pack_into`] because packing it may run Python code.
+enum Stop {
+    Err(PyErr),
+    Slow,
+}
+
+impl From<PyErr> for Box<Stop> {
+    #[cold]
+    fn from(e: PyErr) -> Self {
+        Box::new(Stop::Err(e))
+    }
+}
+
+/// Boxed so that the fast path's result is one register.
+type Fast = Result<(), Box<Stop>>;
+
+fn put_str_len(out: &mut Packer, n: usize) -> PyResult<()> {
+    if n < 32 {
+        out.push(0xa0 | n as u8);
+        Ok(())
+    } else {
+        put_len(out, n, None, Some(0xd9), 0xda, 0xdb)
+    }
+}
+
+/// Copies `n` bytes without a call to `memcpy` for the short strings that dominate
+/// messages (keys, names), using overlapping unaligned loads and stores.
+///
+/// # Safety
+/// `src` is readable and `dst` writable for `n` bytes, and they do not overlap.
+#[cfg(Py_3_10)]
+#[inline(always)]
+unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
+    use std::ptr::{copy_nonoverlapping, read_unaligned as rd, write_unaligned as wr};
+    // SAFETY: every access is within the first `n` bytes of `src` and `dst`.
+    unsafe {
+        if n > 16 {
+            copy_nonoverlapping(src, dst, n);
+        } else if n >= 8 {
+            let (a, b) = (rd(src.cast::<u64>()), rd(src.add(n - 8).cast::<u64>()));
+            wr(dst.cast::<u64>(), a);
+            wr(dst.add(n - 8).cast::<u64>(), b);
+        } else if n >= 4 {
+            let (a, b) = (rd(src.cast::<u32>()), rd(src.add(n - 4).cast::<u32>()));
+            wr(dst.cast::<u32>(), a);
+            wr(dst.add(n - 4).cast::<u32>(), b);
+        } else if n > 0 {
+            *dst = *src;
+            *dst.add(n / 2) = *src.add(n / 2);
+            *dst.add(n - 1) = *src.add(n - 1);
+        }
+    }
+}
+
+#[inline(always)]
+fn put_fast_str(out: &mut Packer, obj: *mut pyo3::ffi::PyObject, py: Python<'_>) -> Fast {
+    #[cfg(Py_3_10)]
+    {
+        let mut n: pyo3::ffi::Py_ssize_t = 0;
+        // SAFETY: `obj` is a live str; the UTF-8 is cached in it (no copy for ASCII) and
+        // stays valid while the str is alive, which covers this function.
+        let p = unsafe { pyo3::ffi::PyUnicode_AsUTF8AndSize(obj, &mut n) };
+        if p.is_null() {
+            return Err(PyErr::fetch(py).into());
+        }
+        let n = n as usize;
+        if n >= 32 {
+            // SAFETY: `n` bytes at `p`, as returned by the call above.
+            let b = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n) };
+            put_str_len(out, n)?;
+            out.extend_from_slice(b);
+            return Ok(());
+        }
+        let v = &mut out.small;
+        v.reserve(n + 1);
+        // SAFETY: room for the fixstr header and `n` bytes was reserved above; the
+        // source is the str's UTF-8 (`n` bytes), which cannot overlap our buffer.
+        unsafe {
+            let dst = v.as_mut_ptr().add(v.len());
+            *dst = 0xa0 | n as u8;
+            copy_short(p.cast::<u8>(), dst.add(1), n);
+            v.set_len(v.len() + n + 1);
+        }
+        Ok(())
+    }
+    #[cfg(not(Py_3_10))]
+    {
+        // SAFETY: `obj` is a live object for the duration of this call.
+        let s = unsafe { Bound::ref_from_ptr(py, &obj) };
+        Ok(put_pystr(out, s)?)
+    }
+}
+
+#[inline(always)]
+fn put_f64(out: &mut Packer, f: f64) {
+    let v = &mut out.small;
+    v.reserve(9);
+    // SAFETY: 9 bytes reserved above.
+    unsafe {
+        let dst = v.as_mut_ptr().add(v.len());
+        *dst = 0xcb;
+        std::ptr::write_unaligned(dst.add(1).cast::<[u8; 8]>(), f.to_be_bytes());
+        v.set_len(v.len() + 9);
+    }
+}
+
+/// The common scalars handled where they are met (inlined into the container loops);
+/// everything else goes to [`pack_fast`].
+#[inline(always)]
+fn pack_fast_item(
+    out: &mut Packer,
+    obj: *mut pyo3::ffi::PyObject,
+    depth: usize,
+    py: Python<'_>,
+) -> Fast {
+    use pyo3::ffi;
+    if depth <= MAX_DEPTH {
+        // SAFETY: `obj` is a live object (caller); the type pointer is only compared.
+        let t = unsafe { ffi::Py_TYPE(obj) };
+        if t == &raw mut ffi::PyUnicode_Type {
+            return put_fast_str(out, obj, py);
+        } else if t == &raw mut ffi::PyFloat_Type {
+            // SAFETY: `obj` is a float: the call cannot fail.
+            put_f64(out, unsafe { ffi::PyFloat_AsDouble(obj) });
+            return Ok(());
+        // SAFETY: the address of the static None object.
+        } else if obj == unsafe { ffi::Py_None() } {
+            out.push(0xc0);
+            return Ok(());
+        }
+    }
+    pack_fast(out, obj, depth, py)
+}
+
+/// [`pack_into`] for trees that run no Python code while packed (built-in containers and
+/// scalars, and their subclasses): borrowed references and no `Bound` bookkeeping. Nothing
+/// here runs Python code (no buffer protocol, no `__index__`, no allocation of tracked
+/// objects and so no garbage collection, bar an exception on the way out, after which no
+/// borrowed reference is used), so the tree cannot change under the borrowed references.
+/// At any other object it stops with [`Stop::Slow`] before touching it, and the caller
+/// packs the whole tree again with [`pack_into`]; up to that point both write the same
+/// bytes and raise the same errors.
+fn pack_fast(
+    out: &mut Packer,
+    obj: *mut pyo3::ffi::PyObject,
+    depth: usize,
+    py: Python<'_>,
+) -> Fast {
+    use pyo3::ffi;
+    if depth > MAX_DEPTH {
+        return Err(PyValueError::new_err("Too deeply nested").into());
+    }
+    // SAFETY: `obj` is a live object (caller); the type pointer is only compared.
+    let t = unsafe { ffi::Py_TYPE(obj) };
+    let kind = if t == &raw mut ffi::PyUnicode_Type {
+        return put_fast_str(out, obj, py);
+    } else if t == &raw mut ffi::PyFloat_Type {
+        // SAFETY: `obj` is a float: the call cannot fail.
+        put_f64(out, unsafe { ffi::PyFloat_AsDouble(obj) });
+        return Ok(());
+    } else {
+        // SAFETY: `obj` is live for this call.
+        let any = unsafe { Bound::ref_from_ptr(py, &obj) };
+        let k = exact_kind(any);
+        if k == Kind::Other {
+            subclass_kind(any)
+        } else {
+            k
+        }
+    };
+    match kind {
+        Kind::None => out.push(0xc0),
+        // `bool` cannot be subclassed: the two singletons are all there is.
+        // SAFETY: Py_True is the address of a static object.
+        Kind::Bool => out.push(if obj == unsafe { ffi::Py_True() } {
+            0xc3
+        } else {
+            0xc2
+        }),
+        Kind::Int => {
+            // SAFETY: `obj` is live for this call.
+            put_pyint(out, unsafe { Bound::ref_from_ptr(py, &obj) })?
+        }
+        Kind::Str => return put_fast_str(out, obj, py),
+        Kind::Float => {
+            // SAFETY: `obj` is a float subclass: no Python code, cannot fail.
+            put_f64(out, unsafe { ffi::PyFloat_AsDouble(obj) });
+        }
+        Kind::Bytes => {
+            // SAFETY: `obj` is a live bytes object.
+            let b = unsafe { Bound::ref_from_ptr(py, &obj).cast_unchecked::<PyBytes>() };
+            out.put_bytes(b)?
+        }
+        Kind::Dict => {
+            // SAFETY: `obj` is a dict.
+            let n = unsafe { ffi::PyDict_Size(obj) };
+            put_len(out, n as usize, Some((0x80, 15)), None, 0xde, 0xdf)?;
+            let mut pos: ffi::Py_ssize_t = 0;
+            let mut k = std::ptr::null_mut();
+            let mut v = std::ptr::null_mut();
+            // SAFETY: PyDict_Next gives borrowed key/value pointers; the dict cannot
+            // change while no Python code runs (see above).
+            while unsafe { ffi::PyDict_Next(obj, &mut pos, &mut k, &mut v) } != 0 {
+                pack_fast_item(out, k, depth + 1, py)?;
+                pack_fast_item(out, v, depth + 1, py)?;
+            }
+        }
+        Kind::List => {
+            // SAFETY: `obj` is a list.
+            let n = unsafe { ffi::PyList_Size(obj) };
+            put_len(out, n as usize, Some((0x90, 15)), None, 0xdc, 0xdd)?;
+            for i in 0..n {
+                // SAFETY: `i` is in bounds; a borrowed reference (see above).
+                let item = unsafe { ffi::PyList_GetItem(obj, i) };
+                pack_fast_item(out, item, depth + 1, py)?;
+            }
+        }
+        Kind::Tuple => {
+            // SAFETY: `obj` is a tuple.
+            let n = unsafe { ffi::PyTuple_Size(obj) };
+            put_len(out, n as usize, Some((0x90, 15)), None, 0xdc, 0xdd)?;
+            for i in 0..n {
+                // SAFETY: `i` is in bounds; a borrowed reference into an immutable tuple.
+                let item = unsafe { ffi::PyTuple_GetItem(obj, i) };
+                pack_fast_item(out, item, depth + 1, py)?;
+            }
+        }
+        Kind::Other => return Err(Box::new(Stop::Slow)),
+    }
+    Ok(())
+}
+
+/// Packs `obj` into `out`: the fast pass, or, when the tree holds an object the fast pass
+/// leaves alone, [`pack_into`] into a fresh `Packer` from `fresh`.
+fn pack_tree(
+    out: &mut Packer,
+    obj: &Bound<'_, PyAny>,
+    fresh: impl FnOnce() -> PyResult<Packer>,
+) -> PyResult<()> {
+    match pack_fast(out, obj.as_ptr(), 0, obj.py()) {
+        Ok(()) => Ok(()),
+        Err(stop) => match *stop {
+            Stop::Err(e) => Err(e),
+            Stop::Slow => {
+                *out = fresh()?;
+                pack_into(out, obj, 0)
+            }
+        },
+    }
+}
+
 /// `packb(obj)`: serialise `obj` to MessagePack `bytes`.
 #[pyfunction]
 pub fn packb<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
     let mut out = Packer::vec();
-    pack_into(&mut out, obj, 0)?;
+    pack_tree(&mut out, obj, || Ok(Packer::vec()))?;
     out.into_bytes(py)
 }
 
@@ -418,40 +670,77 @@ struct Reader<'a, 'k> {
 /// hashing, a new string per occurrence. A `str`'s hash is cached in the object, so
 /// reusing it also makes the dict insert cheaper.
 struct KeyCache {
-    slots: Vec<Option<CachedKey>>,
+    slots: Vec<KeySlot>,
 }
 
-/// A cached key: its UTF-8 bytes and the `str` made from them.
-type CachedKey = (Box<[u8]>, Py<PyString>);
+/// A cached key: its length and bytes as [`key_words`], and the `str` made from them.
+#[derive(Default)]
+struct KeySlot {
+    len: usize,
+    words: [u64; 4],
+    s: Option<Py<PyString>>,
+}
 
 const KEY_SLOTS: usize = 512;
 const KEY_MAX_LEN: usize = 32;
 static KEYS: std::sync::Mutex<KeyCache> = std::sync::Mutex::new(KeyCache { slots: Vec::new() });
 
-impl KeyCache {
-    fn slot(b: &[u8]) -> usize {
-        // FNV-1a: keys are short, and a collision only costs a miss.
-        let mut h: u32 = 0x811c_9dc5;
-        for &c in b {
-            h = (h ^ u32::from(c)).wrapping_mul(0x0100_0193);
+/// Up to 32 bytes as four words, from overlapping loads (so with the length they determine
+/// the bytes): one comparison and a cheap hash instead of a byte loop and a `memcmp`.
+#[inline(always)]
+fn key_words(b: &[u8]) -> [u64; 4] {
+    let n = b.len();
+    debug_assert!(n <= KEY_MAX_LEN);
+    let p = b.as_ptr();
+    if n >= 8 {
+        // SAFETY: every load reads 8 bytes at an offset of at most n - 8.
+        let ld = |i: usize| unsafe { std::ptr::read_unaligned(p.add(i.min(n - 8)).cast::<u64>()) };
+        [ld(0), ld(8), ld(16), ld(24)]
+    } else if n >= 4 {
+        // SAFETY: both loads read 4 bytes within the first n >= 4.
+        let (lo, hi) = unsafe {
+            (
+                std::ptr::read_unaligned(p.cast::<u32>()),
+                std::ptr::read_unaligned(p.add(n - 4).cast::<u32>()),
+            )
+        };
+        [u64::from(lo) | u64::from(hi) << 32, 0, 0, 0]
+    } else {
+        let mut w = 0u64;
+        for (i, &c) in b.iter().enumerate() {
+            w |= u64::from(c) << (8 * i);
         }
-        h as usize % KEY_SLOTS
+        [w, 0, 0, 0]
+    }
+}
+
+impl KeyCache {
+    fn slot(n: usize, w: &[u64; 4]) -> usize {
+        // A collision only costs a miss.
+        let h =
+            (w[0] ^ w[1].rotate_left(21) ^ w[2].rotate_left(42) ^ w[3].rotate_left(7)) ^ n as u64;
+        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 55) as usize % KEY_SLOTS
     }
 
     fn get<'py>(&mut self, py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
         if self.slots.is_empty() {
-            self.slots.resize_with(KEY_SLOTS, || None);
+            self.slots.resize_with(KEY_SLOTS, KeySlot::default);
         }
-        let slot = &mut self.slots[Self::slot(b)];
-        if let Some((k, s)) = slot {
-            if **k == *b {
+        let words = key_words(b);
+        let slot = &mut self.slots[Self::slot(b.len(), &words)];
+        if let Some(s) = &slot.s {
+            if slot.len == b.len() && slot.words == words {
                 return Ok(s.bind(py).clone().into_any());
             }
         }
         let s = new_str(py, b)?;
         // SAFETY: new_str made a str.
         let st = unsafe { s.cast_unchecked::<PyString>() };
-        *slot = Some((b.into(), st.clone().unbind()));
+        *slot = KeySlot {
+            len: b.len(),
+            words,
+            s: Some(st.clone().unbind()),
+        };
         Ok(s)
     }
 }
@@ -468,6 +757,16 @@ fn new_str<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     }
     // SAFETY: a new reference we own.
     Ok(unsafe { Bound::from_owned_ptr(py, raw) })
+}
+
+/// `str` or `bytes` (or a subclass): exact types first, as decoded keys are.
+fn is_str_or_bytes(k: &Bound<'_, PyAny>) -> bool {
+    use pyo3::ffi;
+    let t = k.get_type_ptr();
+    t == &raw mut ffi::PyUnicode_Type
+        || t == &raw mut ffi::PyBytes_Type
+        || k.is_instance_of::<PyString>()
+        || k.is_instance_of::<PyBytes>()
 }
 
 fn err(msg: &str) -> PyErr {
@@ -636,9 +935,7 @@ impl<'a> Reader<'a, '_> {
         let d = PyDict::new(py);
         for _ in 0..n {
             let k = self.key(py, depth)?;
-            if self.strict_map_key
-                && !(k.is_instance_of::<PyString>() || k.is_instance_of::<PyBytes>())
-            {
+            if self.strict_map_key && !is_str_or_bytes(&k) {
                 return Err(err(&format!(
                     "{} is not allowed for map key when strict_map_key=True",
                     k.get_type()
@@ -648,8 +945,11 @@ impl<'a> Reader<'a, '_> {
                 )));
             }
             let v = self.value(py, depth + 1)?;
-            d.set_item(k, v)
-                .map_err(|e| PyValueError::new_err(format!("bad map key: {e}")))?;
+            // SAFETY: three live objects; the dict takes its own references.
+            if unsafe { pyo3::ffi::PyDict_SetItem(d.as_ptr(), k.as_ptr(), v.as_ptr()) } < 0 {
+                let e = PyErr::fetch(py);
+                return Err(PyValueError::new_err(format!("bad map key: {e}")));
+            }
         }
         Ok(d.into_any())
     }
