@@ -30,6 +30,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 LIBS = ("nngbridge", "pynng", "nng", "zmq")
 CONTEXTS = 8  # requests in flight from one client
+STALL_MS = 60_000  # a receive this late means the library stalled (see retried)
+PORT = 21000  # tcp ports from here: below the ephemeral range (32768+), where dialers bind
+STALLS: list[str] = []  # what stalled in this run, and was measured again
 
 
 def pin(core: int) -> None:
@@ -53,23 +56,31 @@ def available(lib: str) -> bool:
 
 # --- one small adapter per library: open a socket, send bytes, receive ------------------
 
-def open_socket(lib: str, kind: str, url: str, listen: bool, zctx=None):
+def open_socket(lib: str, kind: str, url: str, listen: bool, zctx=None,
+                timeout_ms: int | None = None):
+    """A socket of ``kind``; ``timeout_ms`` bounds its receives (the measuring side's, so
+    that a stalled library fails its measurement instead of hanging the run)."""
     if lib in ("nngbridge", "pynng"):
         mod = __import__(lib)
         cls = {"rep": mod.Rep0, "req": mod.Req0, "push": mod.Push0, "pull": mod.Pull0}[kind]
-        return cls(listen=url) if listen else cls(dial=url)
+        kw = {} if timeout_ms is None else {"recv_timeout": timeout_ms}
+        return cls(listen=url, **kw) if listen else cls(dial=url, **kw)
     if lib == "nng":
         import nng
 
         cls = {"rep": nng.RepSocket, "req": nng.ReqSocket, "push": nng.PushSocket,
                "pull": nng.PullSocket}[kind]
         s = cls()
+        if timeout_ms is not None:
+            s.recv_timeout = timeout_ms
         (s.add_listener(url) if listen else s.add_dialer(url)).start()
         return s
     import zmq
 
     ctx = zctx or zmq.Context.instance()
     s = ctx.socket({"rep": zmq.REP, "req": zmq.REQ, "push": zmq.PUSH, "pull": zmq.PULL}[kind])
+    if timeout_ms is not None:
+        s.setsockopt(zmq.RCVTIMEO, timeout_ms)
     (s.bind if listen else s.connect)(url)
     return s
 
@@ -180,6 +191,10 @@ class Peer:
         self.tasks.put(None)
         self.proc.join(10)
 
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.join(10)
+
 
 PEERS: dict[tuple[str, int], Peer] = {}
 
@@ -194,8 +209,8 @@ def peer(lib: str, core: int = 1) -> Peer:
 
 # --- measurements -----------------------------------------------------------------------
 
-def round_trip(lib: str, transport: str, n: int, tmp: str, port: int,
-               core: int = 1) -> tuple[float, float]:
+def round_trip(lib: str, transport: str, n: int, tmp: str, core: int,
+               port: int) -> tuple[float, float]:
     """Median and p99 of a 64-byte request/reply round trip, in microseconds; ipc and tcp
     with the peer process on ``core`` (the client is on core 0)."""
     url = url_for(transport, f"rt-{lib}-{port}", tmp, port)
@@ -220,7 +235,7 @@ def round_trip(lib: str, transport: str, n: int, tmp: str, port: int,
     else:
         far = peer(lib, core)
         far.start("echo", url, n + warm)
-        req = open_socket(lib, "req", url, False)
+        req = open_socket(lib, "req", url, False, timeout_ms=STALL_MS)
     samples = []
     for i in range(n + warm):
         t0 = time.perf_counter()
@@ -242,19 +257,41 @@ def throughput(lib: str, transport: str, size: int, count: int, zero_copy: bool,
                port: int) -> float:
     """Messages per second received, one way, from a peer process."""
     url = url_for(transport, f"tp-{lib}-{size}-{port}", tmp, port)
-    pull = open_socket(lib, "pull", url, listen=True)
-    far = peer(lib)
-    far.start("push", url, size, count)
-    recv = recv_zero_copy if zero_copy else recv_plain
-    first = recv(lib, pull)
-    assert len(first) == size
-    t0 = time.perf_counter()
-    for _ in range(count - 1):
-        recv(lib, pull)
-    dt = time.perf_counter() - t0
-    far.finish()
-    pull.close()
+    pull = open_socket(lib, "pull", url, listen=True, timeout_ms=STALL_MS)
+    try:
+        far = peer(lib)
+        far.start("push", url, size, count)
+        recv = recv_zero_copy if zero_copy else recv_plain
+        first = recv(lib, pull)
+        assert len(first) == size
+        t0 = time.perf_counter()
+        for _ in range(count - 1):
+            recv(lib, pull)
+        dt = time.perf_counter() - t0
+        far.finish()
+    finally:
+        pull.close()
     return (count - 1) / dt
+
+
+def retried(measure, lib: str, *args):
+    """``measure(lib, *args, port)`` with a fresh port; if the library stalls (a receive
+    times out: seen once, pynng's tcp push/pull with both ends blocked), its peer
+    process is replaced and the measurement tried once more, and the run says so."""
+    global PORT
+    for attempt in (1, 2):
+        PORT += 1
+        try:
+            return measure(lib, *args, PORT)
+        except Exception as e:  # noqa: BLE001 - each library's own timeout exception
+            for key in [k for k in PEERS if k[0] == lib]:
+                PEERS.pop(key).kill()
+            STALLS.append(f"{lib} {measure.__name__}{args[:3]}: {type(e).__name__}")
+            print(f"  {lib} stalled ({type(e).__name__}); new peer, attempt {attempt + 1}",
+                  flush=True)
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def in_flight(lib: str, transport: str, k: int, seconds: float, tmp: str, port: int) -> float:
@@ -263,8 +300,9 @@ def in_flight(lib: str, transport: str, k: int, seconds: float, tmp: str, port: 
     url = url_for(transport, f"ctx-{lib}-{port}", tmp, port)
     far = peer(lib)
     far.start("contexts", url, k)
-    req = open_socket(lib, "req", url, listen=False)
+    req = open_socket(lib, "req", url, listen=False, timeout_ms=STALL_MS)
     ctxs = [new_context(lib, req) for _ in range(k)]
+    errors: list[Exception] = []
     payload = b"x" * 64
     counts = [0] * k
     start = threading.Barrier(k + 1)
@@ -273,10 +311,14 @@ def in_flight(lib: str, transport: str, k: int, seconds: float, tmp: str, port: 
     def client(i: int) -> None:
         ctx, n = ctxs[i], 0
         start.wait()
-        while not stop.is_set():
-            ctx.send(payload)
-            recv_plain(lib, ctx)
-            n += 1
+        try:
+            while not stop.is_set():
+                ctx.send(payload)
+                recv_plain(lib, ctx)
+                n += 1
+        except Exception as e:  # noqa: BLE001 - the library's timeout: re-raised below
+            errors.append(e)
+            stop.set()
         counts[i] = n
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(k)]
@@ -292,6 +334,8 @@ def in_flight(lib: str, transport: str, k: int, seconds: float, tmp: str, port: 
     for c in ctxs:
         c.close()
     req.close()
+    if errors:
+        raise errors[0]
     far.finish()
     return sum(counts) / dt
 
@@ -338,7 +382,6 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"round_trip": {}, "throughput": {}, "in_flight": {},
                      "memcpy_gbps": memcpy_gbps(),
                      "memcpy_fresh_gbps": memcpy_gbps(fresh=True)}
-    port = 21000  # below the ephemeral range (32768+), where dialers take their ports
     with tempfile.TemporaryDirectory() as tmp:
         placements = [("inproc", "inproc", 0), ("ipc", "ipc", 1), ("tcp", "tcp", 1),
                       ("ipc, one core", "ipc", 0), ("tcp, one core", "tcp", 0)]
@@ -346,8 +389,7 @@ def main(argv: list[str] | None = None) -> int:
             cell: dict = {lib: [] for lib in libs}
             for r in range(repeats):
                 for lib in (libs if r % 2 == 0 else libs[::-1]):  # alternate A/B order
-                    port += 1
-                    cell[lib].append(round_trip(lib, transport, rt_n, tmp, port, core))
+                    cell[lib].append(retried(round_trip, lib, transport, rt_n, tmp, core))
             results["round_trip"][name] = {
                 lib: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v))
                 for lib, v in cell.items()}
@@ -360,8 +402,7 @@ def main(argv: list[str] | None = None) -> int:
                     cell = {lib: [] for lib in libs}
                     for r in range(repeats):
                         for lib in (libs if r % 2 == 0 else libs[::-1]):
-                            port += 1
-                            rate = throughput(lib, transport, size, count, zero, tmp, port)
+                            rate = retried(throughput, lib, transport, size, count, zero, tmp)
                             cell[lib].append(rate)
                     key = f"{transport} {size} B{' zero-copy' if zero else ''}"
                     results["throughput"][key] = {
@@ -372,14 +413,14 @@ def main(argv: list[str] | None = None) -> int:
             cell = {lib: [] for lib in ctx_libs}
             for r in range(repeats):
                 for lib in (ctx_libs if r % 2 == 0 else ctx_libs[::-1]):
-                    port += 1
-                    cell[lib].append(in_flight(lib, transport, CONTEXTS, seconds, tmp, port))
+                    cell[lib].append(retried(in_flight, lib, transport, CONTEXTS, seconds, tmp))
             results["in_flight"][transport] = {lib: statistics.median(v)
                                                for lib, v in cell.items()}
             print(f"  {CONTEXTS} requests in flight over {transport}: done", flush=True)
     for far in PEERS.values():
         far.stop()
     PEERS.clear()
+    results["stalls"] = STALLS
     print(render(results))
     codec = HERE / "codec" / "bench_codec.py"
     if codec.exists():
@@ -481,6 +522,8 @@ def render(results: dict) -> str:
                 ratio = f"{rate / base:.2f}x" if base else "n/a"
                 out.append(f"| {transport} | {lib} | {rate:,.0f} | {ratio} |")
         out.append("| | zmq | n/a (no contexts) | |")
+    for stall in results.get("stalls", []):
+        out.append(f"\nStalled once and measured again: {stall}")
     return "\n".join(out)
 
 
