@@ -68,8 +68,9 @@ def run(repeats: int = 5, seconds: float = 0.2) -> list[dict]:
     rows = []
     for case, value in CASES.items():
         samples: dict[str, list[float]] = {name: [] for name in found}
-        for _ in range(repeats):
-            for name, (pack, unpack) in found.items():  # alternate A/B within a repeat
+        for r in range(repeats):
+            order = list(found.items())
+            for name, (pack, unpack) in order if r % 2 == 0 else order[::-1]:  # A/B, B/A
                 samples[name].append(rate(pack, unpack, value, seconds))
         for name, s in samples.items():
             rows.append({"case": case, "codec": name, "median": statistics.median(s),
