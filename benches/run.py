@@ -237,13 +237,15 @@ def round_trip(lib: str, transport: str, n: int, tmp: str, core: int,
         far.start("echo", url, n + warm)
         req = open_socket(lib, "req", url, False, timeout_ms=STALL_MS)
     samples = []
-    for i in range(n + warm):
-        t0 = time.perf_counter()
-        req.send(payload)
-        recv_plain(lib, req)
-        if i >= warm:
-            samples.append(time.perf_counter() - t0)
-    req.close()
+    try:
+        for i in range(n + warm):
+            t0 = time.perf_counter()
+            req.send(payload)
+            recv_plain(lib, req)
+            if i >= warm:
+                samples.append(time.perf_counter() - t0)
+    finally:
+        req.close()
     if far is not None:
         far.finish()
     else:
