@@ -126,14 +126,16 @@ def url_for(transport: str, tag: str, tmp: str, port: int) -> str:
 # --- peers: one spawned process per library, serving every measurement's far end -------
 
 def peer_main(lib: str, core: int, tasks, acks) -> None:
-    """Runs in the peer process: takes ("echo", url, count) / ("push", url, size, count)
-    tasks, acknowledges each when ready, and keeps its socket open until told "done"
-    (NNG does not flush on close)."""
+    """Runs in the peer process: takes ("echo", url, count) / ("push", url, size, count) /
+    ("contexts", url, k) tasks, acknowledges each when ready, and keeps its socket open
+    until told "done" (NNG does not flush on close)."""
     pin(core)
     while True:
         task = tasks.get()
         if task is None:
             return
+        ctxs: list = []
+        servers: list[threading.Thread] = []
         if task[0] == "echo":
             _, url, count = task
             s = open_socket(lib, "rep", url, listen=True)
@@ -149,14 +151,6 @@ def peer_main(lib: str, core: int, tasks, acks) -> None:
             for t in servers:
                 t.start()
             acks.put("ready")
-            assert tasks.get() == "done"
-            for c in ctxs:
-                c.close()
-            for t in servers:
-                t.join(10)
-            s.close()
-            acks.put("closed")
-            continue
         else:
             _, url, size, count = task
             s = open_socket(lib, "push", url, listen=False)
@@ -165,6 +159,10 @@ def peer_main(lib: str, core: int, tasks, acks) -> None:
             for _ in range(count):
                 s.send(payload)
         assert tasks.get() == "done"
+        for c in ctxs:  # contexts first: their closing ends the server threads' recv
+            c.close()
+        for t in servers:
+            t.join(10)
         s.close()
         acks.put("closed")
 
@@ -274,6 +272,16 @@ def throughput(lib: str, transport: str, size: int, count: int, zero_copy: bool,
     finally:
         pull.close()
     return (count - 1) / dt
+
+
+def alternating(libs: list[str], repeats: int, measure, *args) -> dict[str, list]:
+    """Each library's ``repeats`` samples of ``retried(measure, lib, *args)``, the order of
+    the libraries reversed every other repeat (A/B, then B/A)."""
+    cell: dict[str, list] = {lib: [] for lib in libs}
+    for r in range(repeats):
+        for lib in (libs if r % 2 == 0 else libs[::-1]):
+            cell[lib].append(retried(measure, lib, *args))
+    return cell
 
 
 def retried(measure, lib: str, *args):
@@ -388,10 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         placements = [("inproc", "inproc", 0), ("ipc", "ipc", 1), ("tcp", "tcp", 1),
                       ("ipc, one core", "ipc", 0), ("tcp, one core", "tcp", 0)]
         for name, transport, core in placements:
-            cell: dict = {lib: [] for lib in libs}
-            for r in range(repeats):
-                for lib in (libs if r % 2 == 0 else libs[::-1]):  # alternate A/B order
-                    cell[lib].append(retried(round_trip, lib, transport, rt_n, tmp, core))
+            cell = alternating(libs, repeats, round_trip, transport, rt_n, tmp, core)
             results["round_trip"][name] = {
                 lib: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v))
                 for lib, v in cell.items()}
@@ -401,21 +406,15 @@ def main(argv: list[str] | None = None) -> int:
             for size, count in sizes:
                 count = max(4, int(count * scale))
                 for zero in (False, True):
-                    cell = {lib: [] for lib in libs}
-                    for r in range(repeats):
-                        for lib in (libs if r % 2 == 0 else libs[::-1]):
-                            rate = retried(throughput, lib, transport, size, count, zero, tmp)
-                            cell[lib].append(rate)
+                    cell = alternating(libs, repeats, throughput, transport, size, count,
+                                       zero, tmp)
                     key = f"{transport} {size} B{' zero-copy' if zero else ''}"
                     results["throughput"][key] = {
                         lib: statistics.median(v) for lib, v in cell.items()}
                 print(f"  throughput over {transport}: {size} B done", flush=True)
         ctx_libs = [lib for lib in libs if lib != "zmq"]  # zmq has no contexts
         for transport in ("ipc", "tcp"):
-            cell = {lib: [] for lib in ctx_libs}
-            for r in range(repeats):
-                for lib in (ctx_libs if r % 2 == 0 else ctx_libs[::-1]):
-                    cell[lib].append(retried(in_flight, lib, transport, CONTEXTS, seconds, tmp))
+            cell = alternating(ctx_libs, repeats, in_flight, transport, CONTEXTS, seconds, tmp)
             results["in_flight"][transport] = {lib: statistics.median(v)
                                                for lib, v in cell.items()}
             print(f"  {CONTEXTS} requests in flight over {transport}: done", flush=True)

@@ -45,6 +45,7 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -458,16 +459,9 @@ def run(cfg: Config, wheel: Path | None = None, log: Any = print) -> dict[str, A
             for server in (SERVERS if m % 2 == 0 else SERVERS[::-1]):
                 floor = raw_floor(server, cfg)
                 with Blender(scripts, Path(tmp), server, mode == "gui", cfg) as blender:
-                    client: NngClient | JsonClient = (
-                        NngClient(blender.address) if server == "nngbridge"
-                        else JsonClient(blender.port))
-                    try:
-                        # The GUI redraws the growing scene: one round there.
-                        row = measure(client, cfg, cfg.repeats if mode == "background" else 1)
-                        client.close()
-                    except (OSError, nngbridge.NNGException, BenchError) as e:
-                        raise BenchError(f"{server} in {mode}: {type(e).__name__}: {e}\n"
-                                         + "\n".join(blender.lines[-30:])) from e
+                    # The GUI redraws the growing scene: one round there.
+                    rounds = cfg.repeats if mode == "background" else 1
+                    row = serve(blender, f"in {mode}", partial(measure, cfg=cfg, rounds=rounds))
                     row["foreach_get_s"] = blender.floor["median_s"]
                     cell[server] = {**row, **floor}
                 if mode == "background":
@@ -477,19 +471,27 @@ def run(cfg: Config, wheel: Path | None = None, log: Any = print) -> dict[str, A
     return results
 
 
+def serve(blender: Blender, where: str, work: Any) -> Any:
+    """Runs ``work(client)`` against ``blender``'s server with the matching client, then
+    shuts the server down; a failure carries Blender's last output."""
+    client: NngClient | JsonClient = (
+        NngClient(blender.address) if blender.server == "nngbridge"
+        else JsonClient(blender.port))
+    try:
+        out = work(client)
+        client.close()
+    except (OSError, nngbridge.NNGException, BenchError) as e:
+        raise BenchError(f"{blender.server} {where}: {type(e).__name__}: {e}\n"
+                         + "\n".join(blender.lines[-30:])) from e
+    return out
+
+
 def one_core(scripts: Path, workdir: Path, server: str, cfg: Config) -> dict[str, float]:
     """The background round trip and its raw floor again, Blender and the floor peer on
     the client's core."""
     floor = raw_floor(server, cfg, core=0)
     with Blender(scripts, workdir, server, False, cfg, core=0) as blender:
-        client: NngClient | JsonClient = (
-            NngClient(blender.address) if server == "nngbridge" else JsonClient(blender.port))
-        try:
-            med, p99 = pings(client, cfg)
-            client.close()
-        except (OSError, nngbridge.NNGException, BenchError) as e:
-            raise BenchError(f"{server} on one core: {type(e).__name__}: {e}\n"
-                             + "\n".join(blender.lines[-30:])) from e
+        med, p99 = serve(blender, "on one core", partial(pings, cfg=cfg))
     return {"rt1_median_s": med, "rt1_p99_s": p99, "raw_rt1_median_s": floor["raw_rt_median_s"]}
 
 

@@ -68,32 +68,20 @@ fn nng_version() -> String {
 /// How many bytes of freed large message buffers (1 MiB and up) are kept for reuse.
 #[pyfunction]
 fn buffer_cache_limit() -> usize {
-    #[cfg(unix)]
-    return nngbridge::buffer_cache_limit();
-    #[cfg(not(unix))]
-    0
+    nngbridge::buffer_cache_limit()
 }
 
 /// Sets how many bytes of freed large message buffers are kept for reuse (0: none);
 /// returns the previous limit.
 #[pyfunction]
 fn set_buffer_cache_limit(nbytes: usize) -> usize {
-    #[cfg(unix)]
-    return nngbridge::set_buffer_cache_limit(nbytes);
-    #[cfg(not(unix))]
-    {
-        let _ = nbytes;
-        0
-    }
+    nngbridge::set_buffer_cache_limit(nbytes)
 }
 
 /// Bytes of freed large message buffers held for reuse right now.
 #[pyfunction]
 fn buffer_cache_size() -> usize {
-    #[cfg(unix)]
-    return nngbridge::buffer_cache_size();
-    #[cfg(not(unix))]
-    0
+    nngbridge::buffer_cache_size()
 }
 
 #[pymodule]

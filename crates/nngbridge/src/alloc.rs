@@ -76,13 +76,8 @@ pub fn buffer_cache_limit() -> usize {
 /// lowering the limit releases what no longer fits at once.
 pub fn set_buffer_cache_limit(bytes: usize) -> usize {
     let previous = LIMIT.swap(bytes, Ordering::Relaxed);
-    let evicted = {
-        let mut p = pool();
-        evict(&mut p, bytes, 0)
-    };
-    for (addr, cap) in evicted {
-        unmap(addr, cap);
-    }
+    let evicted = evict(&mut pool(), bytes, 0);
+    unmap(evicted);
     previous
 }
 
@@ -105,10 +100,13 @@ fn evict(p: &mut Pool, limit: usize, incoming: usize) -> Vec<(usize, usize)> {
     out
 }
 
-fn unmap(addr: usize, cap: usize) {
-    // SAFETY: (addr, cap) is a whole mapping made by `map` and no longer referenced:
-    // it was removed from the pool under the lock, and nothing else holds it.
-    unsafe { libc::munmap(addr as *mut c_void, cap) };
+/// Unmaps `(address, capacity)` blocks taken out of the pool.
+fn unmap(blocks: Vec<(usize, usize)>) {
+    for (addr, cap) in blocks {
+        // SAFETY: (addr, cap) is a whole mapping made by `map` and no longer referenced:
+        // it was removed from the pool under the lock, and nothing else holds it.
+        unsafe { libc::munmap(addr as *mut c_void, cap) };
+    }
 }
 
 fn map(cap: usize) -> Option<usize> {
@@ -179,27 +177,22 @@ fn large(size: usize, zero: bool) -> *mut c_void {
 /// Takes back `addr` if it is a large block in use; false if it is not one of ours.
 fn release(addr: usize) -> bool {
     let limit = LIMIT.load(Ordering::Relaxed);
-    let (cap, evicted) = {
+    let unmapped = {
         let mut p = pool();
         let Some(cap) = p.in_use.remove(&addr) else {
             return false;
         };
         IN_USE.fetch_sub(1, Ordering::Relaxed);
         if cap > limit {
-            (Some(cap), Vec::new())
+            vec![(addr, cap)]
         } else {
             let evicted = evict(&mut p, limit, cap);
             p.free.push((addr, cap));
             p.cached += cap;
-            (None, evicted)
+            evicted
         }
     };
-    if let Some(cap) = cap {
-        unmap(addr, cap);
-    }
-    for (a, c) in evicted {
-        unmap(a, c);
-    }
+    unmap(unmapped);
     true
 }
 

@@ -45,7 +45,22 @@ mod socket;
 
 #[cfg(unix)]
 mod alloc;
-#[cfg(unix)]
+/// Off Unix NNG keeps the C library's allocator: there is no cache, so nothing to set.
+#[cfg(not(unix))]
+mod alloc {
+    /// Always 0: no cache off Unix.
+    pub fn buffer_cache_limit() -> usize {
+        0
+    }
+    /// Does nothing off Unix; returns 0.
+    pub fn set_buffer_cache_limit(_bytes: usize) -> usize {
+        0
+    }
+    /// Always 0: no cache off Unix.
+    pub fn buffer_cache_size() -> usize {
+        0
+    }
+}
 pub use alloc::{buffer_cache_limit, buffer_cache_size, set_buffer_cache_limit};
 
 pub use addr::SocketAddr;
