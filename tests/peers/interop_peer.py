@@ -8,7 +8,7 @@ Protocol with the parent, one line each on stdout / stdin:
   GOT <hex>             each message received (sub, pull)
   OK / DONE             the role finished (req: all replies right; sub/pull: saw END)
   FAIL <reason>         something was wrong
-stdin: GO (pub: stop probing, send the sequence), BYE (pub, push: close and exit).
+stdin: GO (pub: stop probing, send the sequence), BYE (pub, push, rep: close and exit).
 Messages: req sends q0..q19 then END; rep answers re:<request> and bye to END.
 pub sends "keep probe" every 20 ms until GO, then SEQUENCE; push sends SEQUENCE.
 """
@@ -63,6 +63,9 @@ def main():
                     break
                 s.send(b"re:" + m)
             say("DONE")
+            # NNG does not flush on close: "bye" could die with the socket. Keep it open
+            # until the parent has read it and hangs up (BYE or EOF).
+            events["BYE"].wait(20)
         elif role == "req":
             for i in range(REQUESTS):
                 s.send(b"q%d" % i)
