@@ -39,6 +39,8 @@ def _make_server(address: str, events: str | None, token: str | None, **kw: Any)
     server = Server(address, events=events, token=token, **kw)
     scene_events.attach(server.publish)
     server.log("info", f"serving {address}")
+    if server.token_file:
+        print(f"nngbridge: token in {server.token_file}", flush=True)
     return server
 
 
@@ -59,8 +61,11 @@ def start(address: str = "tcp://127.0.0.1:5555", *, events: str | None = None,
           token: str | None = None, **kw: Any) -> Any:
     """Starts serving from a persistent timer (Blender's UI); returns the server.
 
-    Keywords: ``allow_exec`` (default False), ``allow_remote`` (non-loopback binds,
-    default False), ``max_message`` (bytes, default 64 MiB)."""
+    ``token``: none given, one is generated; it is written to a user-only file that local
+    clients find from the address (docs/protocol.md §7.1). Keywords: ``insecure_no_token``
+    (serve without a token; default False), ``work_dir`` and ``allowed_dirs`` (where file
+    commands may read and write, §7.2), ``allow_exec`` (default False), ``allow_remote``
+    (non-loopback binds, default False), ``max_message`` (bytes, default 64 MiB)."""
     import bpy
 
     global _server

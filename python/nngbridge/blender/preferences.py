@@ -21,9 +21,14 @@ def prefs(context: Any = None) -> Any:
 
 
 def start_from_prefs(p: Any) -> None:
+    import os
+
     from . import start
 
+    allowed = [d.strip() for d in p.allowed_dirs.split(os.pathsep) if d.strip()]
     start(p.address, events=p.events or None, token=p.token or None,
+          insecure_no_token=p.insecure_no_token, work_dir=p.work_dir or None,
+          allowed_dirs=allowed,
           allow_exec=p.allow_exec, allow_remote=p.allow_remote)
 
 
@@ -56,7 +61,26 @@ class NNGBridgePreferences(bpy.types.AddonPreferences):
 
     address: StringProperty(name="Address", default="tcp://127.0.0.1:5555")
     events: StringProperty(name="Events address", default="tcp://127.0.0.1:5556")
-    token: StringProperty(name="Token", subtype="PASSWORD", default="")
+    token: StringProperty(
+        name="Token", subtype="PASSWORD", default="",
+        description="Empty: a new token each start, in a file only you can read, which "
+                    "local clients (nngbridge call, SceneClient) find by themselves",
+    )
+    insecure_no_token: BoolProperty(
+        name="Serve without a token (insecure)",
+        description="Any local user or process can drive Blender; off by default",
+        default=False,
+    )
+    work_dir: StringProperty(
+        name="Work directory", subtype="DIR_PATH", default="",
+        description="Where relative paths go; empty: a per-address folder in ~/.cache/nngbridge",
+    )
+    allowed_dirs: StringProperty(
+        name="Allowed directories",
+        description="Folders (besides the work directory) that commands may read and write, "
+                    "separated by the path separator; // is the open .blend's folder",
+        default="//",
+    )
     auto_start: BoolProperty(name="Start with Blender", default=False)
     allow_exec: BoolProperty(
         name="Allow running Python code (exec)",
@@ -73,7 +97,8 @@ class NNGBridgePreferences(bpy.types.AddonPreferences):
         from . import status
 
         layout = self.layout
-        for prop in ("address", "events", "token", "auto_start", "allow_exec", "allow_remote"):
+        for prop in ("address", "events", "token", "insecure_no_token", "work_dir",
+                     "allowed_dirs", "auto_start", "allow_exec", "allow_remote"):
             layout.prop(self, prop)
         row = layout.row()
         row.label(text=status())

@@ -4,6 +4,7 @@ are applied, so a bad entry changes nothing."""
 
 from __future__ import annotations
 
+import os
 from typing import Any, Callable
 
 from .registry import invalid
@@ -82,10 +83,23 @@ def _coerce(target: Any, prop: Any, value: Any, path: str) -> Any:
     if kind == "STRING":
         if not isinstance(value, str):
             raise invalid(f"{path} takes a string", path=path)
-        return value
+        return _checked_path(prop, value, path)
     if kind in ("BOOLEAN", "INT", "FLOAT"):
         return _coerce_scalar(kind, prop, value, path)
     raise invalid(f"{path} is a {kind} property; it cannot be set by value", path=path)
+
+
+def _checked_path(prop: Any, value: str, path: str) -> str:
+    """File and folder properties (a strip's ``filepath``, ``directory``...) obey the path
+    rule (docs/protocol.md §7.2) like the commands that take paths."""
+    from . import paths
+
+    if prop.subtype in ("FILE_PATH", "DIR_PATH"):
+        real = paths.resolve(value, arg=path)
+        return real + os.sep if prop.subtype == "DIR_PATH" else real
+    if prop.subtype == "FILE_NAME" and (os.sep in value or "/" in value or value in (".", "..")):
+        raise invalid(f"{path} takes a bare file name", path=path)
+    return value
 
 
 def _coerce_scalar(kind: str, prop: Any, value: Any, path: str) -> Any:

@@ -7,15 +7,18 @@ thread.
 
 from __future__ import annotations
 
+import os
 import re
 import selectors
+import sys
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import nngbridge
 
-from . import jobs, registry
+from . import jobs, paths, registry, tokens
 from .commands import session
 
 DEFAULT_ADDRESS = "tcp://127.0.0.1:5555"
@@ -33,6 +36,20 @@ def check_local(address: str, allow_remote: bool) -> None:
                          "(and set a token) to serve other machines")
 
 
+def listen_private(sock: Any, address: str) -> None:
+    """Listens; an ``ipc://`` socket file is made user-only (0600): created under a 077
+    umask (no window where others may connect), then chmod'ed in case the file existed."""
+    if not address.startswith("ipc://") or os.name != "posix":
+        sock.listen(address)
+        return
+    old = os.umask(0o077)
+    try:
+        sock.listen(address)
+    finally:
+        os.umask(old)
+    os.chmod(address[len("ipc://"):], 0o600)
+
+
 try:  # bundled with Blender's official builds and the bpy wheels; not with Debian's
     import numpy
 except ImportError:
@@ -45,17 +62,30 @@ WRITABLE_MESSAGES = bool(getattr(nngbridge._nng, "BUFFER_PROTOCOL", False)) and 
 
 
 class Server:
-    """Serves the protocol on ``address`` (Rep0) and publishes events on ``events`` (Pub0)."""
+    """Serves the protocol on ``address`` (Rep0) and publishes events on ``events`` (Pub0).
+
+    ``token``: the shared secret; none given, one is generated. Either way it is written
+    to the token file of ``address`` (``tokens.token_path``) for local clients.
+    ``insecure_no_token=True`` is the only way to serve without one (with a warning).
+    ``work_dir`` / ``allowed_dirs``: where file commands may read and write (``paths``).
+    """
 
     def __init__(self, address: str = DEFAULT_ADDRESS, *, events: str | None = None,
-                 token: str | None = None, allow_exec: bool = False,
-                 allow_remote: bool = False, max_message: int = MAX_MESSAGE) -> None:
+                 token: str | None = None, insecure_no_token: bool = False,
+                 work_dir: str | None = None, allowed_dirs: Sequence[str] | None = None,
+                 allow_exec: bool = False, allow_remote: bool = False,
+                 max_message: int = MAX_MESSAGE) -> None:
         check_local(address, allow_remote)
         if events:
             check_local(events, allow_remote)
+        if insecure_no_token and (token or allow_remote):
+            raise ValueError("insecure_no_token=True cannot be combined with a token or "
+                             "allow_remote=True")
         self.address = address
         self.events_address = events
-        self.token = token or None
+        self.token = None if insecure_no_token else (token or tokens.new_token())
+        self.token_file: str | None = None
+        paths.configure(work_dir or paths.default_work_dir(address), allowed_dirs)
         self.served = 0
         self.running = True
         self.seq = 0
@@ -69,13 +99,19 @@ class Server:
         self.rep.add_post_pipe_remove_cb(self._hung_up)
         self.pub = None
         try:
-            self.rep.listen(address)
+            listen_private(self.rep, address)
             if events:
                 self.pub = nngbridge.Pub0()
-                self.pub.listen(events)
+                listen_private(self.pub, events)
+            if self.token is not None:
+                self.token_file = tokens.write_token(address, self.token)
         except Exception:
             self.close()
             raise
+        if self.token is None:
+            print(f"nngbridge: WARNING: serving {address} WITHOUT a token "
+                  "(insecure_no_token=True): any local user or process can drive this Blender",
+                  file=sys.stderr, flush=True)
         session.STATE.update(allow_exec=allow_exec, shutdown=self.request_stop, events=events,
                              max_message=max_message)
         jobs.set_publisher(self.publish)
@@ -243,6 +279,9 @@ class Server:
         self.rep.close()
         if self.pub is not None:
             self.pub.close()
+        if self.token_file is not None:
+            tokens.remove_token(self.address, self.token)
+            self.token_file = None
 
     def serve_forever(self, poll_ms: float = 50.0, budget_ms: float = 50.0) -> None:
         """The background-mode loop: wait for a request (or run jobs), pump, until

@@ -14,7 +14,7 @@ from typing import Any
 
 import bpy
 
-from .. import jobs
+from .. import jobs, paths
 from ..registry import arg, command, invalid, not_found
 from .images import float_buffer, floats
 
@@ -101,10 +101,9 @@ def read_frame(clip: bpy.types.MovieClip, frame: int) -> tuple[Any, list[int]]:
 
 @command("clip.load", path=arg(str), name=arg(str, default=None))
 def load(path: str, name) -> dict[str, Any]:
-    """Loads a movie file or the first file of an image sequence."""
-    if not os.path.isfile(path):
-        raise not_found("file", path)
-    clip = bpy.data.movieclips.load(path, check_existing=False)
+    """Loads a movie file or the first file of an image sequence, from an allowed
+    directory (docs/protocol.md §7.2)."""
+    clip = bpy.data.movieclips.load(paths.readable(path), check_existing=False)
     if name:
         clip.name = name
     if tuple(clip.size) == (0, 0):

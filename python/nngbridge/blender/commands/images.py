@@ -15,6 +15,7 @@ from typing import Any
 
 import bpy
 
+from .. import paths
 from ..registry import arg, command, invalid, not_found
 
 
@@ -103,9 +104,8 @@ def new(name: str, width: int, height: int, color, float_buffer: bool) -> dict[s
 
 @command("image.load", path=arg(str), name=arg(str, default=None))
 def load(path: str, name) -> dict[str, Any]:
-    if not os.path.isfile(path):
-        raise not_found("file", path)
-    img = bpy.data.images.load(path, check_existing=False)
+    """Loads an image file from an allowed directory (docs/protocol.md §7.2)."""
+    img = bpy.data.images.load(paths.readable(path), check_existing=False)
     if name:
         img.name = name
     return {"name": img.name, "size": list(img.size), "channels": img.channels}
@@ -140,17 +140,15 @@ FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "exr": "OPEN_EXR", "tif"
          format=arg(str, default=None, choices=tuple(sorted(set(FORMATS.values())))))
 def save(name: str, path, format) -> dict[str, Any]:
     """Saves to ``path`` (default: the image's own), in ``format`` (default: from the
-    path's extension)."""
+    path's extension); the target must be inside an allowed directory (§7.2)."""
     img = get_image(name)
-    target = path or img.filepath_raw
-    if not target:
+    given = path or img.filepath_raw
+    if not given:
         raise invalid("the image has no path; give one", arg="path")
+    target = paths.writable(given)
     if format is None:
         ext = os.path.splitext(target)[1].lstrip(".").lower()
         format = FORMATS.get(ext, img.file_format or "PNG")
-    directory = os.path.dirname(bpy.path.abspath(target))
-    if directory and not os.path.isdir(directory):
-        raise not_found("directory", directory)
     img.filepath_raw = target
     img.file_format = format
     img.save()

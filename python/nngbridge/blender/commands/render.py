@@ -8,18 +8,11 @@ from typing import Any
 
 import bpy
 
-from .. import jobs
+from .. import jobs, paths
 from ..registry import arg, command, invalid
 from .images import FORMATS
 
 ENGINES = ("CYCLES", "BLENDER_EEVEE", "BLENDER_EEVEE_NEXT", "BLENDER_WORKBENCH")
-
-
-def _check_target(path: str) -> str:
-    directory = os.path.dirname(os.path.abspath(bpy.path.abspath(path)))
-    if not os.path.isdir(directory):
-        raise invalid(f"no directory {directory}", arg="path")
-    return path
 
 
 def _format_for(path: str) -> str:
@@ -29,42 +22,46 @@ def _format_for(path: str) -> str:
 def _render_frames(frames: list[int], path_for: Any, engine: str | None) -> jobs.JobSteps:
     scene = bpy.context.scene
     r = scene.render
-    saved = (r.filepath, r.image_settings.file_format, r.engine, scene.frame_current)
+    saved = (r.filepath, r.image_settings.file_format, r.engine, r.use_file_extension,
+             scene.frame_current)
     written = []
     try:
         if engine is not None:
             r.engine = engine
         for i, frame in enumerate(frames):
-            path = path_for(frame)
-            r.filepath = path
+            # Each frame's file is checked by the path rule (a symlink may have appeared
+            # since the request), and written under exactly that name: no added extension.
+            path = paths.writable(path_for(frame))
+            r.filepath, r.use_file_extension = path, False
             r.image_settings.file_format = _format_for(path)
             scene.frame_set(frame)
             bpy.ops.render.render(write_still=True)
-            written.append(bpy.path.abspath(path))
+            written.append(path)
             yield (i + 1) / len(frames)
     finally:  # also on cancel (GeneratorExit): leave the scene's settings as they were
-        r.filepath, r.image_settings.file_format, r.engine = saved[:3]
-        scene.frame_set(saved[3])
+        r.filepath, r.image_settings.file_format, r.engine, r.use_file_extension = saved[:4]
+        scene.frame_set(saved[4])
     return {"paths": written}
 
 
 @command("render.still", path=arg(str), frame=arg(int, default=None),
          engine=arg(str, default=None, choices=ENGINES))
 def still(path: str, frame, engine) -> dict[str, Any]:
-    """Renders the scene's camera view to ``path`` (a job)."""
-    _check_target(path)
+    """Renders the scene's camera view to ``path``, inside an allowed directory (a job)."""
+    target = paths.writable(path)
     f = bpy.context.scene.frame_current if frame is None else frame
-    return jobs.submit("render.still", _render_frames([f], lambda _: path, engine))
+    return jobs.submit("render.still", _render_frames([f], lambda _: target, engine))
 
 
 @command("render.animation", path=arg(str), frame_start=arg(int, default=None),
          frame_end=arg(int, default=None), engine=arg(str, default=None, choices=ENGINES))
 def animation(path: str, frame_start, frame_end, engine) -> dict[str, Any]:
     """Renders frames to ``path`` with ``#`` replaced by the frame number, zero padded
-    (``/tmp/out_####.png``) (a job, one step per frame)."""
-    if "#" not in path:
-        raise invalid("path needs # signs for the frame number, e.g. out_####.png", arg="path")
-    _check_target(path)
+    (``out_####.png``), inside an allowed directory (a job, one step per frame)."""
+    if "#" not in os.path.basename(path) or "#" in os.path.dirname(path):
+        raise invalid("the file name (only) needs # signs for the frame number, e.g. "
+                      "out_####.png", arg="path")
+    path = paths.writable(path)
     scene = bpy.context.scene
     start = scene.frame_start if frame_start is None else frame_start
     end = scene.frame_end if frame_end is None else frame_end

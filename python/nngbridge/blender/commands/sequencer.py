@@ -14,6 +14,7 @@ from typing import Any
 import bpy
 
 from .. import rna
+from ..paths import readable
 from ..registry import arg, command, invalid, not_found
 
 EFFECTS = ("CROSS", "ADD", "SUBTRACT", "ALPHA_OVER", "ALPHA_UNDER", "GAMMA_CROSS", "MULTIPLY",
@@ -61,11 +62,6 @@ def describe(strip: Any) -> dict[str, Any]:
     return out
 
 
-def check_file(path: str) -> None:
-    if not os.path.isfile(path):
-        raise not_found("file", path)
-
-
 @command("sequencer.ensure")
 def ensure() -> dict[str, Any]:
     """Creates the scene's sequence editor if missing."""
@@ -84,8 +80,9 @@ def list_() -> dict[str, Any]:
 @command("sequencer.add_movie", name=arg(str), path=arg(str), channel=arg(int, **CHANNELS),
          frame_start=arg(int))
 def add_movie(name: str, path: str, channel: int, frame_start: int) -> dict[str, Any]:
-    check_file(path)
-    strip = top_strips(editor(create=True)).new_movie(name, path, channel, frame_start)
+    """A movie strip from a file in an allowed directory (docs/protocol.md §7.2)."""
+    real = readable(path)
+    strip = top_strips(editor(create=True)).new_movie(name, real, channel, frame_start)
     return describe(strip)
 
 
@@ -95,12 +92,11 @@ def add_image(name: str, paths: list, channel: int, frame_start: int) -> dict[st
     """An image strip; several paths (in one directory) make an image sequence."""
     if not paths:
         raise invalid("paths must name at least one image", arg="paths")
-    for p in paths:
-        check_file(p)
-    if len({os.path.dirname(os.path.abspath(p)) for p in paths}) != 1:
+    real = [readable(p, arg="paths") for p in paths]
+    if len({os.path.dirname(p) for p in real}) != 1:
         raise invalid("the images of one strip must share a directory", arg="paths")
-    strip = top_strips(editor(create=True)).new_image(name, paths[0], channel, frame_start)
-    for p in paths[1:]:
+    strip = top_strips(editor(create=True)).new_image(name, real[0], channel, frame_start)
+    for p in real[1:]:
         strip.elements.append(os.path.basename(p))
     return describe(strip)
 

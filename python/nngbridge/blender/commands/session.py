@@ -6,7 +6,7 @@ from typing import Any
 
 import bpy
 
-from .. import registry
+from .. import paths, registry
 from ..registry import CommandError, arg, command
 
 # Set by the server: whether exec is allowed, and a callable that asks it to stop.
@@ -15,7 +15,8 @@ STATE: dict[str, Any] = {"allow_exec": False, "shutdown": None, "events": None}
 
 @command("session.hello")
 def hello() -> dict[str, Any]:
-    """Protocol and server versions and the command list."""
+    """Protocol and server versions, the command list, and where files may go
+    (``files``: the work directory and the allowed directories, docs/protocol.md §7.2)."""
     from ... import __version__
 
     return {
@@ -25,6 +26,7 @@ def hello() -> dict[str, Any]:
         "commands": sorted(registry.COMMANDS),
         "events": STATE.get("events"),
         "limits": {"max_message": STATE.get("max_message", 64 << 20)},
+        "files": paths.describe(),
     }
 
 
