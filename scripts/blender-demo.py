@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "target" / "release" / "examples"
 sys.path.insert(0, str(ROOT / "tests"))
 
-from blender_harness import MAKE_MOVIE, BlenderServer  # noqa: E402
+from blender_harness import MAKE_MOVIE, BlenderServer, work_dir  # noqa: E402
 
 def run(step: str, cmd: list[str]) -> None:
     print(f"\n--- {step}: {' '.join(Path(c).name if c.startswith('/') else c for c in cmd)}",
@@ -38,7 +38,8 @@ def main() -> int:
                         help="run Blender's GUI under xvfb-run (timer-driven server)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nngbridge-blender-") as tmp:
-        frames, movie = Path(tmp) / "frames", Path(tmp) / "shape.mp4"
+        # The movie goes in the server's work directory, where clip.load may read it.
+        frames, movie = Path(tmp) / "frames", work_dir(Path(tmp)) / "shape.mp4"
         run("generate the clip's frames", [str(EXAMPLES / "track_clip"), "frames", str(frames)])
         script = MAKE_MOVIE.format(frames=str(frames), movie=str(movie))
         with BlenderServer(Path(tmp), gui=args.gui, script=script) as blender:
@@ -49,7 +50,7 @@ def main() -> int:
             try:
                 run("build a scene", [str(EXAMPLES / "drive_blender"), blender.address])
                 run("track the clip", [str(EXAMPLES / "track_clip"), "track", blender.address,
-                                       str(movie)])
+                                       movie.name])
             except subprocess.CalledProcessError as e:
                 print(f"\nblender-demo: {e}", file=sys.stderr)
                 return 1

@@ -131,7 +131,7 @@ def test_image_pixels_round_trip_as_float32_bin(blender):
     assert struct.unpack("<128f", back["data"]) == pytest.approx(values)
 
 
-def test_clip_frames_masks_and_markers_over_the_wire(blender, tmp_path):
+def test_clip_frames_masks_and_markers_over_the_wire(blender):
     # A 3-frame image sequence with a bright column moving right: a clip to measure.
     w, h = 32, 16
     for f in range(3):
@@ -143,8 +143,8 @@ def test_clip_frames_masks_and_markers_over_the_wire(blender, tmp_path):
             px[i:i + 3] = array.array("f", [1.0, 1.0, 1.0])
         blender.call("image.pixels_set", name=name, pixels={
             "dtype": "f4", "shape": [h, w, 4], "data": px.tobytes()})
-        blender.call("image.save", name=name, path=str(tmp_path / f"col_{f + 1:03d}.png"))
-    info = blender.call("clip.load", path=str(tmp_path / "col_001.png"), name="Cols")
+        blender.call("image.save", name=name, path=f"col_{f + 1:03d}.png")  # in the work dir
+    info = blender.call("clip.load", path=str(blender.work / "col_001.png"), name="Cols")
     assert info["size"] == [w, h] and info["frame_duration"] == 3
     blender.call("mask.create", name="Cols", clip="Cols")
     blender.call("tracking.add_track", clip="Cols", name="Col", frame=1, position=[4, 8])
@@ -174,7 +174,7 @@ def test_clip_frames_masks_and_markers_over_the_wire(blender, tmp_path):
     assert [m["position"][0] for m in markers] == pytest.approx([4, 12, 20])
 
 
-def test_scene_collections_sequencer_annotations_keys_progress_over_the_wire(blender, tmp_path):
+def test_scene_collections_sequencer_annotations_keys_progress_over_the_wire(blender):
     """The domains the tests above leave out, client side only (no bpy in this process)."""
     s = blender.call("scene.set", frame_start=1, frame_end=24, fps=25)
     assert (s["frame_start"], s["frame_end"], s["fps"]) == (1, 24, 25.0)
@@ -192,7 +192,7 @@ def test_scene_collections_sequencer_annotations_keys_progress_over_the_wire(ble
     paths = []
     for i, v in enumerate((0.2, 0.8)):
         blender.call("image.new", name=f"still{i}", width=8, height=8, color=[v, v, v, 1])
-        paths.append(str(tmp_path / f"still_{i}.png"))
+        paths.append(str(blender.work / f"still_{i}.png"))
         blender.call("image.save", name=f"still{i}", path=paths[-1])
     blender.call("sequencer.ensure")
     a = blender.call("sequencer.add_image", name="Stills", paths=paths, channel=1,
@@ -325,11 +325,11 @@ def test_events_frames_selection_depsgraph_with_a_monotonic_seq(blender):
     assert seqs == sorted(seqs) and len(set(seqs)) == 3
 
 
-def test_jobs_answer_at_once_and_report_progress_as_events(blender, tmp_path):
+def test_jobs_answer_at_once_and_report_progress_as_events(blender):
     with subscribed(blender, "job") as sub:
         blender.call("scene.set", resolution=[48, 32], resolution_percentage=100, properties={
             "render.engine": "CYCLES", "cycles.samples": 1, "cycles.use_denoising": False})
-        job = blender.call("render.animation", path=str(tmp_path / "r_##.png"),
+        job = blender.call("render.animation", path="r_##.png",
                            frame_start=1, frame_end=4)["job"]
         done = events_of(sub, b"job", lambda got: any(
             e["data"]["job"] == job and e["data"]["state"] in ("done", "failed") for e in got),
@@ -337,10 +337,10 @@ def test_jobs_answer_at_once_and_report_progress_as_events(blender, tmp_path):
     mine = [e["data"] for e in done if e["data"]["job"] == job]
     assert mine[0]["state"] == "queued" and mine[-1]["state"] == "done", mine[-1]
     assert [m["progress"] for m in mine] == sorted(m["progress"] for m in mine)
-    assert sorted(p.name for p in tmp_path.glob("r_*.png")) == [f"r_0{f}.png" for f in range(1, 5)]
+    assert sorted(p.name for p in blender.work.glob("r_*.png")) == [f"r_0{f}.png" for f in range(1, 5)]
     assert blender.call("job.status", job=job)["state"] == "done"
     # Cancelling: a long clip pass stops between frames.
-    long_job = blender.call("render.animation", path=str(tmp_path / "c_###.png"),
+    long_job = blender.call("render.animation", path="c_###.png",
                             frame_start=1, frame_end=200)["job"]
     assert blender.call("job.cancel", job=long_job)["cancelled"] is True
     state = blender.call("job.status", job=long_job)
@@ -349,7 +349,7 @@ def test_jobs_answer_at_once_and_report_progress_as_events(blender, tmp_path):
         assert time.monotonic() < deadline
         state = blender.call("job.status", job=long_job)
     assert state["state"] == "cancelled"
-    assert len(list(tmp_path.glob("c_*.png"))) < 200
+    assert len(list(blender.work.glob("c_*.png"))) < 200
 
 
 def test_round_trip_and_1080p_pixel_fetch_figures(blender):

@@ -59,12 +59,13 @@ def test_rust_peer_tracks_a_generated_clip_in_blender(tmp_path):
     and checks what Blender reads back against the truth (it exits 1 beyond 0.5 px)."""
     tracker = cargo_binary(["-p", "nngbridge-scene", "--example", "track_clip"],
                            "examples/track_clip")
-    frames, movie = tmp_path / "frames", tmp_path / "shape.mp4"
+    # The movie goes in the server's work directory: the only place clip.load may read.
+    frames, movie = tmp_path / "frames", blender_harness.work_dir(tmp_path) / "shape.mp4"
     subprocess.run([str(tracker), "frames", str(frames)], check=True, timeout=120)
     assert len(list(frames.glob("frame_*.bmp"))) == 48
     with BlenderServer(tmp_path, script=MAKE_MOVIE.format(frames=str(frames),
                                                           movie=str(movie))) as b:
-        res = subprocess.run([str(tracker), "track", b.address, str(movie)],
+        res = subprocess.run([str(tracker), "track", b.address, movie.name],
                              capture_output=True, text=True, timeout=300)
         print(res.stdout)
         assert res.returncode == 0, res.stdout + res.stderr
@@ -83,9 +84,8 @@ def test_typed_commands_of_every_domain_drive_blender(tmp_path):
     driven with typed commands and typed results; it ends with `session.shutdown`."""
     driver = cargo_binary(["-p", "nngbridge-scene", "--example", "typed_domains"],
                           "examples/typed_domains")
-    work = tmp_path / "work"
-    work.mkdir()
     with BlenderServer(tmp_path) as b:
+        work = b.work
         res = subprocess.run([str(driver), b.address, b.events, str(work)],
                              capture_output=True, text=True, timeout=400)
         out = res.stdout + res.stderr

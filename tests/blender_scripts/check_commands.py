@@ -17,9 +17,11 @@ import sys
 import bpy
 
 from nngbridge.blender import commands  # noqa: F401 - registers the table
+from nngbridge.blender import paths
 from nngbridge.blender.registry import COMMANDS, dispatch
 
 WORK = sys.argv[sys.argv.index("--") + 1] if "--" in sys.argv else "/tmp"
+paths.configure(WORK)  # what a Server does: file commands may use WORK (and nothing else)
 _ids = iter(range(1, 1 << 30))
 
 
@@ -493,7 +495,9 @@ def check_sequencer() -> None:
          frame_start=1, inputs=["Shot"])
     fail("INVALID_ARGUMENT", "sequencer.add_effect", name="Bad", type="COLOR", channel=7,
          frame_start=1, frame_end=5, properties={"color": [1, 1]})
-    fail("NOT_FOUND", "sequencer.add_movie", name="Bad", path="/nope.mp4", channel=7,
+    fail("FORBIDDEN", "sequencer.add_movie", name="Bad", path="/nope.mp4", channel=7,
+         frame_start=1)
+    fail("NOT_FOUND", "sequencer.add_movie", name="Bad", path="nope.mp4", channel=7,
          frame_start=1)
     fail("INVALID_ARGUMENT", "sequencer.add_movie", name="Bad", path=MOVIE, channel=0,
          frame_start=1)

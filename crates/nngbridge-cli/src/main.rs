@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! nngbridge call tcp://127.0.0.1:5555 object.create '{"type": "CUBE", "name": "Box"}'
+//! nngbridge call tcp://127.0.0.1:5555 session.hello   # files.work_dir: where files go
 //! nngbridge watch tcp://127.0.0.1:5556 frame selection
 //! nngbridge blender install --blender ~/blender-3.6/blender --enable
 //! ```
@@ -38,7 +39,8 @@ enum Command {
         /// The arguments as a JSON object.
         #[arg(default_value = "{}")]
         args: String,
-        /// The shared token, if the server requires one.
+        /// The shared token [default: the token file a local server wrote for ADDRESS,
+        /// docs/protocol.md §7.1].
         #[arg(long, env = "NNGBRIDGE_TOKEN")]
         token: Option<String>,
         /// Seconds to wait for the reply.
@@ -149,13 +151,13 @@ fn call(address: &str, command: &str, args: &str, token: Option<String>, timeout
         Ok(_) => return fail(2, "ARGS must be a JSON object"),
         Err(e) => return fail(2, &format!("ARGS is not JSON: {e}")),
     };
-    let client = match SceneClient::connect(address) {
+    let client = match token {
+        Some(t) => SceneClient::connect(address).map(|c| c.with_token(t)),
+        None => SceneClient::connect_local(address),
+    };
+    let client = match client {
         Ok(c) => c.with_timeout(seconds(timeout)),
         Err(e) => return fail(2, &e.to_string()),
-    };
-    let client = match token {
-        Some(t) => client.with_token(t),
-        None => client,
     };
     match client.call_value(command, json::to_msgpack(&args)) {
         Ok(result) => {

@@ -1,5 +1,6 @@
 //! A Rust peer driving the Blender add-on with typed commands:
-//! `drive_blender <requests-address>`. Exits non-zero if Blender answers wrongly.
+//! `drive_blender <requests-address>`. Exits non-zero if Blender answers wrongly. The
+//! token is the one Blender wrote for that address (`SceneClient::connect_local`).
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -16,7 +17,7 @@ fn check(what: &str, ok: bool) -> Result<(), String> {
 }
 
 fn drive(address: &str) -> Result<(), Box<dyn std::error::Error>> {
-    let client = SceneClient::connect(address)?.with_timeout(Duration::from_secs(30));
+    let client = SceneClient::connect_local(address)?.with_timeout(Duration::from_secs(30));
     let hello = client.run(&Hello {})?;
     check("protocol 1", hello.protocol == 1)?;
     check(

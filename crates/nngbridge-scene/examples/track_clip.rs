@@ -6,6 +6,8 @@
 //! * `track_clip track ADDRESS MOVIE` loads the movie into the Blender serving `ADDRESS`, pulls
 //!   every frame's pixels, finds the disk, writes a keyframed mask around it and a tracking
 //!   marker on it, reads both back and checks them against the truth, and prints a summary.
+//!   MOVIE must be in a directory the server allows (a relative path is in its work
+//!   directory: `session.hello`'s `files`); the token is the one Blender wrote for ADDRESS.
 //!
 //! Exits non-zero when an error exceeds [`TOLERANCE`] pixels or Blender answers wrongly.
 
@@ -208,7 +210,7 @@ fn per_frame(d: Duration) -> String {
 }
 
 fn track(address: &str, movie: &str) -> Result<bool> {
-    let client = SceneClient::connect(address)?.with_timeout(Duration::from_secs(60));
+    let client = SceneClient::connect_local(address)?.with_timeout(Duration::from_secs(60));
     let started = Instant::now();
     let clip = client.run(&ClipLoad {
         path: movie.into(),

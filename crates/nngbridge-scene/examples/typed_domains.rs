@@ -249,6 +249,12 @@ fn session(client: &SceneClient) -> Res {
     let hello = client.run(&Hello {})?;
     check("protocol 1", hello.protocol == 1)?;
     check("limits", hello.limits.is_some_and(|l| l.max_message > 0))?;
+    check(
+        "files: the work directory comes first among the allowed",
+        hello
+            .files
+            .is_some_and(|f| f.work_dir.is_some() && f.allowed_dirs.first() == f.work_dir.as_ref()),
+    )?;
     let one = client.run(&CommandSchemas {
         name: Some("mask.add_spline".into()),
     })?;
@@ -603,7 +609,7 @@ fn clips(client: &SceneClient, frames: &[String], events: &mut EventStream) -> R
     fails(
         "missing clip file",
         client.run(&ClipLoad {
-            path: "/nonexistent/clip.mp4".into(),
+            path: "nonexistent/clip.mp4".into(),
             name: None,
         }),
         ErrorCode::NotFound,
@@ -1002,7 +1008,7 @@ fn sequencer(client: &SceneClient, frames: &[String]) -> Res {
         "missing movie",
         client.run(&SequencerAddMovie {
             name: "Shot".into(),
-            path: "/nonexistent.mp4".into(),
+            path: "nonexistent.mp4".into(),
             channel: 7,
             frame_start: 1,
         }),
@@ -1353,7 +1359,7 @@ fn jobs_and_render(client: &SceneClient, work: &Path, events: &mut EventStream) 
 }
 
 fn drive(address: &str, events_address: &str, work: &Path) -> Res {
-    let client = SceneClient::connect(address)?.with_timeout(Duration::from_secs(60));
+    let client = SceneClient::connect_local(address)?.with_timeout(Duration::from_secs(60));
     let mut events = EventStream::connect(events_address, &["job", "frame"])?;
     check_catalogue(&client)?;
     println!("checked catalogue");

@@ -29,6 +29,9 @@ pub enum CallError {
     /// The reply belongs to another request or breaks the protocol.
     #[error("protocol: {0}")]
     Protocol(String),
+    /// The local server's token file exists but could not be read.
+    #[error("token file: {0}")]
+    TokenFile(#[from] std::io::Error),
 }
 
 impl ErrorBody {
@@ -63,6 +66,18 @@ impl SceneClient {
             timeout: Duration::from_secs(30),
             max_reply: usize::MAX,
             idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Connects to a server on this machine with the token it wrote for `address`
+    /// ([`crate::token`], `docs/protocol.md` §7.1); without one if it wrote none (a server
+    /// started with `insecure_no_token`). `address` must be the server's exact address.
+    pub fn connect_local(address: &str) -> Result<SceneClient, CallError> {
+        let token = crate::token::read_token(address)?;
+        let client = SceneClient::connect(address)?;
+        Ok(match token {
+            Some(t) => client.with_token(t),
+            None => client,
         })
     }
 

@@ -5,6 +5,8 @@
 //! ([`codec`]), typed commands ([`commands`]: one struct per command the Blender add-on
 //! serves, with a typed result), and for Rust peers a [`SceneClient`] (req/rep, many calls
 //! in flight over NNG contexts) and an [`EventStream`] (pub/sub with gap detection).
+//! A server generates a token unless told not to; [`SceneClient::connect_local`] finds it
+//! ([`token`]: where the token file of an address lives).
 //!
 //! What it is not for: serving the protocol (the Blender add-on does) or Python.
 //!
@@ -12,14 +14,15 @@
 //! use nngbridge_scene::commands::{ClipFramePixels, ClipLoad, ObjectCreate, ObjectType};
 //! use nngbridge_scene::{SceneClient, Value};
 //!
-//! let client = SceneClient::connect("tcp://127.0.0.1:5555")?;
+//! let client = SceneClient::connect_local("tcp://127.0.0.1:5555")?;
 //! let cube = client.run(&ObjectCreate {
 //!     kind: ObjectType::Cube,
 //!     name: Some("Box".into()),
 //!     location: Some([0.0, 0.0, 1.0]),
 //!     ..Default::default()
 //! })?;
-//! let clip = client.run(&ClipLoad { path: "/tmp/shot.mp4".into(), name: None })?;
+//! // Relative paths are in the server's work directory (session.hello: files.work_dir).
+//! let clip = client.run(&ClipLoad { path: "shot.mp4".into(), name: None })?;
 //! let pixels = client.run(&ClipFramePixels { name: clip.name, frame: 1 })?;
 //! // Untyped calls remain possible:
 //! let pong: Value = client.call_value("session.ping", Value::Map(vec![]))?;
@@ -30,6 +33,7 @@
 mod client;
 pub mod codec;
 pub mod commands;
+pub mod token;
 mod wire;
 
 pub use client::{CallError, EventStream, SceneClient};

@@ -14,6 +14,16 @@ pub struct Limits {
     pub max_message: u64,
 }
 
+/// Where the server's file commands may read and write (in `session.hello`,
+/// `docs/protocol.md` §7.2).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Files {
+    /// Where relative paths go; `None` if the server allows no file access.
+    pub work_dir: Option<String>,
+    /// Every directory file commands may use (the work directory first).
+    pub allowed_dirs: Vec<String>,
+}
+
 /// The result of `session.hello`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct HelloInfo {
@@ -31,6 +41,9 @@ pub struct HelloInfo {
     /// The server's limits.
     #[serde(default)]
     pub limits: Option<Limits>,
+    /// Where files may go.
+    #[serde(default)]
+    pub files: Option<Files>,
 }
 
 command! {
