@@ -337,7 +337,8 @@ def test_jobs_answer_at_once_and_report_progress_as_events(blender):
     mine = [e["data"] for e in done if e["data"]["job"] == job]
     assert mine[0]["state"] == "queued" and mine[-1]["state"] == "done", mine[-1]
     assert [m["progress"] for m in mine] == sorted(m["progress"] for m in mine)
-    assert sorted(p.name for p in blender.work.glob("r_*.png")) == [f"r_0{f}.png" for f in range(1, 5)]
+    assert sorted(p.name for p in blender.work.glob("r_*.png")) == \
+        [f"r_0{f}.png" for f in range(1, 5)]
     assert blender.call("job.status", job=job)["state"] == "done"
     # Cancelling: a long clip pass stops between frames.
     long_job = blender.call("render.animation", path="c_###.png",
