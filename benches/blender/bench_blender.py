@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import nngbridge
+from nngbridge.blender import tokens
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -235,10 +236,12 @@ class NngClient:
         self.sock = nngbridge.Req0(dial=address, recv_timeout=int(CALL_TIMEOUT_S * 1000),
                                    resend_time=-1)
         self.id = 0
+        self.token = tokens.read_token(address)  # the server generated it (§7.1)
 
     def call(self, cmd: str, **args: Any) -> Any:
         self.id += 1
-        self.sock.send(nngbridge.packb({"v": 1, "id": self.id, "cmd": cmd, "args": args}))
+        self.sock.send(nngbridge.packb({"v": 1, "id": self.id, "cmd": cmd, "args": args,
+                                        "token": self.token}))
         # Decoded straight from the received message (cp311 wheel: no copy into bytes
         # first), as a client of nngbridge would: the pixels are copied once, into the
         # result's bytes, like the raw floor's one copy out of the message.
