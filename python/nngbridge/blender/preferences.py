@@ -26,8 +26,10 @@ def start_from_prefs(p: Any) -> None:
     from . import start
 
     allowed = [d.strip() for d in p.allowed_dirs.split(os.pathsep) if d.strip()]
+    # The folder picker may give a //-relative path: that is relative to the .blend.
+    work_dir = bpy.path.abspath(p.work_dir) if p.work_dir else None
     start(p.address, events=p.events or None, token=p.token or None,
-          insecure_no_token=p.insecure_no_token, work_dir=p.work_dir or None,
+          insecure_no_token=p.insecure_no_token, work_dir=work_dir,
           allowed_dirs=allowed,
           allow_exec=p.allow_exec, allow_remote=p.allow_remote)
 

@@ -104,7 +104,7 @@ class Server:
                 self.pub = nngbridge.Pub0()
                 listen_private(self.pub, events)
             if self.token is not None:
-                self.token_file = tokens.write_token(address, self.token)
+                self.token_file = self._publish_token(given=bool(token))
         except Exception:
             self.close()
             raise
@@ -115,6 +115,19 @@ class Server:
         session.STATE.update(allow_exec=allow_exec, shutdown=self.request_stop, events=events,
                              max_message=max_message)
         jobs.set_publisher(self.publish)
+
+    def _publish_token(self, given: bool) -> str | None:
+        """Writes the token file (docs/protocol.md §7.1). A token the user gave is known to
+        its clients already: if the file cannot be written, serving goes on without it."""
+        assert self.token is not None
+        try:
+            return tokens.write_token(self.address, self.token)
+        except (OSError, RuntimeError) as e:
+            if not given:
+                raise
+            print(f"nngbridge: no token file for {self.address}: {e}", file=sys.stderr,
+                  flush=True)
+            return None
 
     @property
     def clients(self) -> int:
