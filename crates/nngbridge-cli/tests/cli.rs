@@ -177,3 +177,33 @@ fn blender_install_takes_one_wheel_source() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
 }
+
+#[test]
+fn call_without_token_uses_the_token_file_of_the_address() {
+    // The layout of docs/protocol.md §7.1, spelled out: $XDG_RUNTIME_DIR/nngbridge/<key>.token.
+    let runtime = tempfile::tempdir().unwrap();
+    let address = ipc("tokenfile");
+    let dir = runtime.path().join("nngbridge");
+    std::fs::create_dir(&dir).unwrap();
+    let key = nngbridge_scene::token::address_key(&address);
+    std::fs::write(dir.join(format!("{key}.token")), "fr0m-file").unwrap();
+    let server = serve_once(&address, 2);
+    for extra in [&[][..], &["--token", "given"][..]] {
+        let out = bin()
+            .args(["call", &address, "test.echo"])
+            .args(extra)
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            .env_remove("NNGBRIDGE_TOKEN")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let seen = server.join().unwrap();
+    assert_eq!(seen[0].token.as_deref(), Some("fr0m-file"));
+    // `--token` wins over the file.
+    assert_eq!(seen[1].token.as_deref(), Some("given"));
+}
