@@ -133,6 +133,10 @@ def test_every_other_file_command_obeys_the_rule(blender, site):
     err = blender.error("sequencer.strip_set", name="Still",
                         properties={"directory": str(site / "outside")})
     assert err["code"] == "FORBIDDEN", err
+    err = blender.error("scene.set", properties={"render.filepath": outside})
+    assert err["code"] == "FORBIDDEN", err
+    inside = blender.call("scene.set", properties={"render.filepath": "renders/"})
+    assert inside["name"]  # accepted: inside the work dir
     strip = blender.call("sequencer.strip_get", name="Still")
     assert os.path.realpath(strip["directory"]) == os.path.realpath(blender.work)
     untouched(site)

@@ -96,7 +96,9 @@ def _checked_path(prop: Any, value: str, path: str) -> str:
 
     if prop.subtype in ("FILE_PATH", "DIR_PATH"):
         real = paths.resolve(value, arg=path)
-        return real + os.sep if prop.subtype == "DIR_PATH" else real
+        # A trailing separator means "in this folder" to Blender (render.filepath): keep it.
+        folder = prop.subtype == "DIR_PATH" or value.endswith(("/", os.sep))
+        return real.rstrip(os.sep) + os.sep if folder else real
     if prop.subtype == "FILE_NAME" and (os.sep in value or "/" in value or value in (".", "..")):
         raise invalid(f"{path} takes a bare file name", path=path)
     return value
