@@ -56,3 +56,29 @@ for v in ${BPY_VERSIONS//,/ }; do
         > "$venv/bpy-version"
     echo "bpy $(cat "$venv/bpy-version")"
 done
+
+# pynng's own test suite (issue 10: compatibility is proven by upstream's tests, unchanged):
+# the test/ directory and licence of the pynng 0.9.0 sdist, checked against its PyPI hash,
+# in .cache/pynng-0.9.0/, and a venv with the pytest plugins pynng's suite needs
+# (pytest-asyncio, pytest-trio; kept out of our own pytest run). tests/test_pynng_upstream.py
+# runs the suite against nngbridge.
+PYNNG_SDIST_URL=https://files.pythonhosted.org/packages/4a/58/ec352db5f82a3fe56856fa9510dd051cdfba03c490dd58c0bbca0bdf7771/pynng-0.9.0.tar.gz
+PYNNG_SDIST_SHA256=fcd839abf82a2934fa8c27ff57b574b41810458e35895bac6288814defa8fb4e
+if [ ! -f .cache/pynng-0.9.0/test/test_api.py ]; then
+    section "pynng 0.9.0's test suite (sdist) into .cache/pynng-0.9.0"
+    mkdir -p .cache
+    curl -sSfL --retry 3 -o .cache/pynng-0.9.0.tar.gz "$PYNNG_SDIST_URL"
+    echo "$PYNNG_SDIST_SHA256  .cache/pynng-0.9.0.tar.gz" | sha256sum -c --quiet
+    rm -rf .cache/pynng-0.9.0
+    tar -xzf .cache/pynng-0.9.0.tar.gz -C .cache pynng-0.9.0/test pynng-0.9.0/LICENSE.txt
+    rm .cache/pynng-0.9.0.tar.gz
+fi
+suite_venv=.venvs/pynng-suite
+if ! "$suite_venv/bin/python" -c "import pytest_asyncio, pytest_trio, nngbridge, pynng" \
+        >/dev/null 2>&1; then
+    section "pytest plugins of pynng's suite in $suite_venv"
+    rm -rf "$suite_venv"
+    "$PY" -m venv --system-site-packages "$suite_venv"
+    "$suite_venv/bin/python" -m pip install -q --disable-pip-version-check \
+        "pytest-asyncio==1.5.0" "pytest-trio==0.8.0"
+fi
