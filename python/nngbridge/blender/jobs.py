@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import itertools
 import time
-import traceback
 from collections import OrderedDict
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .registry import CommandError
+from .registry import CommandError, error_map, internal
 
 JobSteps = Generator[float, None, Any]
 KEEP_FINISHED = 100  # finished jobs remembered for job.status
@@ -115,12 +114,10 @@ def run(budget_s: float) -> bool:
             _finish(job, "done", progress=1.0, result=stop.value)
             break
         except CommandError as e:
-            _finish(job, "failed", error={"code": e.code, "message": e.message,
-                                          "details": e.details})
+            _finish(job, "failed", error=error_map(e.code, e.message, e.details))
             break
         except Exception as e:  # noqa: BLE001 - a failing job must not stop the server
-            _finish(job, "failed", error={"code": "INTERNAL", "message": f"{type(e).__name__}: {e}",
-                                          "details": traceback.format_exc()})
+            _finish(job, "failed", error=internal(e))
             break
         set_progress(job.progress)
         if time.perf_counter() >= deadline:

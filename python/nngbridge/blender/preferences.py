@@ -7,7 +7,9 @@ from typing import Any
 
 import bpy
 from bpy.app.handlers import persistent
-from bpy.props import BoolProperty, StringProperty
+from bpy.props import BoolProperty, IntProperty, StringProperty
+
+from . import registry
 
 # The add-on's module name as Blender knows it (legacy add-on or bl_ext.* extension):
 # preferences are keyed by it, so the shim passes it to register().
@@ -31,7 +33,9 @@ def start_from_prefs(p: Any) -> None:
     start(p.address, events=p.events or None, token=p.token or None,
           insecure_no_token=p.insecure_no_token, work_dir=work_dir,
           allowed_dirs=allowed,
-          allow_exec=p.allow_exec, allow_remote=p.allow_remote)
+          allow_exec=p.allow_exec, allow_remote=p.allow_remote,
+          max_message=p.max_message_mib << 20, memory_budget=p.memory_budget_mib << 20,
+          max_job_frames=p.max_job_frames)
 
 
 class NNGBRIDGE_OT_toggle(bpy.types.Operator):
@@ -95,12 +99,23 @@ class NNGBridgePreferences(bpy.types.AddonPreferences):
         default=False,
     )
 
+    # Limits (docs/protocol.md §12); their defaults live in registry.
+    max_message_mib: IntProperty(name="Largest message (MiB)", min=1, max=2047,
+                                 default=registry.MAX_MESSAGE >> 20)
+    memory_budget_mib: IntProperty(
+        name="Memory budget per command (MiB)", min=1, max=1 << 20,
+        description="The most one command may allocate (an image, pixels, a render)",
+        default=registry.MEMORY_BUDGET >> 20)
+    max_job_frames: IntProperty(name="Frames per job", min=1, max=2 * registry.MAX_FRAME + 1,
+                                default=registry.MAX_JOB_FRAMES)
+
     def draw(self, context):
         from . import status
 
         layout = self.layout
         for prop in ("address", "events", "token", "insecure_no_token", "work_dir",
-                     "allowed_dirs", "auto_start", "allow_exec", "allow_remote"):
+                     "allowed_dirs", "auto_start", "allow_exec", "allow_remote",
+                     "max_message_mib", "memory_budget_mib", "max_job_frames"):
             layout.prop(self, prop)
         row = layout.row()
         row.label(text=status())

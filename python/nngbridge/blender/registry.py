@@ -9,11 +9,61 @@ failing command leaves nothing half-done.
 from __future__ import annotations
 
 import hmac
+import math
+import reprlib
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
 
 PROTOCOL_VERSION = 1
+
+# Limits (docs/protocol.md §12). This is their one home; the doc's table names them.
+# Configurable (Server, serve(), the add-on preferences; ``configure``):
+MAX_MESSAGE = 64 << 20  # bytes of a request or a reply
+MEMORY_BUDGET = 1 << 30  # bytes one command may allocate (an image, pixels, a render)
+MAX_JOB_FRAMES = 100_000  # frames of one job (render.animation, clip.mean_colors)
+LIMITS: dict[str, int] = {"max_message": MAX_MESSAGE, "memory_budget": MEMORY_BUDGET,
+                          "max_job_frames": MAX_JOB_FRAMES}
+# Fixed:
+MAX_BATCH = 10_000  # commands in one batch
+MAX_ITEMS = 1 << 16  # entries of a list or map argument
+MAX_STRING = 1 << 20  # UTF-8 bytes of a string argument
+MAX_NAME_BYTES = 63  # UTF-8 bytes of a datablock/layer/track/strip name (Blender's MAX_NAME - 1)
+INT32 = {"minimum": -(1 << 31), "maximum": (1 << 31) - 1}  # integers without own bounds
+MAX_FRAME = 1_048_574  # Blender's MAXFRAME; frames are in -MAX_FRAME..MAX_FRAME
+FRAME = {"minimum": -MAX_FRAME, "maximum": MAX_FRAME}  # an integer (or float) frame
+NAME = {"max_bytes": MAX_NAME_BYTES}
+MAX_ECHO = 64  # characters of offending input an error message or details echo
+MAX_ERROR_MESSAGE = 1024  # characters of an error message
+MAX_ERROR_DETAILS = 16 << 10  # bytes of an error's details (packed), e.g. a traceback
+REPLY_OVERHEAD = 4 << 10  # room kept in a reply for all but its payload
+
+
+def configure(**limits: int) -> None:
+    """Sets the configurable limits (``LIMITS``); unknown names or non-positive values
+    raise ValueError."""
+    for key, value in limits.items():
+        if key not in LIMITS:
+            raise ValueError(f"no limit {key!r}; known: {', '.join(LIMITS)}")
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ValueError(f"{key} must be a positive integer")
+        LIMITS[key] = value
+
+
+_echo = reprlib.Repr()
+_echo.maxstring = _echo.maxother = MAX_ECHO
+_echo.maxlist = _echo.maxtuple = _echo.maxdict = _echo.maxset = 4
+_echo.maxlevel = 2
+
+
+def echo(value: Any) -> Any:
+    """``value`` as an error may quote it: a short string as is, anything else cut to a
+    short prefix (``MAX_ECHO``), without building the whole of a huge value first."""
+    if isinstance(value, str):
+        return value if len(value) <= MAX_ECHO else value[:MAX_ECHO] + "..."
+    if value is None or isinstance(value, (bool, int, float)) and len(str(value)) <= MAX_ECHO:
+        return value
+    return _echo.repr(value)
 
 _MISSING = object()
 
@@ -40,7 +90,51 @@ class CommandError(Exception):
 
 
 def not_found(kind: str, name: Any) -> CommandError:
-    return CommandError("NOT_FOUND", f"no {kind} named {name!r}", {"kind": kind, "name": name})
+    return CommandError("NOT_FOUND", f"no {kind} named {echo(name)!r}",
+                        {"kind": kind, "name": echo(name)})
+
+
+def too_large(message: str, limit: str | int, **details: Any) -> CommandError:
+    """``TOO_LARGE``; ``limit`` names the limit (a ``LIMITS`` key or a constant's value)."""
+    value = LIMITS[limit] if isinstance(limit, str) else limit
+    return CommandError("TOO_LARGE", message, {"limit": value, **details})
+
+
+def check_memory(nbytes: int, what: str) -> None:
+    """Refuses work that would allocate more than the memory budget, before it does."""
+    if nbytes > LIMITS["memory_budget"]:
+        raise too_large(f"{what} needs {nbytes} bytes; the memory budget is "
+                        f"{LIMITS['memory_budget']}", "memory_budget", needed=nbytes)
+
+
+def check_frames(count: int) -> None:
+    if count > LIMITS["max_job_frames"]:
+        raise too_large(f"{count} frames; a job takes at most {LIMITS['max_job_frames']}",
+                        "max_job_frames", frames=count)
+
+
+_reply_left: list[int] = []  # inside a batch: the bytes its payloads may still use
+
+
+def reserve_reply(nbytes: int) -> None:
+    """Claims ``nbytes`` of the reply for a payload, before the work: refused if the reply
+    (a batch's: all its payloads together) would exceed ``max_message``."""
+    left = _reply_left[-1] if _reply_left else LIMITS["max_message"] - REPLY_OVERHEAD
+    if nbytes > left:
+        raise too_large(f"the result would be {nbytes} bytes; {max(left, 0)} are left in a "
+                        "reply", "max_message", needed=nbytes)
+    if _reply_left:
+        _reply_left[-1] -= nbytes
+
+
+class ReplyBudget:
+    """``with ReplyBudget():`` the payloads reserved inside share one reply (a batch)."""
+
+    def __enter__(self) -> None:
+        _reply_left.append(LIMITS["max_message"] - REPLY_OVERHEAD)
+
+    def __exit__(self, *exc: Any) -> None:
+        _reply_left.pop()
 
 
 def invalid(message: str, **details: Any) -> CommandError:
@@ -63,6 +157,8 @@ class Arg:
     minimum: float | None = None
     maximum: float | None = None
     nullable: bool = False  # nil is a meaningful value (passed as None)
+    max_bytes: int = MAX_STRING  # of a string, UTF-8
+    max_items: int = MAX_ITEMS  # of a list or map
 
     @property
     def required(self) -> bool:
@@ -76,35 +172,50 @@ class Arg:
                 return None if self.default is KEEP else self.default
             raise invalid(f"{name} must not be nil", arg=name)
         if float in self.types and _is_number(value):
+            if not math.isfinite(value):
+                raise invalid(f"{name} must be a finite number", arg=name)
             value = float(value)
         if not isinstance(value, self.types) or (
             isinstance(value, bool) and bool not in self.types
         ):
             wanted = " or ".join(t.__name__ for t in self.types)
             raise invalid(f"{name} must be {wanted}, not {type(value).__name__}", arg=name)
+        if isinstance(value, str) and (len(value) > self.max_bytes
+                                       or len(value.encode()) > self.max_bytes):
+            raise invalid(f"{name} must be at most {self.max_bytes} bytes (UTF-8)", arg=name,
+                          max_bytes=self.max_bytes)
+        if isinstance(value, (list, dict)) and len(value) > self.max_items:
+            raise invalid(f"{name} must have at most {self.max_items} entries", arg=name,
+                          max_items=self.max_items)
         if isinstance(value, str) and self.choices is not None:
             value = value.upper() if all(c.isupper() for c in self.choices) else value
         if self.choices is not None and value not in self.choices:
             raise invalid(f"{name} must be one of {', '.join(map(str, self.choices))}",
-                          arg=name, choices=list(self.choices))
+                          arg=name, choices=list(self.choices), given=echo(value))
         if _is_number(value) and (
             (self.minimum is not None and value < self.minimum)
             or (self.maximum is not None and value > self.maximum)
         ):
             raise invalid(f"{name} must be in {self.minimum}..{self.maximum}", arg=name)
         if self.length is not None:
-            if len(value) != self.length or not all(_is_number(v) for v in value):
+            if len(value) != self.length or not all(
+                    _is_number(v) and math.isfinite(v) for v in value):
                 raise invalid(f"{name} must be {self.length} numbers", arg=name)
             value = [float(v) for v in value]
         if self.items is not None:
             for v in value:
                 if self.items is float:
-                    good = _is_number(v)
+                    good = _is_number(v) and math.isfinite(v)
+                elif self.items is int:  # minimum/maximum bound the items of a list
+                    low = INT32["minimum"] if self.minimum is None else self.minimum
+                    high = INT32["maximum"] if self.maximum is None else self.maximum
+                    good = type(v) is int and low <= v <= high
                 else:
                     good = isinstance(v, self.items) and (
                         self.items is bool or not isinstance(v, bool))
                 if not good:
-                    raise invalid(f"{name} must hold only {self.items.__name__} values",
+                    bounds = "" if self.items is not int else " in range"
+                    raise invalid(f"{name} must hold only {self.items.__name__} values{bounds}",
                                   arg=name)
             if self.items is float:
                 value = [float(v) for v in value]
@@ -119,6 +230,10 @@ class Arg:
         for key in ("length", "choices", "minimum", "maximum"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        if str in self.types:
+            out["max_bytes"] = self.max_bytes
+        if list in self.types or dict in self.types:
+            out["max_items"] = self.max_items
         if self.items is not None:
             out["items"] = self.items.__name__
         if self.nullable:
@@ -129,9 +244,16 @@ class Arg:
 def arg(*types: type, default: Any = _MISSING, length: int | None = None,
         items: type | None = None, choices: tuple[Any, ...] | list[Any] | None = None,
         minimum: float | None = None, maximum: float | None = None,
-        nullable: bool = False) -> Arg:
+        nullable: bool = False, max_bytes: int = MAX_STRING,
+        max_items: int = MAX_ITEMS) -> Arg:
+    """An argument. An integer without bounds of its own is a 32-bit one (``INT32``): no
+    larger value reaches Blender, whose integers are 32-bit. ``**FRAME``: a frame;
+    ``**NAME``: a name (``MAX_NAME_BYTES``)."""
+    if types == (int,) and minimum is None and maximum is None:
+        minimum, maximum = INT32["minimum"], INT32["maximum"]
     return Arg(tuple(types), default, length, items,
-               tuple(choices) if choices is not None else None, minimum, maximum, nullable)
+               tuple(choices) if choices is not None else None, minimum, maximum, nullable,
+               max_bytes, max_items)
 
 
 def vec(n: int, default: Any = None) -> Arg:
@@ -176,10 +298,10 @@ def validate(cmd: Command, args: Any) -> dict[str, Any]:
         args = {}
     if not isinstance(args, dict):
         raise CommandError("BAD_REQUEST", "args must be a map")
-    unknown = sorted(str(k) for k in set(args) - set(cmd.schema))
+    unknown = sorted(str(echo(k)) for k in set(args) - set(cmd.schema))
     if unknown:
-        raise invalid(f"unknown argument(s) for {cmd.name}: {', '.join(unknown)}",
-                      unknown=unknown, known=sorted(cmd.schema))
+        raise invalid(f"unknown argument(s) for {cmd.name}: {echo(', '.join(unknown[:4]))}",
+                      unknown=[echo(k) for k in unknown[:4]], known=sorted(cmd.schema))
     out = {}
     for name, spec in cmd.schema.items():
         if name in args:
@@ -195,9 +317,29 @@ def ok(rid: Any, result: Any) -> dict[str, Any]:
     return {"v": PROTOCOL_VERSION, "id": rid, "ok": True, "result": result}
 
 
+def error_map(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """An error as it goes out: every error passes here, so its size is bounded
+    (``MAX_ERROR_MESSAGE``, ``MAX_ERROR_DETAILS``) whatever input it quotes."""
+    if len(message) > MAX_ERROR_MESSAGE:
+        message = message[:MAX_ERROR_MESSAGE] + "..."
+    if isinstance(details, str):
+        if len(details) > MAX_ERROR_DETAILS:  # a traceback: its end says most
+            details = "..." + details[-MAX_ERROR_DETAILS:]
+    elif details is not None:
+        try:
+            import nngbridge
+
+            size = len(nngbridge.packb(details))
+        except Exception:  # noqa: BLE001 - unencodable details: quote them instead
+            size = MAX_ERROR_DETAILS + 1
+        if size > MAX_ERROR_DETAILS:
+            details = {"truncated": echo(details)}
+    return {"code": code, "message": message, "details": details}
+
+
 def error(rid: Any, code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"v": PROTOCOL_VERSION, "id": rid, "ok": False,
-            "error": {"code": code, "message": message, "details": details}}
+            "error": error_map(code, message, details)}
 
 
 def run(name: Any, args: Any) -> Any:
@@ -208,14 +350,13 @@ def run(name: Any, args: Any) -> Any:
         if reason is not None:
             raise CommandError("UNKNOWN_COMMAND", f"{name} is not available here: {reason}",
                                {"cmd": name, "reason": reason})
-        raise CommandError("UNKNOWN_COMMAND", f"no command {name!r}", {"cmd": name})
+        raise CommandError("UNKNOWN_COMMAND", f"no command {echo(name)!r}", {"cmd": echo(name)})
     return cmd.func(**validate(cmd, args))
 
 
 def internal(e: Exception) -> dict[str, Any]:
     """The error map of an unexpected exception (a command bug), with its traceback."""
-    return {"code": "INTERNAL", "message": f"{type(e).__name__}: {e}",
-            "details": traceback.format_exc()}
+    return error_map("INTERNAL", f"{type(e).__name__}: {e}", traceback.format_exc())
 
 
 def run_safely(name: Any, args: Any) -> tuple[bool, Any]:
@@ -223,7 +364,7 @@ def run_safely(name: Any, args: Any) -> tuple[bool, Any]:
     try:
         return True, run(name, args)
     except CommandError as e:
-        return False, {"code": e.code, "message": e.message, "details": e.details}
+        return False, error_map(e.code, e.message, e.details)
     except Exception as e:  # noqa: BLE001 - the server must survive any command bug
         return False, internal(e)
 
@@ -259,8 +400,9 @@ def dispatch(request: Any, *, token: str | None = None, defer: bool = False) -> 
     rid = request.get("id")
     if not isinstance(rid, int) or isinstance(rid, bool) or rid < 0:
         return error(None, "BAD_REQUEST", "id must be an unsigned integer")
-    if request.get("v") != PROTOCOL_VERSION:
-        return error(rid, "UNSUPPORTED_VERSION", f"protocol version {request.get('v')!r}",
+    v = request.get("v")
+    if type(v) is not int or v != PROTOCOL_VERSION:  # not 1.0 nor true
+        return error(rid, "UNSUPPORTED_VERSION", f"protocol version {echo(v)!r}",
                      {"supported": [PROTOCOL_VERSION]})
     if token is not None and not token_matches(request.get("token"), token):
         return error(rid, "UNAUTHORIZED", "missing or wrong token")

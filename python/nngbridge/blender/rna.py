@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
-from .registry import invalid
+from .registry import MAX_NAME_BYTES, echo, invalid
+
+_ABSENT = object()
 
 
 def plain(value: Any) -> Any:
@@ -26,6 +28,93 @@ def plain(value: Any) -> Any:
         return [plain(v) for v in value]
     except TypeError:
         return repr(value)
+
+
+def _snapshot(value: Any) -> Any:
+    """A copy of a property's value that stays valid after the property changes (a
+    vector's ``copy()``; an ID stays itself)."""
+    if value is None or isinstance(value, (bool, int, float, str, bytes)) or \
+            hasattr(value, "bl_rna"):
+        return value
+    if hasattr(value, "copy"):
+        return value.copy()
+    try:
+        return tuple(value)
+    except TypeError:
+        return value
+
+
+class Changes:
+    """Changes made through it are put back, in reverse order, if the ``with`` block
+    raises: where Blender can still refuse half-way, a failed command changes nothing."""
+
+    def __init__(self) -> None:
+        self._undo: list[Callable[[], None]] = []
+
+    def set(self, target: Any, name: str, value: Any) -> None:
+        old = _snapshot(getattr(target, name))
+        setattr(target, name, value)
+        self._undo.append(lambda: setattr(target, name, old))
+
+    def done(self, undo: Callable[[], None]) -> None:
+        """Registers how to undo a change just made."""
+        self._undo.append(undo)
+
+    def undo(self) -> None:
+        for undo in reversed(self._undo):
+            try:
+                undo()
+            except Exception:  # noqa: BLE001, S110 - put back all that can be
+                pass
+        self._undo.clear()
+
+    def __enter__(self) -> Changes:
+        return self
+
+    def __exit__(self, kind: Any, *_: Any) -> bool:
+        if kind is not None:
+            self.undo()
+        return False
+
+
+def _custom(target: Any, key: str) -> Any:
+    return plain(target[key]) if key in target.keys() else _ABSENT
+
+
+def _put_custom(target: Any, key: str, value: Any) -> None:
+    if value is _ABSENT:
+        if key in target.keys():
+            del target[key]
+    else:
+        target[key] = value
+
+
+def set_custom(target: Any, key: str, value: Any, path: str,
+               changes: Changes | None = None) -> None:
+    """Stores custom property ``key`` only if Blender gives the same value back (it
+    cannot hold everything MessagePack can: lists of maps, 64-bit integers, NUL in a
+    string...): a value ``*.property_get`` could not read is refused on the way in."""
+    if not isinstance(key, str) or not key or len(key.encode()) > MAX_NAME_BYTES:
+        raise invalid(f"a custom property name is 1..{MAX_NAME_BYTES} bytes", path=echo(path))
+    old = _custom(target, key)
+    try:
+        target[key] = value
+        good = plain(target[key]) == value
+    except Exception:  # noqa: BLE001 - whatever Blender refuses, the value is refused
+        good = False
+    if not good:
+        _put_custom(target, key, old)
+        raise invalid(f"{echo(path)} cannot hold {echo(value)} (Blender would not store it "
+                      "as given)", path=echo(path))
+    if changes is not None:
+        changes.done(lambda: _put_custom(target, key, old))
+
+
+def check_custom(target: Any, key: str, value: Any, path: str) -> None:
+    """``set_custom``'s check without its effect."""
+    trial = Changes()
+    set_custom(target, key, value, path, trial)
+    trial.undo()
 
 
 def _split(path: str) -> tuple[str, str]:
@@ -122,16 +211,22 @@ def _coerce_scalar(kind: str, prop: Any, value: Any, path: str) -> Any:
     return value
 
 
-def plan_assignments(owner: Any, values: Any) -> list[Callable[[], None]]:
-    """Checks ``{path: value}`` against ``owner``'s RNA; returns the assignments to run."""
+Step = Callable[..., None]  # step(changes=None): one checked assignment
+
+
+def plan_assignments(owner: Any, values: Any) -> list[Step]:
+    """Checks ``{path: value}`` against ``owner``'s RNA; returns the assignments to run,
+    each ``step(changes)`` (``changes``: a ``Changes`` that can undo it)."""
     if not isinstance(values, dict):
         raise invalid("properties must be a map of path to value")
-    steps: list[Callable[[], None]] = []
+    steps: list[Step] = []
     for path, value in values.items():
         target, name = resolve_owner(owner, path)
-        if name.startswith("["):  # custom property: any MessagePack-able value
+        if name.startswith("["):  # custom property: what Blender can store and give back
             key = name[2:-2] if name[1:2] in "\"'" else name[1:-1]
-            steps.append(lambda t=target, k=key, v=value: t.__setitem__(k, v))
+            check_custom(target, key, value, path)
+            steps.append(lambda c=None, t=target, k=key, v=value, p=path:
+                         set_custom(t, k, v, p, c))
             continue
         prop = target.bl_rna.properties.get(name)
         if prop is None:
@@ -139,14 +234,17 @@ def plan_assignments(owner: Any, values: Any) -> list[Callable[[], None]]:
         if prop.is_readonly:
             raise invalid(f"{path} is read-only", path=path)
         coerced = _coerce(target, prop, value, path)
-        steps.append(lambda t=target, n=name, v=coerced: setattr(t, n, v))
+        steps.append(lambda c=None, t=target, n=name, v=coerced:
+                     c.set(t, n, v) if c is not None else setattr(t, n, v))
     return steps
 
 
 def assign(owner: Any, values: Any) -> None:
     """Sets every ``{path: value}`` on ``owner``, or none of them."""
-    for step in plan_assignments(owner, values):
-        step()
+    steps = plan_assignments(owner, values)
+    with Changes() as changes:
+        for step in steps:
+            step(changes)
 
 
 def read(owner: Any, paths: Any) -> dict[str, Any]:

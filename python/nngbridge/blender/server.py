@@ -23,7 +23,6 @@ from .commands import session
 
 DEFAULT_ADDRESS = "tcp://127.0.0.1:5555"
 DEFAULT_EVENTS = "tcp://127.0.0.1:5556"
-MAX_MESSAGE = 64 << 20
 SHUTDOWN_LINGER_S = 1.0  # how long close() waits for the shutdown reply to go out
 _LOCAL = re.compile(
     r"^(ipc|inproc|abstract)://|^tcp[46]?://(127\.\d+\.\d+\.\d+|localhost|\[::1\]):")
@@ -68,14 +67,19 @@ class Server:
     to the token file of ``address`` (``tokens.token_path``) for local clients.
     ``insecure_no_token=True`` is the only way to serve without one (with a warning).
     ``work_dir`` / ``allowed_dirs``: where file commands may read and write (``paths``).
+    ``max_message``, ``memory_budget``, ``max_job_frames``: limits (``registry.LIMITS``).
     """
 
     def __init__(self, address: str = DEFAULT_ADDRESS, *, events: str | None = None,
                  token: str | None = None, insecure_no_token: bool = False,
                  work_dir: str | None = None, allowed_dirs: Sequence[str] | None = None,
                  allow_exec: bool = False, allow_remote: bool = False,
-                 max_message: int = MAX_MESSAGE) -> None:
+                 max_message: int = registry.MAX_MESSAGE,
+                 memory_budget: int = registry.MEMORY_BUDGET,
+                 max_job_frames: int = registry.MAX_JOB_FRAMES) -> None:
         check_local(address, allow_remote)
+        registry.configure(max_message=max_message, memory_budget=memory_budget,
+                           max_job_frames=max_job_frames)
         if events:
             check_local(events, allow_remote)
         if insecure_no_token and (token or allow_remote):
@@ -112,8 +116,7 @@ class Server:
             print(f"nngbridge: WARNING: serving {address} WITHOUT a token "
                   "(insecure_no_token=True): any local user or process can drive this Blender",
                   file=sys.stderr, flush=True)
-        session.STATE.update(allow_exec=allow_exec, shutdown=self.request_stop, events=events,
-                             max_message=max_message)
+        session.STATE.update(allow_exec=allow_exec, shutdown=self.request_stop, events=events)
         jobs.set_publisher(self.publish)
 
     def _publish_token(self, given: bool) -> str | None:
@@ -178,11 +181,21 @@ class Server:
                 raise  # the client went away (the pump drops it)
             except Exception as e:  # noqa: BLE001 - as registry.run_safely: keep serving
                 reply = registry.failure(reply.get("id"), e)
+            try:  # its payload was reserved (registry.reserve_reply): packed in place
+                self.rep.send_packed(reply)
+                return
+            except (TypeError, ValueError, OverflowError) as e:
+                reply = registry.failure(reply.get("id"), e)
         try:
-            self.rep.send_packed(reply)
+            body = nngbridge.packb(reply)
         except (TypeError, ValueError, OverflowError) as e:
-            failure = registry.error(reply.get("id"), "INTERNAL", f"unencodable result: {e}")
-            self.rep.send_packed(failure)
+            body = nngbridge.packb(registry.error(reply.get("id"), "INTERNAL",
+                                                  f"unencodable result: {e}"))
+        if len(body) > registry.LIMITS["max_message"]:  # a result no command could bound
+            body = nngbridge.packb(registry.error(
+                reply.get("id"), "TOO_LARGE", f"the reply would be {len(body)} bytes",
+                {"limit": registry.LIMITS["max_message"], "needed": len(body)}))
+        self.rep.send(body)
 
     def _send_filled(self, reply: dict[str, Any], result: dict[str, Any], data: Any) -> bool:
         """Sends ``reply`` as one message whose last bytes ``data.fill`` (``foreach_get``)

@@ -12,7 +12,7 @@ from typing import Any
 import bpy
 
 from .. import rna
-from ..registry import arg, command, invalid, not_found
+from ..registry import FRAME, NAME, arg, command, invalid, not_found
 
 TARGETS = {
     "object": "objects", "scene": "scenes", "mask": "masks", "camera": "cameras",
@@ -79,8 +79,8 @@ def check_path(block: Any, data_path: str, index: int) -> tuple[Any, str, int]:
     return owner, name, length
 
 
-@command("anim.keyframe_insert", target=arg(str, choices=tuple(TARGETS)), name=arg(str),
-         data_path=arg(str), frame=arg(float), value=arg(float, bool, list, default=None),
+@command("anim.keyframe_insert", target=arg(str, choices=tuple(TARGETS)), name=arg(str, **NAME),
+         data_path=arg(str), frame=arg(float, **FRAME), value=arg(float, bool, list, default=None),
          index=arg(int, default=-1),
          interpolation=arg(str, default=None, choices=("CONSTANT", "LINEAR", "BEZIER")))
 def keyframe_insert(target: str, name: str, data_path: str, frame: float, value, index: int,
@@ -99,10 +99,11 @@ def keyframe_insert(target: str, name: str, data_path: str, frame: float, value,
             step = rna.plan_assignments(owner, {prop: full})[0]
         else:
             step = rna.plan_assignments(owner, {prop: value})[0]
-    if step is not None:
-        step()
-    if not block.keyframe_insert(data_path, index=index, frame=frame):
-        raise invalid(f"Blender refused to key {data_path}", arg="data_path")
+    with rna.Changes() as changes:  # the value goes back if the key cannot be made
+        if step is not None:
+            step(changes)
+        if not block.keyframe_insert(data_path, index=index, frame=frame):
+            raise invalid(f"Blender refused to key {data_path}", arg="data_path")
     if interpolation is not None:
         for fc in fcurves_of(block):
             if fc.data_path == data_path and (index == -1 or fc.array_index == index):
@@ -112,7 +113,7 @@ def keyframe_insert(target: str, name: str, data_path: str, frame: float, value,
     return keyframes(target, name, data_path)
 
 
-@command("anim.keyframes", target=arg(str, choices=tuple(TARGETS)), name=arg(str),
+@command("anim.keyframes", target=arg(str, choices=tuple(TARGETS)), name=arg(str, **NAME),
          data_path=arg(str, default=None))
 def keyframes(target: str, name: str, data_path) -> dict[str, Any]:
     """F-curves with their keys as [frame, value] pairs."""
@@ -124,8 +125,8 @@ def keyframes(target: str, name: str, data_path) -> dict[str, Any]:
         for fc in fcurves_of(block) if data_path is None or fc.data_path == data_path]}
 
 
-@command("anim.evaluate", target=arg(str, choices=tuple(TARGETS)), name=arg(str),
-         data_path=arg(str), frame=arg(float), index=arg(int, default=0))
+@command("anim.evaluate", target=arg(str, choices=tuple(TARGETS)), name=arg(str, **NAME),
+         data_path=arg(str), frame=arg(float, **FRAME), index=arg(int, default=0))
 def evaluate(target: str, name: str, data_path: str, frame: float, index: int) -> Any:
     """The animated value at ``frame`` without changing the scene's frame."""
     fc = fcurve(get_target(target, name), data_path, index)
@@ -134,8 +135,8 @@ def evaluate(target: str, name: str, data_path: str, frame: float, index: int) -
     return {"value": fc.evaluate(frame)}
 
 
-@command("anim.keyframe_delete", target=arg(str, choices=tuple(TARGETS)), name=arg(str),
-         data_path=arg(str), frame=arg(float), index=arg(int, default=-1))
+@command("anim.keyframe_delete", target=arg(str, choices=tuple(TARGETS)), name=arg(str, **NAME),
+         data_path=arg(str), frame=arg(float, **FRAME), index=arg(int, default=-1))
 def keyframe_delete(target: str, name: str, data_path: str, frame: float,
                     index: int) -> dict[str, Any]:
     block = get_target(target, name)

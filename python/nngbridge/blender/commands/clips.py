@@ -15,8 +15,8 @@ from typing import Any
 import bpy
 
 from .. import jobs, paths
-from ..registry import arg, command, invalid, not_found
-from .images import float_buffer, floats
+from ..registry import FRAME, NAME, arg, check_frames, check_memory, command, invalid, not_found
+from .images import float_buffer, floats, pixel_payload
 
 READER_TEXTURE = ".nngbridge frame reader"
 
@@ -93,13 +93,15 @@ def acquire_frame(clip: bpy.types.MovieClip, frame: int) -> bpy.types.Image:
 def read_frame(clip: bpy.types.MovieClip, frame: int) -> tuple[Any, list[int]]:
     """One frame's pixels as (float32 buffer, [h, w, c])."""
     img = acquire_frame(clip, frame)
+    w, h = img.size
+    check_memory(4 * w * h * img.channels, f"frame {frame} of {clip.name}")
     buf = float_buffer(len(img.pixels))
     img.pixels.foreach_get(buf)
     w, h = img.size
     return buf, [h, w, img.channels]
 
 
-@command("clip.load", path=arg(str), name=arg(str, default=None))
+@command("clip.load", path=arg(str), name=arg(str, default=None, **NAME))
 def load(path: str, name) -> dict[str, Any]:
     """Loads a movie file or the first file of an image sequence, from an allowed
     directory (docs/protocol.md §7.2)."""
@@ -112,7 +114,7 @@ def load(path: str, name) -> dict[str, Any]:
     return info(clip)
 
 
-@command("clip.info", name=arg(str))
+@command("clip.info", name=arg(str, **NAME))
 def clip_info(name: str) -> dict[str, Any]:
     return info(get_clip(name))
 
@@ -122,9 +124,10 @@ def list_() -> dict[str, Any]:
     return {"clips": [info(c) for c in bpy.data.movieclips]}
 
 
-@command("clip.set", name=arg(str), frame_start=arg(int, default=None),
-         frame_offset=arg(int, default=None))
+@command("clip.set", name=arg(str, **NAME), frame_start=arg(int, default=None, **FRAME),
+         frame_offset=arg(int, default=None, **FRAME))
 def set_(name: str, frame_start, frame_offset) -> dict[str, Any]:
+    """Sets the start frame and offset (both checked, as frames, before either is set)."""
     clip = get_clip(name)
     if frame_start is not None:
         clip.frame_start = frame_start
@@ -133,17 +136,22 @@ def set_(name: str, frame_start, frame_offset) -> dict[str, Any]:
     return info(clip)
 
 
-@command("clip.frame_pixels", name=arg(str), frame=arg(int))
+@command("clip.frame_pixels", name=arg(str, **NAME), frame=arg(int, **FRAME))
 def frame_pixels(name: str, frame: int) -> dict[str, Any]:
     """One frame (a scene frame, mapped through the clip's start and offset) as
     ``f4 [h, w, 4]``, rows bottom-up."""
-    img = acquire_frame(get_clip(name), frame)
+    clip = get_clip(name)
+    frame_range_check(clip, frame)
+    w, h = clip.size
+    check_memory(16 * w * h, f"frame {frame} of {clip.name}")
+    img = acquire_frame(clip, frame)
     w, h = img.size
+    count = pixel_payload(img, f"frame {frame} of {clip.name}")
     return {"dtype": "f4", "shape": [h, w, img.channels],
-            "data": floats(len(img.pixels), img.pixels.foreach_get)}
+            "data": floats(count, img.pixels.foreach_get)}
 
 
-def _mean_colors(name: str, frames: list[int]) -> jobs.JobSteps:
+def _mean_colors(name: str, frames: range) -> jobs.JobSteps:
     out = []
     for i, frame in enumerate(frames):
         buf, (h, w, c) = read_frame(get_clip(name), frame)
@@ -154,8 +162,8 @@ def _mean_colors(name: str, frames: list[int]) -> jobs.JobSteps:
     return {"frames": out}
 
 
-@command("clip.mean_colors", name=arg(str), frame_start=arg(int, default=None),
-         frame_end=arg(int, default=None))
+@command("clip.mean_colors", name=arg(str, **NAME), frame_start=arg(int, default=None, **FRAME),
+         frame_end=arg(int, default=None, **FRAME))
 def mean_colors(name: str, frame_start, frame_end) -> dict[str, Any]:
     """A pass over the clip's frames computing each one's mean colour (a job: one frame
     per step, progress as ``job`` events)."""
@@ -167,4 +175,7 @@ def mean_colors(name: str, frame_start, frame_end) -> dict[str, Any]:
     frame_range_check(clip, end)
     if end < start:
         raise invalid("frame_end is before frame_start", arg="frame_end")
-    return jobs.submit("clip.mean_colors", _mean_colors(name, list(range(start, end + 1))))
+    check_frames(end - start + 1)
+    w, h = clip.size
+    check_memory(16 * w * h, f"a frame of {clip.name}")
+    return jobs.submit("clip.mean_colors", _mean_colors(name, range(start, end + 1)))

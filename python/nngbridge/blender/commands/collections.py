@@ -6,7 +6,7 @@ from typing import Any
 
 import bpy
 
-from ..registry import arg, command, invalid, not_found
+from ..registry import NAME, arg, command, invalid, not_found
 from .objects import get_object
 
 
@@ -36,7 +36,7 @@ def describe(coll: bpy.types.Collection) -> dict[str, Any]:
             "children": [c.name for c in coll.children]}
 
 
-@command("collection.create", name=arg(str), parent=arg(str, default=None))
+@command("collection.create", name=arg(str, **NAME), parent=arg(str, default=None, **NAME))
 def create(name: str, parent) -> dict[str, Any]:
     """Creates a collection under ``parent`` (default: the scene's), or returns the
     existing one of that name."""
@@ -55,12 +55,12 @@ def list_() -> dict[str, Any]:
     return {"collections": [describe(c) for c in (scene.collection, *bpy.data.collections)]}
 
 
-@command("collection.get", name=arg(str))
+@command("collection.get", name=arg(str, **NAME))
 def get(name: str) -> dict[str, Any]:
     return describe(get_collection(name))
 
 
-@command("collection.link", collection=arg(str), objects=arg(list, items=str),
+@command("collection.link", collection=arg(str, **NAME), objects=arg(list, items=str),
          move=arg(bool, default=False))
 def link(collection: str, objects: list, move: bool) -> dict[str, Any]:
     """Links objects into a collection; ``move`` unlinks them from their others."""
@@ -76,7 +76,7 @@ def link(collection: str, objects: list, move: bool) -> dict[str, Any]:
     return describe(coll)
 
 
-@command("collection.unlink", collection=arg(str), objects=arg(list, items=str))
+@command("collection.unlink", collection=arg(str, **NAME), objects=arg(list, items=str))
 def unlink(collection: str, objects: list) -> dict[str, Any]:
     coll = get_collection(collection)
     objs = [get_object(n) for n in objects]
@@ -88,7 +88,7 @@ def unlink(collection: str, objects: list) -> dict[str, Any]:
     return describe(coll)
 
 
-@command("collection.delete", name=arg(str), objects=arg(bool, default=False))
+@command("collection.delete", name=arg(str, **NAME), objects=arg(bool, default=False))
 def delete(name: str, objects: bool) -> dict[str, Any]:
     """Deletes a collection; its objects too when ``objects`` is true (otherwise they
     move to the scene's collection if they would be left in none)."""

@@ -13,11 +13,12 @@ asks the API what it has, never the version.
 from __future__ import annotations
 
 import array
+import math
 from typing import Any
 
 import bpy
 
-from ..registry import arg, command, invalid, not_found, withdraw
+from ..registry import FRAME, NAME, arg, command, invalid, not_found, withdraw
 from .clips import get_clip
 
 
@@ -95,9 +96,9 @@ def describe_layer(layer: Any) -> dict[str, Any]:
             "frames": [f.frame_number for f in layer.frames]}
 
 
-@command("gpencil.create", name=arg(str),
+@command("gpencil.create", name=arg(str, **NAME),
          attach=arg(str, default=None, choices=("SCENE", "CLIP")),
-         clip=arg(str, default=None))
+         clip=arg(str, default=None, **NAME))
 def create(name: str, attach, clip) -> dict[str, Any]:
     """New annotation data; ``attach`` makes it the scene's or a clip's annotations."""
     target = None
@@ -119,12 +120,12 @@ def list_() -> dict[str, Any]:
                             for g in datablocks()]}
 
 
-@command("gpencil.layers", name=arg(str))
+@command("gpencil.layers", name=arg(str, **NAME))
 def layers(name: str) -> dict[str, Any]:
     return {"layers": [describe_layer(la) for la in get_gpencil(name).layers]}
 
 
-@command("gpencil.add_layer", name=arg(str), layer=arg(str),
+@command("gpencil.add_layer", name=arg(str, **NAME), layer=arg(str, **NAME),
          color=arg(list, default=None, length=3), thickness=arg(int, default=None,
                                                                minimum=1, maximum=10))
 def add_layer(name: str, layer: str, color, thickness) -> dict[str, Any]:
@@ -139,7 +140,7 @@ def add_layer(name: str, layer: str, color, thickness) -> dict[str, Any]:
     return describe_layer(new)
 
 
-@command("gpencil.frames", name=arg(str), layer=arg(str))
+@command("gpencil.frames", name=arg(str, **NAME), layer=arg(str, **NAME))
 def frames(name: str, layer: str) -> dict[str, Any]:
     la = get_layer(get_gpencil(name), layer)
     return {"frames": [{"frame": f.frame_number, "strokes": len(f.strokes)} for f in la.frames]}
@@ -150,13 +151,15 @@ def _check_points(points: list, pressure: Any) -> None:
         raise invalid("a stroke needs points", arg="points")
     for i, p in enumerate(points):
         if not (isinstance(p, list) and len(p) in (2, 3) and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in p)):
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                for v in p)):
             raise invalid(f"points[{i}] must be [x, y] or [x, y, z]", arg="points", index=i)
     if pressure is not None and len(pressure) != len(points):
         raise invalid("pressure needs one value per point", arg="pressure")
 
 
-@command("gpencil.add_stroke", name=arg(str), layer=arg(str), frame=arg(int),
+@command("gpencil.add_stroke", name=arg(str, **NAME), layer=arg(str, **NAME),
+         frame=arg(int, **FRAME),
          points=arg(list), pressure=arg(list, default=None, items=float),
          cyclic=arg(bool, default=False))
 def add_stroke(name: str, layer: str, frame: int, points: list, pressure,
@@ -176,13 +179,14 @@ def add_stroke(name: str, layer: str, frame: int, points: list, pressure,
     return {"frame": frame, "stroke": len(target.strokes) - 1, "points": len(points)}
 
 
-@command("gpencil.strokes", name=arg(str), layer=arg(str), frame=arg(int))
+@command("gpencil.strokes", name=arg(str, **NAME), layer=arg(str, **NAME), frame=arg(int, **FRAME))
 def strokes(name: str, layer: str, frame: int) -> dict[str, Any]:
     f = get_frame(get_layer(get_gpencil(name), layer), frame)
     return {"strokes": [describe_stroke(s) for s in f.strokes]}
 
 
-@command("gpencil.delete_frame", name=arg(str), layer=arg(str), frame=arg(int))
+@command("gpencil.delete_frame", name=arg(str, **NAME), layer=arg(str, **NAME),
+         frame=arg(int, **FRAME))
 def delete_frame(name: str, layer: str, frame: int) -> dict[str, Any]:
     la = get_layer(get_gpencil(name), layer)
     la.frames.remove(get_frame(la, frame))

@@ -16,7 +16,9 @@ from typing import Any
 import bpy
 
 from .. import paths
-from ..registry import arg, command, invalid, not_found
+from ..registry import NAME, arg, check_memory, command, invalid, not_found, reserve_reply
+
+MAX_SIDE = 65536  # pixels of an image's side (Blender's own limit)
 
 
 def get_image(name: str) -> bpy.types.Image:
@@ -84,6 +86,16 @@ def shape(img: bpy.types.Image) -> list[int]:
     return [h, w, img.channels]
 
 
+def pixel_payload(img: bpy.types.Image, what: str) -> int:
+    """The float count of ``img``'s pixels, once a buffer and a reply of them are known to
+    fit the memory budget and the reply size (checked before any is made)."""
+    h, w, c = shape(img)
+    nbytes = 4 * w * h * c
+    check_memory(nbytes, what)
+    reserve_reply(nbytes)
+    return w * h * c
+
+
 @command("image.list")
 def list_() -> dict[str, Any]:
     return {"images": [{"name": i.name, "size": list(i.size), "channels": i.channels,
@@ -91,18 +103,20 @@ def list_() -> dict[str, Any]:
                        for i in bpy.data.images if not i.name.startswith(".")]}
 
 
-@command("image.new", name=arg(str), width=arg(int), height=arg(int),
-         color=arg(list, default=None, length=4), float_buffer=arg(bool, default=True))
+@command("image.new", name=arg(str, **NAME), width=arg(int, minimum=1, maximum=MAX_SIDE),
+         height=arg(int, minimum=1, maximum=MAX_SIDE), color=arg(list, default=None, length=4),
+         float_buffer=arg(bool, default=True))
 def new(name: str, width: int, height: int, color, float_buffer: bool) -> dict[str, Any]:
-    if not (1 <= width <= 65536 and 1 <= height <= 65536):
-        raise invalid("width and height must be 1..65536")
+    """A generated image; its RGBA buffer (16 bytes a pixel in float, 4 in bytes) must fit
+    the memory budget."""
+    check_memory(width * height * (16 if float_buffer else 4), f"a {width}x{height} image")
     img = bpy.data.images.new(name, width, height, alpha=True, float_buffer=float_buffer)
     if color is not None:
         img.generated_color = color
     return {"name": img.name, "size": [width, height], "channels": img.channels}
 
 
-@command("image.load", path=arg(str), name=arg(str, default=None))
+@command("image.load", path=arg(str), name=arg(str, default=None, **NAME))
 def load(path: str, name) -> dict[str, Any]:
     """Loads an image file from an allowed directory (docs/protocol.md §7.2)."""
     img = bpy.data.images.load(paths.readable(path), check_existing=False)
@@ -111,14 +125,15 @@ def load(path: str, name) -> dict[str, Any]:
     return {"name": img.name, "size": list(img.size), "channels": img.channels}
 
 
-@command("image.pixels_get", name=arg(str))
+@command("image.pixels_get", name=arg(str, **NAME))
 def pixels_get(name: str) -> dict[str, Any]:
+    """``TOO_LARGE`` if the pixels would not fit a reply (or a batch's)."""
     img = get_image(name)
-    return {"dtype": "f4", "shape": shape(img),
-            "data": floats(len(img.pixels), img.pixels.foreach_get)}
+    count = pixel_payload(img, f"the pixels of {img.name}")
+    return {"dtype": "f4", "shape": shape(img), "data": floats(count, img.pixels.foreach_get)}
 
 
-@command("image.pixels_set", name=arg(str), pixels=arg(dict))
+@command("image.pixels_set", name=arg(str, **NAME), pixels=arg(dict))
 def pixels_set(name: str, pixels: dict) -> dict[str, Any]:
     img = get_image(name)
     if pixels.get("dtype") != "f4" or not isinstance(pixels.get("data"), bytes):
@@ -136,7 +151,7 @@ FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "exr": "OPEN_EXR", "tif"
            "tiff": "TIFF", "bmp": "BMP", "tga": "TARGA", "hdr": "HDR", "webp": "WEBP"}
 
 
-@command("image.save", name=arg(str), path=arg(str, default=None),
+@command("image.save", name=arg(str, **NAME), path=arg(str, default=None),
          format=arg(str, default=None, choices=tuple(sorted(set(FORMATS.values())))))
 def save(name: str, path, format) -> dict[str, Any]:
     """Saves to ``path`` (default: the image's own), in ``format`` (default: from the
@@ -155,9 +170,11 @@ def save(name: str, path, format) -> dict[str, Any]:
     return {"path": bpy.path.abspath(img.filepath_raw), "format": format}
 
 
-@command("image.mean_color", name=arg(str))
+@command("image.mean_color", name=arg(str, **NAME))
 def mean_color(name: str) -> dict[str, Any]:
     img = get_image(name)
+    h, w, c = shape(img)
+    check_memory(4 * w * h * c, f"the pixels of {img.name}")
     buf = float_buffer(len(img.pixels))
     img.pixels.foreach_get(buf)
     c = img.channels

@@ -12,12 +12,13 @@ spline moves, one layer), or one layer per pose with its visibility keyframed
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import bpy
 
 from .. import rna
-from ..registry import arg, command, invalid, not_found
+from ..registry import FRAME, NAME, arg, command, invalid, not_found
 from .anim import fcurve
 from .clips import get_clip
 
@@ -153,7 +154,8 @@ def check_points(points: list, space: Space) -> list[dict[str, Any]]:
             if v is None:
                 continue
             if not (isinstance(v, list) and len(v) == 2 and all(
-                    isinstance(c, (int, float)) and not isinstance(c, bool) for c in v)):
+                    isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c)
+                    for c in v)):
                 raise invalid(f"points[{i}].{key} must be [x, y]", arg="points", index=i)
             q[key] = space.to_mask([float(c) for c in v])
         base = p.get("handle_type", "FREE" if "handle_left" in q or "handle_right" in q
@@ -203,7 +205,7 @@ def key_visibility(mask: bpy.types.Mask, layer: bpy.types.MaskLayer, frame: int,
     layer.keyframe_insert("hide_render", frame=frame)
 
 
-@command("mask.create", name=arg(str), clip=arg(str, default=None),
+@command("mask.create", name=arg(str, **NAME), clip=arg(str, default=None, **NAME),
          size=arg(list, default=None, length=2))
 def create(name: str, clip, size) -> dict[str, Any]:
     """A new mask; ``clip`` (or ``size``: [w, h]) sets the frame size used for pixels."""
@@ -225,7 +227,7 @@ def list_() -> dict[str, Any]:
                        "layers": [la.name for la in m.layers]} for m in bpy.data.masks]}
 
 
-@command("mask.layers", name=arg(str), points=arg(bool, default=False),
+@command("mask.layers", name=arg(str, **NAME), points=arg(bool, default=False),
          space=arg(str, default="pixels", choices=SPACES))
 def layers(name: str, points: bool, space: str) -> dict[str, Any]:
     """The mask's layers (with their splines' points when ``points``)."""
@@ -234,8 +236,8 @@ def layers(name: str, points: bool, space: str) -> dict[str, Any]:
     return {"layers": [describe_layer(mask, la, sp, points) for la in mask.layers]}
 
 
-@command("mask.add_layer", name=arg(str), layer=arg(str),
-         visible_frames=arg(list, default=None, items=int))
+@command("mask.add_layer", name=arg(str, **NAME), layer=arg(str, **NAME),
+         visible_frames=arg(list, default=None, items=int, **FRAME))
 def add_layer(name: str, layer: str, visible_frames) -> dict[str, Any]:
     """A new layer; with ``visible_frames`` it is keyed visible on exactly those frames
     (hidden on the frames around them): the way to animate a mask pose by pose."""
@@ -254,7 +256,7 @@ def add_layer(name: str, layer: str, visible_frames) -> dict[str, Any]:
     return describe_layer(mask, new, Space(mask, "normalized"), False)
 
 
-@command("mask.add_spline", name=arg(str), layer=arg(str), points=arg(list),
+@command("mask.add_spline", name=arg(str, **NAME), layer=arg(str, **NAME), points=arg(list),
          cyclic=arg(bool, default=True), space=arg(str, default="pixels", choices=SPACES))
 def add_spline(name: str, layer: str, points: list, cyclic: bool, space: str) -> dict[str, Any]:
     """A spline of ``points`` ({co, handle_left?, handle_right?, handle_type?}); handles
@@ -268,7 +270,8 @@ def add_spline(name: str, layer: str, points: list, cyclic: bool, space: str) ->
             "points": [describe_point(p, sp) for p in spline.points]}
 
 
-@command("mask.key_spline", name=arg(str), layer=arg(str), frame=arg(int), points=arg(list),
+@command("mask.key_spline", name=arg(str, **NAME), layer=arg(str, **NAME),
+         frame=arg(int, **FRAME), points=arg(list),
          spline=arg(int, default=0), space=arg(str, default="pixels", choices=SPACES))
 def key_spline(name: str, layer: str, frame: int, points: list, spline: int,
                space: str) -> dict[str, Any]:
@@ -296,7 +299,8 @@ def key_spline(name: str, layer: str, frame: int, points: list, spline: int,
             "points": [describe_point(p, sp) for p in s.points]}
 
 
-@command("mask.layer_visibility_key", name=arg(str), layer=arg(str), frame=arg(int),
+@command("mask.layer_visibility_key", name=arg(str, **NAME), layer=arg(str, **NAME),
+         frame=arg(int, **FRAME),
          visible=arg(bool))
 def layer_visibility_key(name: str, layer: str, frame: int, visible: bool) -> dict[str, Any]:
     """Keys the layer's visibility (viewport and render) at ``frame``."""
@@ -306,7 +310,7 @@ def layer_visibility_key(name: str, layer: str, frame: int, visible: bool) -> di
     return describe_layer(mask, target, Space(mask, "normalized"), False)
 
 
-@command("mask.layer_set", name=arg(str), layer=arg(str), properties=arg(dict))
+@command("mask.layer_set", name=arg(str, **NAME), layer=arg(str, **NAME), properties=arg(dict))
 def layer_set(name: str, layer: str, properties: dict) -> dict[str, Any]:
     """Sets layer properties (alpha, blend, invert, falloff, hide, ...)."""
     mask = get_mask(name)
@@ -357,8 +361,8 @@ def spline_extent(mask: bpy.types.Mask, layer: bpy.types.MaskLayer, index: int,
     return xs, ys
 
 
-@command("mask.bounds", name=arg(str), layer=arg(str, default=None),
-         frame=arg(int, default=None), space=arg(str, default="pixels", choices=SPACES))
+@command("mask.bounds", name=arg(str, **NAME), layer=arg(str, default=None, **NAME),
+         frame=arg(int, default=None, **FRAME), space=arg(str, default="pixels", choices=SPACES))
 def bounds(name: str, layer, frame, space: str) -> dict[str, Any]:
     """The box around the curves of one layer, or of every layer visible at ``frame``
     (default: the current visibility), in clip pixels by default. Keyframed points are
@@ -383,7 +387,7 @@ def bounds(name: str, layer, frame, space: str) -> dict[str, Any]:
     return {"min": lo, "max": hi, "layers": [la.name for la in chosen]}
 
 
-@command("mask.delete", name=arg(str))
+@command("mask.delete", name=arg(str, **NAME))
 def delete(name: str) -> dict[str, Any]:
     bpy.data.masks.remove(get_mask(name))
     return {"deleted": name}

@@ -7,7 +7,7 @@ from typing import Any
 import bpy
 
 from .. import rna
-from ..registry import KEEP, arg, command, invalid, not_found
+from ..registry import KEEP, NAME, arg, command, invalid, not_found
 
 PRIMITIVES = ("CUBE", "PLANE", "UV_SPHERE", "ICO_SPHERE", "CYLINDER", "CONE", "TORUS", "MONKEY")
 KINDS = (*PRIMITIVES, "EMPTY", "CAMERA", "LIGHT")
@@ -81,8 +81,8 @@ def describe(obj: bpy.types.Object) -> dict[str, Any]:
 @command(
     "object.create",
     type=arg(str),
-    name=arg(str, default=None),
-    collection=arg(str, default=None),
+    name=arg(str, default=None, **NAME),
+    collection=arg(str, default=None, **NAME),
     location=arg(list, default=None, **VEC3),
     rotation=arg(list, default=None, **VEC3),
     scale=arg(list, default=None, **VEC3),
@@ -90,7 +90,7 @@ def describe(obj: bpy.types.Object) -> dict[str, Any]:
     empty_display_type=arg(str, default="PLAIN_AXES"),
     empty_display_size=arg(float, default=1.0),
     light_type=arg(str, default="POINT"),
-    parent=arg(str, default=None),
+    parent=arg(str, default=None, **NAME),
 )
 def create(type: str, name, collection, location, rotation, scale, size, empty_display_type,
            empty_display_size, light_type, parent) -> dict[str, Any]:
@@ -131,7 +131,7 @@ def create(type: str, name, collection, location, rotation, scale, size, empty_d
     return {"name": obj.name}
 
 
-@command("object.list", type=arg(str, default=None), collection=arg(str, default=None),
+@command("object.list", type=arg(str, default=None), collection=arg(str, default=None, **NAME),
          selected=arg(bool, default=None), name_prefix=arg(str, default=None))
 def list_(type, collection, selected, name_prefix) -> dict[str, Any]:
     if collection is not None:
@@ -155,7 +155,7 @@ def list_(type, collection, selected, name_prefix) -> dict[str, Any]:
     return {"objects": out}
 
 
-@command("object.get", name=arg(str), properties=arg(list, default=None, items=str))
+@command("object.get", name=arg(str, **NAME), properties=arg(list, default=None, items=str))
 def get(name: str, properties) -> dict[str, Any]:
     """The object's transform and relations; ``properties`` adds any RNA paths
     (``data.lens``, ``empty_display_size``, ``["custom"]``)."""
@@ -166,9 +166,9 @@ def get(name: str, properties) -> dict[str, Any]:
     return out
 
 
-@command("object.set", name=arg(str), location=arg(list, default=None, **VEC3),
+@command("object.set", name=arg(str, **NAME), location=arg(list, default=None, **VEC3),
          rotation=arg(list, default=None, **VEC3), scale=arg(list, default=None, **VEC3),
-         parent=arg(str, default=KEEP, nullable=True), hide=arg(bool, default=None),
+         parent=arg(str, default=KEEP, nullable=True, **NAME), hide=arg(bool, default=None),
          properties=arg(dict, default=None))
 def set_(name, location, rotation, scale, parent, hide, properties) -> dict[str, Any]:
     """Sets the transform, parent (nil unparents), visibility and any RNA properties,
@@ -182,18 +182,21 @@ def set_(name, location, rotation, scale, parent, hide, properties) -> dict[str,
                 raise invalid(f"{parent} is {name} or one of its children", arg="parent")
             p = p.parent
     steps = rna.plan_assignments(obj, properties) if properties else []
-    if location is not None:
-        obj.location = location
-    if rotation is not None:
-        obj.rotation_euler = rotation
-    if scale is not None:
-        obj.scale = scale
-    if parent is not KEEP:
-        obj.parent = parent_obj
-    if hide is not None:
-        obj.hide_set(hide)
-    for step in steps:
-        step()
+    with rna.Changes() as c:
+        if location is not None:
+            c.set(obj, "location", location)
+        if rotation is not None:
+            c.set(obj, "rotation_euler", rotation)
+        if scale is not None:
+            c.set(obj, "scale", scale)
+        if parent is not KEEP:
+            c.set(obj, "parent", parent_obj)
+        if hide is not None:
+            was = obj.hide_get()
+            obj.hide_set(hide)
+            c.done(lambda: obj.hide_set(was))
+        for step in steps:
+            step(c)
     return describe(obj)
 
 
@@ -205,7 +208,7 @@ def delete(names: list) -> dict[str, Any]:
     return {"deleted": list(names)}
 
 
-@command("object.select", names=arg(list, items=str), active=arg(str, default=None),
+@command("object.select", names=arg(list, items=str), active=arg(str, default=None, **NAME),
          deselect_others=arg(bool, default=True))
 def select(names: list, active, deselect_others: bool) -> dict[str, Any]:
     objs = [get_object(n) for n in names]
@@ -228,7 +231,7 @@ def selection() -> dict[str, Any]:
             "active": active.name if active else None}
 
 
-@command("object.hierarchy", name=arg(str))
+@command("object.hierarchy", name=arg(str, **NAME))
 def hierarchy(name: str) -> dict[str, Any]:
     def walk(obj):
         return {"name": obj.name, "children": [walk(c) for c in obj.children]}
@@ -236,7 +239,7 @@ def hierarchy(name: str) -> dict[str, Any]:
     return walk(get_object(name))
 
 
-@command("object.root", name=arg(str))
+@command("object.root", name=arg(str, **NAME))
 def root(name: str) -> dict[str, Any]:
     obj = get_object(name)
     while obj.parent is not None:

@@ -9,7 +9,7 @@ from typing import Any
 import bpy
 
 from .. import jobs, paths
-from ..registry import arg, command, invalid
+from ..registry import FRAME, arg, check_frames, check_memory, command, invalid
 from .images import FORMATS
 
 ENGINES = ("CYCLES", "BLENDER_EEVEE", "BLENDER_EEVEE_NEXT", "BLENDER_WORKBENCH")
@@ -19,7 +19,16 @@ def _format_for(path: str) -> str:
     return FORMATS.get(os.path.splitext(path)[1].lstrip(".").lower(), "PNG")
 
 
-def _render_frames(frames: list[int], path_for: Any, engine: str | None) -> jobs.JobSteps:
+def check_render_memory() -> None:
+    """A render holds at least a float RGBA buffer of the output size: it must fit the
+    memory budget (checked before the job is queued)."""
+    r = bpy.context.scene.render
+    w = r.resolution_x * r.resolution_percentage // 100
+    h = r.resolution_y * r.resolution_percentage // 100
+    check_memory(16 * w * h, f"a {w}x{h} render")
+
+
+def _render_frames(frames: Any, path_for: Any, engine: str | None) -> jobs.JobSteps:
     scene = bpy.context.scene
     r = scene.render
     saved = (r.filepath, r.image_settings.file_format, r.engine, r.use_file_extension,
@@ -44,17 +53,18 @@ def _render_frames(frames: list[int], path_for: Any, engine: str | None) -> jobs
     return {"paths": written}
 
 
-@command("render.still", path=arg(str), frame=arg(int, default=None),
+@command("render.still", path=arg(str), frame=arg(int, default=None, **FRAME),
          engine=arg(str, default=None, choices=ENGINES))
 def still(path: str, frame, engine) -> dict[str, Any]:
     """Renders the scene's camera view to ``path``, inside an allowed directory (a job)."""
+    check_render_memory()
     target = paths.writable(path)
     f = bpy.context.scene.frame_current if frame is None else frame
     return jobs.submit("render.still", _render_frames([f], lambda _: target, engine))
 
 
-@command("render.animation", path=arg(str), frame_start=arg(int, default=None),
-         frame_end=arg(int, default=None), engine=arg(str, default=None, choices=ENGINES))
+@command("render.animation", path=arg(str), frame_start=arg(int, default=None, **FRAME),
+         frame_end=arg(int, default=None, **FRAME), engine=arg(str, default=None, choices=ENGINES))
 def animation(path: str, frame_start, frame_end, engine) -> dict[str, Any]:
     """Renders frames to ``path`` with ``#`` replaced by the frame number, zero padded
     (``out_####.png``), inside an allowed directory (a job, one step per frame)."""
@@ -67,6 +77,8 @@ def animation(path: str, frame_start, frame_end, engine) -> dict[str, Any]:
     end = scene.frame_end if frame_end is None else frame_end
     if end < start:
         raise invalid("frame_end is before frame_start", arg="frame_end")
+    check_frames(end - start + 1)
+    check_render_memory()
     digits = path.count("#")
     head, tail = path.split("#", 1)[0], path.rsplit("#", 1)[1]
 
@@ -74,4 +86,4 @@ def animation(path: str, frame_start, frame_end, engine) -> dict[str, Any]:
         return f"{head}{f:0{digits}d}{tail}"
 
     return jobs.submit("render.animation",
-                       _render_frames(list(range(start, end + 1)), path_for, engine))
+                       _render_frames(range(start, end + 1), path_for, engine))

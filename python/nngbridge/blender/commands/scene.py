@@ -7,7 +7,7 @@ from typing import Any
 import bpy
 
 from .. import rna
-from ..registry import arg, command, invalid, not_found
+from ..registry import FRAME, NAME, arg, command, invalid, not_found
 
 
 def describe() -> dict[str, Any]:
@@ -24,9 +24,11 @@ def get() -> dict[str, Any]:
     return describe()
 
 
-@command("scene.set", frame_current=arg(int, default=None), frame_start=arg(int, default=None),
-         frame_end=arg(int, default=None), fps=arg(int, default=None),
-         resolution=arg(list, default=None), resolution_percentage=arg(int, default=None),
+@command("scene.set", frame_current=arg(int, default=None, **FRAME),
+         frame_start=arg(int, default=None, **FRAME), frame_end=arg(int, default=None, **FRAME),
+         fps=arg(int, default=None, minimum=1, maximum=1000),
+         resolution=arg(list, default=None, length=2),
+         resolution_percentage=arg(int, default=None, minimum=1, maximum=32767),
          properties=arg(dict, default=None))
 def set_(frame_current, frame_start, frame_end, fps, resolution, resolution_percentage,
          properties):
@@ -37,40 +39,41 @@ def set_(frame_current, frame_start, frame_end, fps, resolution, resolution_perc
     end = s.frame_end if frame_end is None else frame_end
     if end < start:
         raise invalid("frame_end must not be before frame_start")
-    if resolution is not None and (
-        len(resolution) != 2 or not all(isinstance(v, int) and 4 <= v <= 65536 for v in resolution)
-    ):
+    if resolution is not None and not all(v.is_integer() and 4 <= v <= 65536
+                                          for v in resolution):
         raise invalid("resolution must be two integers in 4..65536", arg="resolution")
-    if resolution_percentage is not None and not 1 <= resolution_percentage <= 32767:
-        raise invalid("resolution_percentage must be 1..32767", arg="resolution_percentage")
-    if fps is not None and not 1 <= fps <= 1000:
-        raise invalid("fps must be 1..1000", arg="fps")
     steps = rna.plan_assignments(s, properties) if properties else []
-    s.frame_start, s.frame_end = start, end
-    if frame_current is not None:
-        s.frame_set(frame_current)
-    if fps is not None:
-        s.render.fps, s.render.fps_base = fps, 1.0
-    if resolution is not None:
-        s.render.resolution_x, s.render.resolution_y = resolution
-    if resolution_percentage is not None:
-        s.render.resolution_percentage = resolution_percentage
-    for step in steps:
-        step()
+    with rna.Changes() as c:
+        c.set(s, "frame_start", start)
+        c.set(s, "frame_end", end)
+        if frame_current is not None:
+            c.set(s, "frame_current", s.frame_current)  # frame_set below; this undoes it
+            s.frame_set(frame_current)
+        if fps is not None:
+            c.set(s.render, "fps", fps)
+            c.set(s.render, "fps_base", 1.0)
+        if resolution is not None:
+            c.set(s.render, "resolution_x", int(resolution[0]))
+            c.set(s.render, "resolution_y", int(resolution[1]))
+        if resolution_percentage is not None:
+            c.set(s.render, "resolution_percentage", resolution_percentage)
+        for step in steps:
+            step(c)
     return describe()
 
 
-@command("scene.property_get", name=arg(str))
+@command("scene.property_get", name=arg(str, **NAME))
 def property_get(name: str) -> Any:
     s = bpy.context.scene
     if name not in s.keys():
         raise not_found("scene property", name)
-    value = s[name]
-    return value.to_dict() if hasattr(value, "to_dict") else (
-        value.to_list() if hasattr(value, "to_list") else value)
+    return rna.plain(s[name])
 
 
-@command("scene.property_set", name=arg(str), value=arg(int, float, str, bool, list, dict))
+@command("scene.property_set", name=arg(str, **NAME),
+         value=arg(int, float, str, bool, list, dict))
 def property_set(name: str, value: Any) -> Any:
-    bpy.context.scene[name] = value
+    """Stores a custom property; a value Blender would not give back as sent (a list of
+    maps, an integer beyond 32 bits, ...) is refused, and nothing is stored."""
+    rna.set_custom(bpy.context.scene, name, value, f'["{name}"]')
     return property_get(name)

@@ -15,7 +15,7 @@ import bpy
 
 from .. import rna
 from ..paths import readable
-from ..registry import arg, command, invalid, not_found
+from ..registry import FRAME, NAME, arg, command, invalid, not_found
 
 EFFECTS = ("CROSS", "ADD", "SUBTRACT", "ALPHA_OVER", "ALPHA_UNDER", "GAMMA_CROSS", "MULTIPLY",
            "OVER_DROP", "WIPE", "GLOW", "TRANSFORM", "COLOR", "SPEED", "MULTICAM",
@@ -77,8 +77,8 @@ def list_() -> dict[str, Any]:
     return {"strips": [describe(s) for s in all_strips(scene.sequence_editor)]}
 
 
-@command("sequencer.add_movie", name=arg(str), path=arg(str), channel=arg(int, **CHANNELS),
-         frame_start=arg(int))
+@command("sequencer.add_movie", name=arg(str, **NAME), path=arg(str), channel=arg(int, **CHANNELS),
+         frame_start=arg(int, **FRAME))
 def add_movie(name: str, path: str, channel: int, frame_start: int) -> dict[str, Any]:
     """A movie strip from a file in an allowed directory (docs/protocol.md §7.2)."""
     real = readable(path)
@@ -86,8 +86,8 @@ def add_movie(name: str, path: str, channel: int, frame_start: int) -> dict[str,
     return describe(strip)
 
 
-@command("sequencer.add_image", name=arg(str), paths=arg(list, items=str),
-         channel=arg(int, **CHANNELS), frame_start=arg(int))
+@command("sequencer.add_image", name=arg(str, **NAME), paths=arg(list, items=str),
+         channel=arg(int, **CHANNELS), frame_start=arg(int, **FRAME))
 def add_image(name: str, paths: list, channel: int, frame_start: int) -> dict[str, Any]:
     """An image strip; several paths (in one directory) make an image sequence."""
     if not paths:
@@ -114,8 +114,9 @@ def _new_effect(name: str, kind: str, channel: int, frame_start: int, frame_end:
     return strips.new_effect(name, kind, channel, frame_start, **kwargs)
 
 
-@command("sequencer.add_effect", name=arg(str), type=arg(str, choices=EFFECTS),
-         channel=arg(int, **CHANNELS), frame_start=arg(int), frame_end=arg(int, default=None),
+@command("sequencer.add_effect", name=arg(str, **NAME), type=arg(str, choices=EFFECTS),
+         channel=arg(int, **CHANNELS), frame_start=arg(int, **FRAME), frame_end=arg(int,
+         default=None, **FRAME),
          inputs=arg(list, default=[], items=str), properties=arg(dict, default=None))
 def add_effect(name: str, type: str, channel: int, frame_start: int, frame_end, inputs: list,
                properties) -> dict[str, Any]:
@@ -137,8 +138,9 @@ def add_effect(name: str, type: str, channel: int, frame_start: int, frame_end, 
     return describe(strip)
 
 
-@command("sequencer.add_text", name=arg(str), text=arg(str), channel=arg(int, **CHANNELS),
-         frame_start=arg(int), frame_end=arg(int), font_size=arg(float, default=None),
+@command("sequencer.add_text", name=arg(str, **NAME), text=arg(str), channel=arg(int, **CHANNELS),
+         frame_start=arg(int, **FRAME), frame_end=arg(int, **FRAME), font_size=arg(float,
+         default=None),
          color=arg(list, default=None, length=4), location=arg(list, default=None, length=2))
 def add_text(name: str, text: str, channel: int, frame_start: int, frame_end: int, font_size,
              color, location) -> dict[str, Any]:
@@ -147,17 +149,22 @@ def add_text(name: str, text: str, channel: int, frame_start: int, frame_end: in
     if font_size is not None and font_size <= 0:
         raise invalid("font_size must be positive", arg="font_size")
     strip = _new_effect(name, "TEXT", channel, frame_start, frame_end, [])
-    strip.text = text
-    if font_size is not None:
-        strip.font_size = font_size
-    if color is not None:
-        strip.color = color
-    if location is not None:
-        strip.location = location
+    try:
+        strip.text = text
+        if font_size is not None:
+            strip.font_size = font_size
+        if color is not None:
+            strip.color = color
+        if location is not None:
+            strip.location = location
+    except Exception:
+        top_strips(editor()).remove(strip)  # nothing half-made stays behind
+        raise
     return describe(strip)
 
 
-@command("sequencer.strip_get", name=arg(str), properties=arg(list, default=None, items=str))
+@command("sequencer.strip_get", name=arg(str, **NAME), properties=arg(list, default=None,
+         items=str))
 def strip_get(name: str, properties) -> dict[str, Any]:
     strip = get_strip(name)
     out = describe(strip)
@@ -166,7 +173,7 @@ def strip_get(name: str, properties) -> dict[str, Any]:
     return out
 
 
-@command("sequencer.strip_set", name=arg(str), properties=arg(dict))
+@command("sequencer.strip_set", name=arg(str, **NAME), properties=arg(dict))
 def strip_set(name: str, properties: dict) -> dict[str, Any]:
     """Sets any strip properties ({path: value}), all checked before any is applied."""
     strip = get_strip(name)

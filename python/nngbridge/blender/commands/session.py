@@ -25,7 +25,7 @@ def hello() -> dict[str, Any]:
         "blender": bpy.app.version_string,
         "commands": sorted(registry.COMMANDS),
         "events": STATE.get("events"),
-        "limits": {"max_message": STATE.get("max_message", 64 << 20)},
+        "limits": dict(registry.LIMITS),
         "files": paths.describe(),
     }
 

@@ -4,11 +4,12 @@ frames are scene frames, mapped through the clip's start frame."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import bpy
 
-from ..registry import CommandError, arg, command, invalid, not_found
+from ..registry import FRAME, NAME, CommandError, arg, command, invalid, not_found
 from .clips import clip_frame, get_clip
 
 MARKER_KEYS = {"frame", "position", "pattern_size", "search_size", "mute"}
@@ -36,7 +37,8 @@ def describe_marker(clip: bpy.types.MovieClip, m: Any) -> dict[str, Any]:
 
 def _pair(value: Any, what: str, index: int) -> list[float]:
     if not (isinstance(value, list) and len(value) == 2 and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in value)):
         raise invalid(f"markers[{index}].{what} must be [x, y]", arg="markers", index=index)
     return [float(v) for v in value]
 
@@ -49,8 +51,9 @@ def check_markers(markers: list) -> list[dict[str, Any]]:
         if set(m) - MARKER_KEYS:
             raise invalid(f"markers[{i}] has unknown keys {sorted(set(m) - MARKER_KEYS)}",
                           arg="markers", index=i)
-        if not isinstance(m["frame"], int) or isinstance(m["frame"], bool):
-            raise invalid(f"markers[{i}].frame must be an integer", arg="markers", index=i)
+        if type(m["frame"]) is not int or not FRAME["minimum"] <= m["frame"] <= FRAME["maximum"]:
+            raise invalid(f"markers[{i}].frame must be an integer frame "
+                          f"({FRAME['minimum']}..{FRAME['maximum']})", arg="markers", index=i)
         q: dict[str, Any] = {"frame": m["frame"], "position": _pair(m["position"], "position", i)}
         for key in ("pattern_size", "search_size"):
             if m.get(key) is not None:
@@ -93,15 +96,16 @@ def write_marker(clip: bpy.types.MovieClip, track: Any, q: dict[str, Any]) -> An
     return marker
 
 
-@command("tracking.tracks", clip=arg(str))
+@command("tracking.tracks", clip=arg(str, **NAME))
 def tracks(clip: str) -> dict[str, Any]:
     c = get_clip(clip)
     return {"tracks": [{"name": t.name, "markers": len(t.markers), "hide": t.hide,
                         "average_error": t.average_error} for t in c.tracking.tracks]}
 
 
-@command("tracking.add_track", clip=arg(str), frame=arg(int), position=arg(list, length=2),
-         name=arg(str, default=None), pattern_size=arg(list, default=None, length=2),
+@command("tracking.add_track", clip=arg(str, **NAME), frame=arg(int, **FRAME), position=arg(list,
+         length=2),
+         name=arg(str, default=None, **NAME), pattern_size=arg(list, default=None, length=2),
          search_size=arg(list, default=None, length=2))
 def add_track(clip: str, frame: int, position: list, name, pattern_size,
               search_size) -> dict[str, Any]:
@@ -120,7 +124,8 @@ def add_track(clip: str, frame: int, position: list, name, pattern_size,
     return {"name": track.name, "markers": [describe_marker(c, m) for m in track.markers]}
 
 
-@command("tracking.markers_get", clip=arg(str), track=arg(str), frame=arg(int, default=None))
+@command("tracking.markers_get", clip=arg(str, **NAME), track=arg(str, **NAME), frame=arg(int,
+         default=None, **FRAME))
 def markers_get(clip: str, track: str, frame) -> dict[str, Any]:
     """All markers of a track, or the one in effect at ``frame``."""
     c = get_clip(clip)
@@ -131,7 +136,7 @@ def markers_get(clip: str, track: str, frame) -> dict[str, Any]:
     return {"markers": [describe_marker(c, m) for m in t.markers]}
 
 
-@command("tracking.markers_set", clip=arg(str), track=arg(str), markers=arg(list))
+@command("tracking.markers_set", clip=arg(str, **NAME), track=arg(str, **NAME), markers=arg(list))
 def markers_set(clip: str, track: str, markers: list) -> dict[str, Any]:
     """Sets (inserting where missing) markers [{frame, position, pattern_size?,
     search_size?, mute?}], all validated first."""
@@ -143,7 +148,8 @@ def markers_set(clip: str, track: str, markers: list) -> dict[str, Any]:
     return {"track": t.name, "markers": len(t.markers)}
 
 
-@command("tracking.markers_delete", clip=arg(str), track=arg(str), frames=arg(list, items=int))
+@command("tracking.markers_delete", clip=arg(str, **NAME), track=arg(str, **NAME),
+         frames=arg(list, items=int, **FRAME))
 def markers_delete(clip: str, track: str, frames: list) -> dict[str, Any]:
     c = get_clip(clip)
     t = get_track(c, track)
