@@ -245,14 +245,18 @@ def add_layer(name: str, layer: str, visible_frames) -> dict[str, Any]:
     if mask.layers.get(layer) is not None:
         raise invalid(f"mask {name} already has a layer {layer!r}", arg="layer")
     new = mask.layers.new(name=layer)
-    if visible_frames:
-        frames = sorted(set(visible_frames))
-        shown = set(frames)
-        for f in frames:
-            for g in (f - 1, f + 1):
-                if g not in shown:
-                    key_visibility(mask, new, g, False)
-            key_visibility(mask, new, f, True)
+    try:
+        if visible_frames:
+            frames = sorted(set(visible_frames))
+            shown = set(frames)
+            for f in frames:
+                for g in (f - 1, f + 1):
+                    if g not in shown:
+                        key_visibility(mask, new, g, False)
+                key_visibility(mask, new, f, True)
+    except Exception:
+        mask.layers.remove(new)  # nothing half-made stays behind
+        raise
     return describe_layer(mask, new, Space(mask, "normalized"), False)
 
 
