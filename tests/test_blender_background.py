@@ -406,3 +406,95 @@ def test_without_numpy_pixels_take_the_copying_path_and_arrive_the_same(tmp_path
                pixels={"dtype": "f4", "shape": [4, 8, 4], "data": values.tobytes()})
         px = b.call("image.pixels_get", name="Plate")
         assert px["shape"] == [4, 8, 4] and px["data"] == values.tobytes()
+
+
+# Issue 11: hostile requests against a real Blender. Each test failed before the limits.
+
+def test_an_image_beyond_the_memory_budget_is_too_large_and_not_made(blender):
+    err = blender.error("image.new", name="Huge", width=65536, height=16384)
+    assert err["code"] == "TOO_LARGE" and err["details"]["limit"] == 1 << 30
+    assert "Huge" not in [i["name"] for i in blender.call("image.list")["images"]]
+
+
+def test_job_frame_ranges_are_bounded_before_any_list_is_made(blender):
+    jobs = len(blender.call("job.list")["jobs"])
+    err = blender.error("render.animation", path="big_####.png", frame_start=0,
+                        frame_end=20_000_000)
+    assert err["code"] == "INVALID_ARGUMENT" and err["details"]["arg"] == "frame_end"
+    err = blender.error("render.animation", path="big_####.png", frame_start=-1_000_000,
+                        frame_end=1_000_000)
+    assert err["code"] == "TOO_LARGE" and err["details"]["frames"] == 2_000_001
+    assert len(blender.call("job.list")["jobs"]) == jobs  # no job was queued
+
+
+def test_pixels_over_the_reply_limit_are_too_large_before_the_work(blender):
+    blender.call("image.new", name="Big2k", width=2048, height=2048)  # 64 MiB of floats
+    err = blender.error("image.pixels_get", name="Big2k")
+    assert err["code"] == "TOO_LARGE" and err["details"]["limit"] == MAX_MESSAGE
+
+
+def test_a_batch_shares_one_reply_budget(blender):
+    blender.call("image.new", name="Mid", width=1024, height=1024)  # 16 MiB of floats
+    out = blender.call("batch", commands=[{"cmd": "image.pixels_get", "args": {"name": "Mid"}}
+                                          for _ in range(8)])
+    assert out["applied"] == 2  # 2 x 16 MiB fit in 40 MiB; the third does not
+    assert out["results"][2]["error"]["code"] == "TOO_LARGE"
+    assert len(out["results"]) == 3
+
+
+def test_a_clip_set_that_fails_changes_nothing(blender):
+    if "Cols" not in [c["name"] for c in blender.call("clip.list")["clips"]]:
+        test_clip_frames_masks_and_markers_over_the_wire(blender)
+    before = blender.call("clip.info", name="Cols")
+    err = blender.error("clip.set", name="Cols", frame_start=5, frame_offset=2**31)
+    assert err["code"] == "INVALID_ARGUMENT" and err["details"]["arg"] == "frame_offset"
+    assert blender.call("clip.info", name="Cols") == before
+
+
+def test_a_visibility_key_beyond_the_frames_is_refused_and_the_mask_stays_readable(blender):
+    blender.call("mask.create", name="Vis", size=[64, 64])
+    blender.call("mask.add_layer", name="Vis", layer="L")
+    err = blender.error("mask.layer_visibility_key", name="Vis", layer="L", frame=2**64 - 1,
+                        visible=True)
+    assert err["code"] == "INVALID_ARGUMENT"
+    layer = blender.call("mask.layers", name="Vis")["layers"][0]
+    assert "visibility_keys" not in layer and layer["hide"] is False
+
+
+def test_a_custom_property_is_stored_only_if_it_reads_back(blender):
+    # A list of maps used to be stored and then unreadable for ever: now it reads back.
+    assert blender.call("scene.property_set", name="maps", value=[{"a": 1}]) == [{"a": 1}]
+    assert blender.call("scene.property_get", name="maps") == [{"a": 1}]
+
+
+def test_out_of_range_integers_long_names_and_odd_versions_are_client_errors(blender):
+    before = blender.call("scene.get")
+    for args in ({"frame_current": 2**31}, {"frame_start": 2**40}, {"fps": 2**63}):
+        assert blender.error("scene.set", **args)["code"] == "INVALID_ARGUMENT", args
+    assert blender.call("scene.get") == before
+    err = blender.error("object.create", type="CUBE", name="x" * 64)
+    assert err["code"] == "INVALID_ARGUMENT" and err["details"]["max_bytes"] == 63
+    assert blender.error("object.create", type="CUBE", name="é" * 32)["code"] == \
+        "INVALID_ARGUMENT"  # 64 bytes in UTF-8
+    blender.call("sequencer.ensure")
+    assert blender.error("sequencer.add_text", name="T", text="t", channel=1,
+                         frame_start=2**31, frame_end=2**31 + 5)["code"] == "INVALID_ARGUMENT"
+    for v in (1.0, True):
+        reply = blender.request("session.ping", v=v)
+        assert reply["error"]["code"] == "UNSUPPORTED_VERSION", v
+
+
+def test_error_replies_quote_only_a_prefix_of_the_input(blender):
+    huge = "n" * (8 << 20)
+    for cmd, args in (("object.get", {"name": huge}),
+                      ("object.get", {"name": "Keep2", "properties": [huge]}),
+                      ("nope." + huge, {}), ("object.list", {huge: 1})):
+        if cmd == "object.get" and "properties" in args:
+            blender.call("object.create", type="CUBE", name="Keep2")
+        blender._id += 1
+        blender.sock.send(nngbridge.packb({"v": 1, "id": blender._id, "cmd": cmd,
+                                           "args": args, "token": blender.token}))
+        raw = blender.sock.recv()
+        reply = nngbridge.unpackb(raw)
+        assert not reply["ok"] and reply["error"]["code"] != "INTERNAL", reply["error"]
+        assert len(raw) < 20 << 10, (cmd, len(raw))
