@@ -1,0 +1,114 @@
+//! `Dialer` and `Listener`: a socket's endpoints.
+
+use nngbridge::Options;
+use pyo3::prelude::*;
+use pyo3::types::PyWeakrefReference;
+
+use super::convert::{opt_from_py, opt_to_py, sockaddr_to_py};
+use super::socket::{owner_socket, Socket};
+use crate::errors::IntoPy;
+
+/// Connects a socket to a listening peer.
+#[pyclass(module = "nngbridge._nng", frozen, weakref)]
+pub struct Dialer {
+    pub(super) dialer: nngbridge::Dialer,
+    pub(super) owner: Option<Py<PyWeakrefReference>>,
+}
+
+#[pymethods]
+impl Dialer {
+    /// The dialer's numeric id.
+    #[getter]
+    fn id(&self) -> i32 {
+        self.dialer.id()
+    }
+
+    /// The socket the dialer belongs to.
+    #[getter]
+    fn socket<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, Socket>> {
+        owner_socket(py, &self.owner)
+    }
+
+    /// The URL being dialed.
+    #[getter]
+    fn url(&self) -> PyResult<String> {
+        self.dialer.url().py()
+    }
+
+    /// Closes the dialer and its connection.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let d = self.dialer;
+        let r = py.detach(move || d.close());
+        if let Ok(s) = owner_socket(py, &self.owner) {
+            s.get()._forget_dialer(self.dialer.id());
+        }
+        r.py()
+    }
+
+    fn _getopt(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        opt_to_py(py, self.dialer.get_opt(name).py()?)
+    }
+
+    fn _setopt(&self, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.dialer.set_opt(name, opt_from_py(name, value)?).py()
+    }
+}
+
+/// Accepts connections on an address.
+#[pyclass(module = "nngbridge._nng", frozen, weakref)]
+pub struct Listener {
+    pub(super) listener: nngbridge::Listener,
+    pub(super) owner: Option<Py<PyWeakrefReference>>,
+}
+
+#[pymethods]
+impl Listener {
+    /// The listener's numeric id.
+    #[getter]
+    fn id(&self) -> i32 {
+        self.listener.id()
+    }
+
+    /// The socket the listener belongs to.
+    #[getter]
+    fn socket<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, Socket>> {
+        owner_socket(py, &self.owner)
+    }
+
+    /// The URL, with the real port when listening on port 0.
+    #[getter]
+    fn url(&self) -> PyResult<String> {
+        let url = self.listener.url().py()?;
+        match self.listener.local_address() {
+            Ok(nngbridge::SocketAddr::Inet(a)) if url.starts_with("tcp") => {
+                let scheme = url.split("://").next().unwrap_or("tcp");
+                Ok(format!("{scheme}://{a}"))
+            }
+            _ => Ok(url),
+        }
+    }
+
+    /// The bound address (a `sockaddr` object), with the real port for port 0.
+    #[getter]
+    fn local_address(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        sockaddr_to_py(py, &self.listener.local_address().py()?)
+    }
+
+    /// Closes the listener and its connections.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let l = self.listener;
+        let r = py.detach(move || l.close());
+        if let Ok(s) = owner_socket(py, &self.owner) {
+            s.get()._forget_listener(self.listener.id());
+        }
+        r.py()
+    }
+
+    fn _getopt(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        opt_to_py(py, self.listener.get_opt(name).py()?)
+    }
+
+    fn _setopt(&self, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.listener.set_opt(name, opt_from_py(name, value)?).py()
+    }
+}
