@@ -35,15 +35,6 @@ impl PipeEvent {
             _ => None,
         }
     }
-
-    /// pynng's numbers for the events (0, 1, 2).
-    pub fn pynng_code(self) -> i32 {
-        match self {
-            PipeEvent::AddPre => 0,
-            PipeEvent::AddPost => 1,
-            PipeEvent::RemPost => 2,
-        }
-    }
 }
 
 impl Pipe {

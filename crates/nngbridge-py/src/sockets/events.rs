@@ -19,9 +19,27 @@ pub(super) struct Shared {
     pub(super) pipes: Mutex<HashMap<i32, Py<Pipe>>>,
     pub(super) dialers: Mutex<HashMap<i32, Py<Dialer>>>,
     pub(super) listeners: Mutex<HashMap<i32, Py<Listener>>>,
-    pub(super) callbacks: Mutex<[Vec<Py<PyAny>>; 3]>,
+    pub(super) callbacks: Mutex<Callbacks>,
     // Serialises pipe bookkeeping like pynng's _pipe_notify_lock.
     pub(super) notify: Mutex<()>,
+}
+
+/// The Python callbacks for each pipe event, in the order they were added.
+#[derive(Default)]
+pub(super) struct Callbacks {
+    add_pre: Vec<Py<PyAny>>,
+    add_post: Vec<Py<PyAny>>,
+    rem_post: Vec<Py<PyAny>>,
+}
+
+impl Callbacks {
+    pub(super) fn on(&mut self, ev: PipeEvent) -> &mut Vec<Py<PyAny>> {
+        match ev {
+            PipeEvent::AddPre => &mut self.add_pre,
+            PipeEvent::AddPost => &mut self.add_post,
+            PipeEvent::RemPost => &mut self.rem_post,
+        }
+    }
 }
 
 impl Shared {
@@ -54,7 +72,8 @@ impl Shared {
             .notify
             .lock_py_attached(py)
             .unwrap_or_else(|e| e.into_inner());
-        let cbs: Vec<Py<PyAny>> = lock(&self.callbacks)[ev.pynng_code() as usize]
+        let cbs: Vec<Py<PyAny>> = lock(&self.callbacks)
+            .on(ev)
             .iter()
             .map(|c| c.clone_ref(py))
             .collect();

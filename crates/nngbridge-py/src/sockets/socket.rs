@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use nngbridge::{OptValue, Options, Protocol};
+use nngbridge::{OptValue, Options, PipeEvent, Protocol};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple, PyType, PyWeakrefReference};
@@ -372,15 +372,21 @@ impl Socket {
     }
 
     fn add_pre_pipe_connect_cb(&self, callback: Py<PyAny>) {
-        lock(&self.shared.callbacks)[0].push(callback);
+        lock(&self.shared.callbacks)
+            .on(PipeEvent::AddPre)
+            .push(callback);
     }
 
     fn add_post_pipe_connect_cb(&self, callback: Py<PyAny>) {
-        lock(&self.shared.callbacks)[1].push(callback);
+        lock(&self.shared.callbacks)
+            .on(PipeEvent::AddPost)
+            .push(callback);
     }
 
     fn add_post_pipe_remove_cb(&self, callback: Py<PyAny>) {
-        lock(&self.shared.callbacks)[2].push(callback);
+        lock(&self.shared.callbacks)
+            .on(PipeEvent::RemPost)
+            .push(callback);
     }
 
     fn remove_pre_pipe_connect_cb(
@@ -388,7 +394,11 @@ impl Socket {
         py: Python<'_>,
         callback: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        remove_cb(py, &mut lock(&self.shared.callbacks)[0], callback)
+        remove_cb(
+            py,
+            &mut lock(&self.shared.callbacks).on(PipeEvent::AddPre),
+            callback,
+        )
     }
 
     fn remove_post_pipe_connect_cb(
@@ -396,7 +406,11 @@ impl Socket {
         py: Python<'_>,
         callback: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        remove_cb(py, &mut lock(&self.shared.callbacks)[1], callback)
+        remove_cb(
+            py,
+            &mut lock(&self.shared.callbacks).on(PipeEvent::AddPost),
+            callback,
+        )
     }
 
     fn remove_post_pipe_remove_cb(
@@ -404,7 +418,11 @@ impl Socket {
         py: Python<'_>,
         callback: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        remove_cb(py, &mut lock(&self.shared.callbacks)[2], callback)
+        remove_cb(
+            py,
+            &mut lock(&self.shared.callbacks).on(PipeEvent::RemPost),
+            callback,
+        )
     }
 
     /// The dialers of this socket.
