@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import atexit
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Iterable
 
 from . import _aio, _nng
@@ -83,9 +83,9 @@ def _as_int(value: Any) -> int:
 
 def _read_only(_obj: Any, _value: Any) -> None:
     # pynng hands every write to NNG, which answers NNG_EREADONLY for these.
-    from .exceptions import ReadOnly
+    from .exceptions import ReadOnly, _error
 
-    raise ReadOnly("Read only resource", 24)
+    raise _error(ReadOnly)
 
 
 def _install_options(cls: type, target: str, skip: Iterable[str] = ()) -> None:
@@ -317,14 +317,14 @@ class Surveyor0(Socket):
 
 
 def _survey_result(sock: Surveyor0, call: Any) -> Any:
-    from .exceptions import BadState, Timeout
+    from .exceptions import BadState, Timeout, _error
 
     try:
         return call()
     except BadState:
         if not sock._surveyed:
             raise
-        raise Timeout("Timed out", 5) from None
+        raise _error(Timeout) from None
 
 
 class Respondent0(Socket):
@@ -364,9 +364,9 @@ def _ctx_methods() -> None:
 
 
 def _not_supported(self: Any) -> Any:
-    from .exceptions import NotSupported
+    from .exceptions import NotSupported, _error
 
-    raise NotSupported("Not supported", 9)
+    raise _error(NotSupported)
 
 
 def _not_supported_set(self: Any, _value: Any) -> None:

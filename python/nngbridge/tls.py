@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .exceptions import NotSupported
+from .exceptions import NotSupported, _error
 
 
 class TLSConfig:
@@ -51,4 +51,4 @@ class TLSConfig:
 
 
 def _unsupported() -> None:
-    raise NotSupported("TLS is not built into this nngbridge build yet", 9)
+    raise _error(NotSupported, "TLS is not built into this nngbridge build yet")

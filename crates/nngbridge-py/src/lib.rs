@@ -6,7 +6,7 @@
 //! copies where the ABI allows. It holds no protocol logic of its own.
 
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyDict, PyTuple};
 
 mod aio;
 mod blocking;
@@ -49,6 +49,16 @@ fn option_table(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyTuple>>> {
             )
         })
         .collect()
+}
+
+/// NNG's named errors as `{name: errno}`, from the core's one table; the Python
+/// exception classes of the same names take their numbers from it.
+fn error_table(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    for (e, code) in nngbridge::ERROR_CODES {
+        d.set_item(format!("{e:?}"), code)?;
+    }
+    Ok(d)
 }
 
 /// NNG's text for an error number.
@@ -100,6 +110,7 @@ fn _nng(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_strerror, m)?)?;
     m.add_function(wrap_pyfunction!(blocking::_wait_idle, m)?)?;
     m.add("OPTIONS", option_table(m.py())?)?;
+    m.add("ERRORS", error_table(m.py())?)?;
     m.add("BUFFER_PROTOCOL", cfg!(Py_3_11))?;
     msgpack::register(m)?;
     blocking::init_main_thread(m.py())?;

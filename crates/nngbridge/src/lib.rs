@@ -67,7 +67,7 @@ pub use addr::SocketAddr;
 pub use aio::{Aio, AioCallback};
 pub use context::Context;
 pub use endpoint::{Dialer, Listener};
-pub use error::{Error, Result};
+pub use error::{Error, Result, ERROR_CODES};
 pub use message::Message;
 pub use options::{OptKind, OptValue, Options};
 pub use pipe::{Pipe, PipeEvent};
