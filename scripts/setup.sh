@@ -26,7 +26,7 @@ fi
 section "pip: build and test tools, peers"
 "$PY" -m pip install -q --disable-pip-version-check \
     "maturin>=1.7,<2" ziglang pytest pytest-timeout "pynng==0.9.0" numpy trio psutil \
-    msgpack ormsgpack hypothesis ruff pyzmq "nng==0.2.0" matplotlib 2>&1 | grep -v "Running pip as the 'root' user" || true
+    msgpack ormsgpack hypothesis ruff mypy pyzmq "nng==0.2.0" matplotlib 2>&1 | grep -v "Running pip as the 'root' user" || true
 
 section "build: the wheels (dist/), then install the cp311-abi3 one into $("$PY" -c 'import sys; print(sys.executable)')"
 bash scripts/build-wheels.sh

@@ -106,6 +106,21 @@ class Socket(_nng.Socket):
 
     _protocol: str | None = None
 
+    if TYPE_CHECKING:
+        # BEGIN generated options: scripts/gen_stubs.py
+        recv_buffer_size: int
+        send_buffer_size: int
+        recv_timeout: int
+        send_timeout: int
+        ttl_max: int
+        recv_max_size: int
+        reconnect_time_min: int
+        reconnect_time_max: int
+        tcp_nodelay: bool
+        tcp_keepalive: bool
+        resend_tick: int
+        # END generated options
+
     def __init__(
         self,
         *,
