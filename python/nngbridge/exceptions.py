@@ -10,6 +10,44 @@ from typing import TypeVar
 
 from ._nng import ERRORS, _strerror
 
+# What ``nngbridge`` re-exports (pynng's top level has no EXCEPTION_MAP).
+__all__ = [
+    "AddressInUse",
+    "AddressInvalid",
+    "AlreadyExists",
+    "Ambiguous",
+    "AuthenticationError",
+    "BadState",
+    "BadType",
+    "Busy",
+    "Canceled",
+    "Closed",
+    "ConnectionAborted",
+    "ConnectionRefused",
+    "ConnectionReset",
+    "CryptoError",
+    "DestinationUnreachable",
+    "Internal",
+    "Interrupted",
+    "InvalidOperation",
+    "MessageStateError",
+    "MessageTooLarge",
+    "NNGException",
+    "NoArgument",
+    "NoEntry",
+    "NoMemory",
+    "NotSupported",
+    "OutOfFiles",
+    "OutOfSpace",
+    "PermissionDenied",
+    "ProtocolError",
+    "ReadOnly",
+    "Timeout",
+    "TryAgain",
+    "WriteOnly",
+    "check_err",
+]
+
 
 class NNGException(Exception):
     """Base of every NNG error; ``errno`` is NNG's error number."""
