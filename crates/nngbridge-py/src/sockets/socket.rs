@@ -396,7 +396,7 @@ impl Socket {
     ) -> PyResult<()> {
         remove_cb(
             py,
-            &mut lock(&self.shared.callbacks).on(PipeEvent::AddPre),
+            lock(&self.shared.callbacks).on(PipeEvent::AddPre),
             callback,
         )
     }
@@ -408,7 +408,7 @@ impl Socket {
     ) -> PyResult<()> {
         remove_cb(
             py,
-            &mut lock(&self.shared.callbacks).on(PipeEvent::AddPost),
+            lock(&self.shared.callbacks).on(PipeEvent::AddPost),
             callback,
         )
     }
@@ -420,7 +420,7 @@ impl Socket {
     ) -> PyResult<()> {
         remove_cb(
             py,
-            &mut lock(&self.shared.callbacks).on(PipeEvent::RemPost),
+            lock(&self.shared.callbacks).on(PipeEvent::RemPost),
             callback,
         )
     }
