@@ -211,10 +211,6 @@ class Socket(_nng.Socket):
             raise StopAsyncIteration from None
 
 
-# Native read-only attributes: writing them raises ReadOnly, as in pynng.
-for _name in ("raw", "protocol", "protocol_name", "peer", "peer_name", "recv_fd", "send_fd"):
-    setattr(Socket, _name, property(getattr(_nng.Socket, _name).__get__, _read_only))
-
 _PROTOCOL_OPTIONS = ("polyamorous", "resend_time", "survey_time", "sub_prefnew")
 _install_options(Socket, "socket", skip=_PROTOCOL_OPTIONS)
 
@@ -348,91 +344,6 @@ class Respondent0(Socket):
     _protocol = "respondent0"
 
 
-def _pipe_asend(self: Pipe, data: Any) -> Any:
-    return _aio.asend_msg(self.socket, _with_pipe(Message(data), self))
-
-
-def _pipe_asend_msg(self: Pipe, msg: Message) -> Any:
-    return _aio.asend_msg(self.socket, _with_pipe(msg, self))
-
-
-def _with_pipe(msg: Message, pipe: Pipe) -> Message:
-    msg.pipe = pipe
-    return msg
-
-
-def _ctx_methods() -> None:
-    async def arecv(self: Context) -> bytes:
-        return await _aio.arecv(self)
-
-    async def asend(self: Context, data: Any) -> None:
-        await _aio.asend(self, data)
-
-    async def arecv_msg(self: Context) -> Message:
-        return await _aio.arecv_msg(self)
-
-    async def asend_msg(self: Context, msg: Message) -> None:
-        await _aio.asend_msg(self, msg)
-
-    for f in (arecv, asend, arecv_msg, asend_msg):
-        setattr(Context, f.__name__, f)
-
-
-def _not_supported(self: Any) -> Any:
-    from .exceptions import NotSupported, _error
-
-    raise _error(NotSupported)
-
-
-def _not_supported_set(self: Any, _value: Any) -> None:
-    _not_supported(self)
-
-
-def _endpoint_properties() -> None:
-    """pynng's endpoint and pipe properties that NNG 2 no longer answers itself."""
-    from .sockaddr import SockAddr
-
-    def from_socket(name: str, setter: Any = None) -> property:
-        return property(lambda self: getattr(self.socket, name), setter,
-                        doc=f"The socket's {name}.")
-
-    # What writing them raises follows pynng: NNG's NotSupported on endpoints, a plain
-    # read-only attribute on pipes.
-    for cls, setter in ((Dialer, _not_supported_set), (Listener, _not_supported_set),
-                        (Pipe, None)):
-        cls.peer = from_socket("peer", setter)  # type: ignore[attr-defined]
-        cls.peer_name = from_socket("peer_name", setter)  # type: ignore[attr-defined]
-    Pipe.protocol = from_socket("protocol")  # type: ignore[attr-defined]
-    Pipe.protocol_name = from_socket("protocol_name")  # type: ignore[attr-defined]
-    Pipe.url = property(  # type: ignore[attr-defined]
-        lambda self: (self.listener if self._from_listener else self.dialer).url,
-        doc="The URL of the dialer or listener that made the pipe.",
-    )
-    # NNG 1 let listeners report (and take) the socket's reconnect times; NNG 2 listeners
-    # have none, so they are the socket's.
-    for name in ("reconnect_time_min", "reconnect_time_max"):
-        setattr(Listener, name, property(
-            lambda self, n=name: getattr(self.socket, n),
-            lambda self, v, n=name: setattr(self.socket, n, v)))
-    for cls in (Dialer, Listener):
-        cls.url = property(cls.url.__get__, _read_only)  # type: ignore[attr-defined]
-    # A dialer has no local address until it connects; pynng reported an empty one.
-    Dialer.local_address = property(lambda self: SockAddr())  # type: ignore[attr-defined]
-    for cls in (Dialer, Listener):
-        cls.remote_address = property(_not_supported)  # type: ignore[attr-defined]
-        for name in ("tls_ca_file", "tls_cert_key_file", "tls_auth_mode", "tls_server_name"):
-            setattr(cls, name, property(_not_supported))
-        cls.tls_config = property(_tls_config_unreadable)  # type: ignore[attr-defined]
-
-
-def _tls_config_unreadable(self: Any) -> Any:
-    raise TypeError("tls_config cannot be read")
-
-
-_ctx_methods()
-_endpoint_properties()
-Pipe.asend = _pipe_asend  # type: ignore[attr-defined]
-Pipe.asend_msg = _pipe_asend_msg  # type: ignore[attr-defined]
 _install_options(Context, "ctx")
 _install_options(Dialer, "dialer")
 _install_options(Listener, "listener")

@@ -146,6 +146,26 @@ impl Context {
         self.socket.get().wrap_message(py, m)
     }
 
+    /// Receives a message as bytes, without blocking the event loop.
+    fn arecv(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        aio_call(slf, "arecv", None)
+    }
+
+    /// Sends `data`, without blocking the event loop.
+    fn asend(slf: &Bound<'_, Self>, data: Py<PyAny>) -> PyResult<Py<PyAny>> {
+        aio_call(slf, "asend", Some(data))
+    }
+
+    /// Receives a `Message`, without blocking the event loop.
+    fn arecv_msg(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        aio_call(slf, "arecv_msg", None)
+    }
+
+    /// Sends a `Message`, without blocking the event loop.
+    fn asend_msg(slf: &Bound<'_, Self>, msg: Py<PyAny>) -> PyResult<Py<PyAny>> {
+        aio_call(slf, "asend_msg", Some(msg))
+    }
+
     fn subscribe(&self, topic: &Bound<'_, PyAny>) -> PyResult<()> {
         self.ctx()?.subscribe(&topic_bytes(topic)?).py()
     }
@@ -198,4 +218,14 @@ impl Drop for Context {
         let _in_flight = blocking::InFlight::enter();
         Python::attach(|py| py.detach(move || drop((ctx, pool))));
     }
+}
+
+/// `nngbridge._aio.<name>(ctx[, arg])`: the coroutine of the asyncio/trio adapter.
+fn aio_call(ctx: &Bound<'_, Context>, name: &str, arg: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+    let f = ctx.py().import("nngbridge._aio")?.getattr(name)?;
+    match arg {
+        None => f.call1((ctx,)),
+        Some(a) => f.call1((ctx, a)),
+    }
+    .map(Bound::unbind)
 }

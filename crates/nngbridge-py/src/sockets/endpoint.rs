@@ -1,12 +1,13 @@
 //! `Dialer` and `Listener`: a socket's endpoints.
 
 use nngbridge::Options;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyWeakrefReference;
 
 use super::convert::{opt_from_py, opt_to_py, sockaddr_to_py};
 use super::socket::{owner_socket, Socket};
-use crate::errors::IntoPy;
+use crate::errors::{to_pyerr, IntoPy};
 
 /// Connects a socket to a listening peer.
 #[pyclass(module = "nngbridge._nng", frozen, weakref)]
@@ -33,6 +34,77 @@ impl Dialer {
     #[getter]
     fn url(&self) -> PyResult<String> {
         self.dialer.url().py()
+    }
+
+    /// The socket's peer protocol number; NNG's NotSupported on writes, as in pynng.
+    #[getter]
+    fn peer<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.socket(py)?.getattr("peer")
+    }
+
+    #[setter]
+    fn set_peer(&self, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(to_pyerr(nngbridge::Error::NotSupported))
+    }
+
+    /// The socket's peer protocol name; NNG's NotSupported on writes, as in pynng.
+    #[getter]
+    fn peer_name<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.socket(py)?.getattr("peer_name")
+    }
+
+    #[setter]
+    fn set_peer_name(&self, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(to_pyerr(nngbridge::Error::NotSupported))
+    }
+
+    #[setter]
+    fn set_url(&self, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(to_pyerr(nngbridge::Error::ReadOnly))
+    }
+
+    /// NNG 2 endpoints have no remote address: NotSupported.
+    #[getter]
+    fn remote_address(&self) -> PyResult<Py<PyAny>> {
+        not_supported()
+    }
+
+    /// TLS is not built in: NotSupported.
+    #[getter]
+    fn tls_ca_file(&self) -> PyResult<Py<PyAny>> {
+        not_supported()
+    }
+
+    /// TLS is not built in: NotSupported.
+    #[getter]
+    fn tls_cert_key_file(&self) -> PyResult<Py<PyAny>> {
+        not_supported()
+    }
+
+    /// TLS is not built in: NotSupported.
+    #[getter]
+    fn tls_auth_mode(&self) -> PyResult<Py<PyAny>> {
+        not_supported()
+    }
+
+    /// TLS is not built in: NotSupported.
+    #[getter]
+    fn tls_server_name(&self) -> PyResult<Py<PyAny>> {
+        not_supported()
+    }
+
+    /// Write-only in pynng: reading raises TypeError.
+    #[getter]
+    fn tls_config(&self) -> PyResult<Py<PyAny>> {
+        Err(PyTypeError::new_err("tls_config cannot be read"))
+    }
+
+    /// A dialer has no local address until it connects; pynng reported an empty one.
+    #[getter]
+    fn local_address<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py.import("nngbridge.sockaddr")?
+            .getattr("SockAddr")?
+            .call0()
     }
 
     /// Closes the dialer and its connection.
@@ -88,6 +160,91 @@ impl Listener {
         }
     }
 
+    /// The socket's peer protocol number; NNG's NotSupported on writes, as in pynng.
+    #[getter]
+    fn peer<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.socket(py)?.getattr("peer")
+    }
+
+    #[setter]
+    fn set_peer(&self, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(to_pyerr(nngbridge::Error::NotSupported))
+    }
+
+    /// The socket's peer protocol name; NNG's NotSupported on writes, as in pynng.
+    #[getter]
+    fn peer_name<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.socket(py)?.getattr("peer_name")
+    }
+
+    #[setter]
+    fn set_peer_name(&self, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(to_pyerr(nngbridge::Error::NotSupported))
+    }
+
+    #[setter]
+    fn set_url(&self, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(to_pyerr(nngbridge::Error::ReadOnly))
+    }
+
+    /// NNG 2 endpoints have no remote address: NotSupported.
+    #[getter]
+    fn remote_address(&self) -> PyResult<Py<PyAny>> {
+        not_supported()
+    }
+
+    /// TLS is not built in: NotSupported.
+    #[getter]
+    fn tls_ca_file(&self) -> PyResult<Py<PyAny>> {
+        not_supported()
+    }
+
+    /// TLS is not built in: NotSupported.
+    #[getter]
+    fn tls_cert_key_file(&self) -> PyResult<Py<PyAny>> {
+        not_supported()
+    }
+
+    /// TLS is not built in: NotSupported.
+    #[getter]
+    fn tls_auth_mode(&self) -> PyResult<Py<PyAny>> {
+        not_supported()
+    }
+
+    /// TLS is not built in: NotSupported.
+    #[getter]
+    fn tls_server_name(&self) -> PyResult<Py<PyAny>> {
+        not_supported()
+    }
+
+    /// Write-only in pynng: reading raises TypeError.
+    #[getter]
+    fn tls_config(&self) -> PyResult<Py<PyAny>> {
+        Err(PyTypeError::new_err("tls_config cannot be read"))
+    }
+
+    /// The socket's minimum reconnect time: NNG 1 listeners had it, NNG 2's do not.
+    #[getter]
+    fn reconnect_time_min<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.socket(py)?.getattr("reconnect_time_min")
+    }
+
+    #[setter]
+    fn set_reconnect_time_min(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.socket(py)?.setattr("reconnect_time_min", value)
+    }
+
+    /// The socket's maximum reconnect time: NNG 1 listeners had it, NNG 2's do not.
+    #[getter]
+    fn reconnect_time_max<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.socket(py)?.getattr("reconnect_time_max")
+    }
+
+    #[setter]
+    fn set_reconnect_time_max(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.socket(py)?.setattr("reconnect_time_max", value)
+    }
+
     /// The bound address (a `sockaddr` object), with the real port for port 0.
     #[getter]
     fn local_address(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -111,4 +268,8 @@ impl Listener {
     fn _setopt(&self, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         self.listener.set_opt(name, opt_from_py(name, value)?).py()
     }
+}
+
+fn not_supported() -> PyResult<Py<PyAny>> {
+    Err(to_pyerr(nngbridge::Error::NotSupported))
 }

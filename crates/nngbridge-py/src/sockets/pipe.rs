@@ -92,6 +92,59 @@ impl Pipe {
         sockaddr_to_py(py, &self.pipe.remote_address().py()?)
     }
 
+    /// The socket's peer protocol number.
+    #[getter]
+    fn peer<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.socket(py)?.getattr("peer")
+    }
+
+    /// The socket's peer protocol name.
+    #[getter]
+    fn peer_name<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.socket(py)?.getattr("peer_name")
+    }
+
+    /// The socket's protocol number.
+    #[getter]
+    fn protocol<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.socket(py)?.getattr("protocol")
+    }
+
+    /// The socket's protocol name.
+    #[getter]
+    fn protocol_name<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.socket(py)?.getattr("protocol_name")
+    }
+
+    /// The URL of the dialer or listener that made the pipe.
+    #[getter]
+    fn url<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if self._from_listener() {
+            self.listener(py)?.into_bound(py).getattr("url")
+        } else {
+            self.dialer(py)?.into_bound(py).getattr("url")
+        }
+    }
+
+    /// Sends `data` to this pipe's peer only, without blocking the event loop.
+    fn asend<'py>(slf: &Bound<'py, Self>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let msg = slf.py().get_type::<Message>().call1((data,))?;
+        Self::asend_msg(slf, msg.cast_into::<Message>()?)
+    }
+
+    /// Sends a `Message` to this pipe's peer only, without blocking the event loop.
+    fn asend_msg<'py>(
+        slf: &Bound<'py, Self>,
+        msg: Bound<'py, Message>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        msg.setattr("pipe", slf)?;
+        let sock = slf.get().socket(py)?;
+        py.import("nngbridge._aio")?
+            .getattr("asend_msg")?
+            .call1((sock, msg))
+    }
+
     /// Closes the connection (in a pre-connect callback: rejects the peer).
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let p = self.pipe;

@@ -488,11 +488,19 @@ impl Socket {
         self.sock.id()
     }
 
+    // raw, protocol, protocol_name, peer, peer_name, recv_fd and send_fd are read-only;
+    // pynng handed writes to NNG, which answered ReadOnly, so writing them raises that.
+
     /// Whether the socket is raw.
     #[getter]
     fn raw(&self) -> PyResult<bool> {
         self.open_check()?;
         Ok(self.sock.is_raw())
+    }
+
+    #[setter]
+    fn set_raw(&self, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(read_only())
     }
 
     /// NNG's protocol number.
@@ -501,10 +509,20 @@ impl Socket {
         self.sock.protocol_id().py()
     }
 
+    #[setter]
+    fn set_protocol(&self, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(read_only())
+    }
+
     /// NNG's protocol name.
     #[getter]
     fn protocol_name(&self) -> PyResult<String> {
         self.sock.protocol_name().py()
+    }
+
+    #[setter]
+    fn set_protocol_name(&self, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(read_only())
     }
 
     /// The peer protocol's number.
@@ -513,10 +531,20 @@ impl Socket {
         self.sock.peer_id().py()
     }
 
+    #[setter]
+    fn set_peer(&self, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(read_only())
+    }
+
     /// The peer protocol's name.
     #[getter]
     fn peer_name(&self) -> PyResult<String> {
         self.sock.peer_name().py()
+    }
+
+    #[setter]
+    fn set_peer_name(&self, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(read_only())
     }
 
     /// A file descriptor readable when a message can be received (for `select`).
@@ -525,10 +553,20 @@ impl Socket {
         self.sock.recv_fd().py()
     }
 
+    #[setter]
+    fn set_recv_fd(&self, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(read_only())
+    }
+
     /// A file descriptor readable when a message can be sent.
     #[getter]
     fn send_fd(&self) -> PyResult<i32> {
         self.sock.send_fd().py()
+    }
+
+    #[setter]
+    fn set_send_fd(&self, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(read_only())
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -594,4 +632,8 @@ pub(super) fn owner_socket<'py>(
         .and_then(|w| w.bind(py).upgrade())
         .ok_or_else(|| to_pyerr(nngbridge::Error::Closed))?;
     Ok(obj.cast_into::<Socket>()?)
+}
+
+fn read_only() -> PyErr {
+    to_pyerr(nngbridge::Error::ReadOnly)
 }
