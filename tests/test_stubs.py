@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-import nngbridge  # noqa: F401 - installs the option properties on the native classes
+import nngbridge
+import nngbridge.nng  # installs the option properties on the native classes
 from nngbridge import _nng
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +31,9 @@ def _names(body: list[ast.stmt]) -> set[str]:
             out.add(node.name)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             out.add(node.target.id)
-        elif isinstance(node, ast.If):  # if sys.version_info ...: both branches
+        elif isinstance(node, ast.Assign):
+            out |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.If):  # if TYPE_CHECKING / sys.version_info: both branches
             out |= _names(node.body) | _names(node.orelse)
     return out
 
@@ -65,6 +68,27 @@ def test_class_names_match_the_stub(name: str) -> None:
     runtime = set(dir(getattr(_nng, name)))
     assert declared - runtime == set(), f"in _nng.pyi's {name}, not at runtime"
     assert _public(runtime) - declared == set(), f"{name} has it, _nng.pyi does not"
+
+
+def _class_nodes(path: Path) -> dict[str, ast.ClassDef]:
+    return {n.name: n for n in ast.parse(path.read_text()).body if isinstance(n, ast.ClassDef)}
+
+
+NNG_PY = ROOT / "python" / "nngbridge" / "nng.py"
+
+
+@pytest.mark.parametrize("name", nngbridge.nng.__all__)
+def test_python_classes_declare_what_they_have(name: str) -> None:
+    # The socket classes of nng.py: what type checkers see (their bodies, the generated
+    # option declarations, the native stubs of their bases) is what they have.
+    sources = {"nngbridge.nng": _class_nodes(NNG_PY), "nngbridge._nng": _class_nodes(STUB)}
+    cls = getattr(nngbridge.nng, name)
+    declared: set[str] = set()
+    for klass in cls.__mro__[:-1]:  # without object
+        declared |= _names(sources[klass.__module__][klass.__name__].body)
+    runtime = _public(set(dir(cls)))
+    assert _public(declared) - runtime == set(), f"declared for {name}, not at runtime"
+    assert runtime - declared == set(), f"{name} has it, no declaration says so"
 
 
 def test_stub_hides_no_attribute_behind_getattr() -> None:
