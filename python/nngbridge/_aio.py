@@ -59,7 +59,7 @@ async def _run_asyncio(start: Starter) -> AsyncOp:
 
 
 async def _run_trio(start: Starter) -> AsyncOp:
-    import trio
+    import trio  # type: ignore[import-untyped, unused-ignore]  # typed in newer trio
 
     token = trio.lowlevel.current_trio_token()
     task = trio.lowlevel.current_task()
@@ -97,7 +97,8 @@ async def _run(obj: Any, start: Starter) -> AsyncOp:
 
 async def arecv_msg(obj: Any) -> Message:
     op = await _run(obj, obj._start_recv)
-    return obj._wrap(op)
+    msg: Message = obj._wrap(op)
+    return msg
 
 
 async def arecv(obj: Any) -> bytes:

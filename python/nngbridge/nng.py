@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import atexit
 import weakref
-from typing import TYPE_CHECKING, Any
-from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterable
 
 from . import _aio, _nng
 from ._nng import Context, Dialer, Listener, Message, Pipe
@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 _live_sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
+_T = TypeVar("_T")
 
 
 class _Option:
@@ -78,7 +79,9 @@ def _as_int(value: Any) -> int:
         return int(value)
     if value is None:
         raise TypeError("an integer is required, not None")
-    return value
+    # Anything else goes to the native setter as it is, which accepts integers only.
+    as_is: int = value
+    return as_is
 
 
 def _read_only(_obj: Any, _value: Any) -> None:
@@ -327,7 +330,7 @@ class Surveyor0(Socket):
         return _survey_result(self, lambda: super(Surveyor0, self).recv_msg(block))
 
 
-def _survey_result(sock: Surveyor0, call: Any) -> Any:
+def _survey_result(sock: Surveyor0, call: Callable[[], _T]) -> _T:
     from .exceptions import BadState, Timeout, _error
 
     try:
