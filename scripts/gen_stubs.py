@@ -27,12 +27,11 @@ TYPES = {"bool": "bool", "int": "int", "ms": "int", "size": "int", "u64": "int",
 def declarations(cls: type, indent: str) -> list[str]:
     """The declarations of ``cls``'s own option properties, in option-table order."""
     from nngbridge import _nng
-    from nngbridge.nng import _Option
 
     out = []
     for name, *_ in _nng.OPTIONS:
         opt = cls.__dict__.get(name)
-        if not isinstance(opt, _Option):
+        if not isinstance(opt, _nng.OptionProperty):
             continue
         typ = TYPES[opt.kind]
         if opt.writable and not opt.pipe:

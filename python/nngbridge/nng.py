@@ -39,51 +39,6 @@ _live_sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
 _T = TypeVar("_T")
 
 
-class _Option:
-    """A property backed by the native option table (``obj._getopt``/``_setopt``)."""
-
-    def __init__(self, name: str, readable: bool, writable: bool, pipe: bool = False,
-                 kind: str = "int") -> None:
-        self.name = name
-        self.readable = readable
-        self.writable = writable
-        self.pipe = pipe
-        self.kind = kind
-        self.__doc__ = f"The NNG option {name!r}."
-
-    def __get__(self, obj: Any, owner: Any = None) -> Any:
-        if obj is None:
-            return self
-        if not self.readable:
-            raise AttributeError(f"{self.name} is write-only")
-        return obj._getopt(self.name)
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        if self.pipe:
-            raise AttributeError(f"{self.name} of a pipe is read-only")
-        if not self.writable:
-            _read_only(obj, value)
-        if self.kind in ("int", "ms", "size"):
-            value = _as_int(value)
-        obj._setopt(self.name, value)
-
-
-def _as_int(value: Any) -> int:
-    """pynng's integer conversion: whole floats and numeric strings pass, 1.5 and "abc"
-    raise ValueError, None raises TypeError."""
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError(f"{value!r} is not a whole number")
-        return int(value)
-    if isinstance(value, (str, bytes)):
-        return int(value)
-    if value is None:
-        raise TypeError("an integer is required, not None")
-    # Anything else goes to the native setter as it is, which accepts integers only.
-    as_is: int = value
-    return as_is
-
-
 def _read_only(_obj: Any, _value: Any) -> None:
     # pynng hands every write to NNG, which answers NNG_EREADONLY for these.
     from .exceptions import ReadOnly, _error
@@ -92,10 +47,10 @@ def _read_only(_obj: Any, _value: Any) -> None:
 
 
 def _install_options(cls: type, target: str, skip: Iterable[str] = ()) -> None:
-    for name, kind, readable, writable, targets, _nng_name in _nng.OPTIONS:
+    # The native classes get theirs from the native module; these are the socket classes'.
+    for name, _kind, _readable, _writable, targets, _nng_name in _nng.OPTIONS:
         if target in targets and name not in skip and name not in cls.__dict__:
-            setattr(cls, name, _Option(name, readable, writable, pipe=target == "pipe",
-                                       kind=kind))
+            setattr(cls, name, _nng.OptionProperty(name))
 
 
 class Socket(_nng.Socket):
@@ -286,7 +241,7 @@ class Req0(Socket):
     """Request side of request/reply; ``resend_time`` in ms."""
 
     _protocol = "req0"
-    resend_time = _Option("resend_time", True, True, kind="ms")
+    resend_time = _nng.OptionProperty("resend_time")
 
     def __init__(self, *, resend_time: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -304,7 +259,7 @@ class Surveyor0(Socket):
     """Surveyor; ``survey_time`` in ms."""
 
     _protocol = "surveyor0"
-    survey_time = _Option("survey_time", True, True, kind="ms")
+    survey_time = _nng.OptionProperty("survey_time")
 
     def __init__(self, *, survey_time: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -345,12 +300,6 @@ class Respondent0(Socket):
     """Respondent: answers surveys."""
 
     _protocol = "respondent0"
-
-
-_install_options(Context, "ctx")
-_install_options(Dialer, "dialer")
-_install_options(Listener, "listener")
-_install_options(Pipe, "pipe")
 
 
 @atexit.register
