@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -48,6 +49,17 @@ def test_module_names_match_the_stub() -> None:
     runtime = _public(set(dir(_nng)))
     assert stub - runtime == set(), "in _nng.pyi, not in the module"
     assert runtime - stub == set(), "in the module, not in _nng.pyi"
+
+
+def test_package_exports_what_it_has() -> None:
+    # Type checkers see nngbridge's names through __all__ (built from the submodules').
+    runtime = {
+        n for n in dir(nngbridge)
+        if not n.startswith("_") and n != "annotations"
+        and not (isinstance(getattr(nngbridge, n), ModuleType) and n not in nngbridge.__all__)
+    }
+    assert len(nngbridge.__all__) == len(set(nngbridge.__all__))
+    assert runtime == set(nngbridge.__all__)
 
 
 STUB_CLASSES = [n.name for n in _stub().body if isinstance(n, ast.ClassDef)]
