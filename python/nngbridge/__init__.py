@@ -9,7 +9,7 @@ from __future__ import annotations
 
 # Each name is listed once: the submodules' own __all__ say what they export, this
 # file adds the native functions and the modules.
-from . import exceptions, nng, options, sockaddr, tls
+from . import exceptions, lib, nng, options, sockaddr, tls
 from ._nng import (
     AsyncOp,
     buffer_cache_limit,
@@ -31,6 +31,7 @@ __all__ = [
     "buffer_cache_limit",
     "buffer_cache_size",
     "exceptions",
+    "lib",
     "nng_version",
     "options",
     "packb",

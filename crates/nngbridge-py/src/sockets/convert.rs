@@ -100,25 +100,26 @@ pub fn opt_to_py(py: Python<'_>, v: OptValue) -> PyResult<Py<PyAny>> {
     })
 }
 
-/// A `nngbridge.sockaddr` object for an address.
+/// A `nngbridge.sockaddr` object for an address: `sockaddr._native(family, data,
+/// host_addr, host_port, scope)`, with pynng's family numbers (`nngbridge.lib.NNG_AF_*`).
 pub fn sockaddr_to_py(py: Python<'_>, a: &nngbridge::SocketAddr) -> PyResult<Py<PyAny>> {
-    let m = py.import("nngbridge.sockaddr")?;
+    let native = py.import("nngbridge.sockaddr")?.getattr("_native")?;
     use nngbridge::SocketAddr as A;
     let obj = match a {
         // NNG 1 (pynng) reported the whole URL as an inproc address's name.
-        A::Inproc(n) if n.starts_with("inproc://") => {
-            m.getattr("InprocAddr")?.call1((n.as_bytes(),))?
-        }
-        A::Inproc(n) => m
-            .getattr("InprocAddr")?
-            .call1((format!("inproc://{n}").into_bytes(),))?,
-        A::Ipc(p) => m.getattr("IPCAddr")?.call1((p.as_bytes(),))?,
-        A::Inet(s) => m.getattr("InAddr")?.call1((u32::from(*s.ip()), s.port()))?,
-        A::Inet6(s) => m
-            .getattr("In6Addr")?
-            .call1((PyBytes::new(py, &s.ip().octets()), s.port()))?,
-        A::Abstract(n) => m.getattr("AbstractAddr")?.call1((PyBytes::new(py, n),))?,
-        A::Unspecified => m.getattr("SockAddr")?.call1((0,))?,
+        A::Inproc(n) if n.starts_with("inproc://") => native.call1((1, n.as_bytes()))?,
+        A::Inproc(n) => native.call1((1, format!("inproc://{n}").into_bytes()))?,
+        A::Ipc(p) => native.call1((2, p.as_bytes()))?,
+        A::Inet(s) => native.call1((3, b"", u32::from(*s.ip()), s.port()))?,
+        A::Inet6(s) => native.call1((
+            4,
+            PyBytes::new(py, &s.ip().octets()),
+            0,
+            s.port(),
+            s.scope_id(),
+        ))?,
+        A::Abstract(n) => native.call1((6, PyBytes::new(py, n)))?,
+        A::Unspecified => native.call1((0,))?,
     };
     Ok(obj.unbind())
 }

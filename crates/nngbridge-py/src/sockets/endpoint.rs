@@ -101,10 +101,8 @@ impl Dialer {
 
     /// A dialer has no local address until it connects; pynng reported an empty one.
     #[getter]
-    fn local_address<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        py.import("nngbridge.sockaddr")?
-            .getattr("SockAddr")?
-            .call0()
+    fn local_address(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        sockaddr_to_py(py, &nngbridge::SocketAddr::Unspecified)
     }
 
     /// Closes the dialer and its connection.

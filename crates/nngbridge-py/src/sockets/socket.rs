@@ -182,12 +182,19 @@ impl Socket {
                 None => Ok(None),
             }
         };
-        let proto_name: Option<String> = match get("opener")? {
-            Some(o) if o.is_instance_of::<PyString>() => Some(o.extract()?),
-            Some(o) => Some(o.getattr("_protocol")?.extract()?),
+        // An opener is a protocol name or an `nngbridge.lib` opener (`_protocol`, `_raw`).
+        let (proto_name, raw): (Option<String>, bool) = match get("opener")? {
+            Some(o) if o.is_instance_of::<PyString>() => (Some(o.extract()?), false),
+            Some(o) => {
+                let raw = match o.getattr_opt("_raw")? {
+                    Some(r) => r.is_truthy()?,
+                    None => false,
+                };
+                (Some(o.getattr("_protocol")?.extract()?), raw)
+            }
             None => match cls.getattr("_protocol") {
-                Ok(p) if !p.is_none() => Some(p.extract()?),
-                _ => None,
+                Ok(p) if !p.is_none() => (Some(p.extract()?), false),
+                _ => (None, false),
             },
         };
         let proto_name = proto_name.ok_or_else(|| {
@@ -198,7 +205,12 @@ impl Socket {
             None => false,
         };
         let protocol = protocol_from(&proto_name, poly)?;
-        let sock = nngbridge::Socket::new(protocol).py()?;
+        let sock = if raw {
+            nngbridge::Socket::new_raw(protocol)
+        } else {
+            nngbridge::Socket::new(protocol)
+        }
+        .py()?;
         // pynng (NNG 1) has no receive size limit by default; NNG 2 has 1 GiB.
         sock.set_recv_max_size(0).py()?;
         let shared = Arc::new(Shared::default());
