@@ -44,15 +44,10 @@ impl AioPool {
     }
 }
 
-/// Starts an operation on an aio from `pool` with `start`, waits for it without the GIL,
-/// and returns its outcome; a pending signal handler that raises cancels it.
-pub fn run<F>(py: Python<'_>, pool: &AioPool, start: F) -> PyResult<Option<nngbridge::Message>>
-where
-    F: FnOnce(&Aio) -> nngbridge::Result<()>,
-{
-    let aio = pool.take()?;
-    aio.set_timeout(None);
-    start(&aio).py()?;
+/// Waits for the operation started on `aio` without the GIL, between slices running
+/// Python's signal handlers; a handler that raises cancels the operation (the aio then
+/// holds its cancelled outcome) and ends the wait with its exception.
+fn wait_aio(py: Python<'_>, aio: &Aio) -> PyResult<()> {
     let done = AtomicBool::new(false);
     let waited = wait_interruptible(
         py,
@@ -64,16 +59,55 @@ where
             }
         },
     );
-    if let Err(e) = waited {
+    if waited.is_err() {
         aio.cancel();
         py.detach(|| aio.wait());
-        let _ = aio.finish();
-        pool.put(aio);
-        return Err(e);
     }
+    waited
+}
+
+/// Starts an operation on an aio from `pool` with `start`, waits for it without the GIL,
+/// and returns its outcome; a pending signal handler that raises cancels it.
+pub fn run<F>(py: Python<'_>, pool: &AioPool, start: F) -> PyResult<Option<nngbridge::Message>>
+where
+    F: FnOnce(&Aio) -> nngbridge::Result<()>,
+{
+    let aio = pool.take()?;
+    aio.set_timeout(None);
+    start(&aio).py()?;
+    let waited = wait_aio(py, &aio);
     let out = aio.finish();
     pool.put(aio);
+    waited?;
     out.py()
+}
+
+/// Sends `msg` with `start` as [`run`] does; a send that fails (or is interrupted) gives
+/// the message back with the error, so the caller can keep it (pynng marks a `Message`
+/// sent only once the send succeeded).
+pub fn run_send<F>(
+    py: Python<'_>,
+    pool: &AioPool,
+    msg: nngbridge::Message,
+    start: F,
+) -> Result<(), (PyErr, Option<nngbridge::Message>)>
+where
+    F: FnOnce(&Aio, nngbridge::Message) -> nngbridge::Result<()>,
+{
+    let aio = match pool.take() {
+        Ok(a) => a,
+        Err(e) => return Err((e, Some(msg))),
+    };
+    aio.set_timeout(None);
+    start(&aio, msg).map_err(|e| (to_pyerr(e), None))?;
+    let waited = wait_aio(py, &aio);
+    let out = aio.finish_send();
+    pool.put(aio);
+    match (waited, out) {
+        (_, Ok(())) => Ok(()),
+        (Err(e), Err((_, back))) => Err((e, back)),
+        (Ok(()), Err((e, back))) => Err((to_pyerr(e), back)),
+    }
 }
 
 /// The one Ctrl+C-interruptible wait: until `attempt` has an outcome, waits with `wait`

@@ -54,9 +54,13 @@ impl Message {
         Ok(m)
     }
 
-    /// Puts a message back after a failed send, so it can be sent again.
-    pub fn restore(&self, msg: nngbridge::Message) {
-        *self.lock() = Some(msg);
+    /// After a failed send: keeps the message NNG gave back (so it can be sent again,
+    /// as pynng allows) and passes the send's error on.
+    pub fn keep_unsent(&self, err: PyErr, back: Option<nngbridge::Message>) -> PyErr {
+        if let Some(m) = back {
+            *self.lock() = Some(m);
+        }
+        err
     }
 
     pub fn set_pipe_obj(&self, pipe: Option<Py<Pipe>>) {

@@ -58,12 +58,26 @@ impl Context {
     }
 
     fn send_message(&self, py: Python<'_>, m: nngbridge::Message) -> PyResult<()> {
-        let ctx = self.ctx()?;
+        self.send_or_return(py, m).map_err(|(e, _)| e)
+    }
+
+    /// Sends `m`; on failure the error and, where NNG gave it back, the message.
+    fn send_or_return(
+        &self,
+        py: Python<'_>,
+        m: nngbridge::Message,
+    ) -> Result<(), (PyErr, Option<nngbridge::Message>)> {
+        let ctx = match self.ctx() {
+            Ok(c) => c,
+            Err(e) => return Err((e, Some(m))),
+        };
         let _in_flight = blocking::InFlight::enter();
         if !blocking::on_main_thread() {
-            return py.detach(|| ctx.send_msg(m)).map_err(|e| to_pyerr(e.error));
+            return py
+                .detach(|| ctx.send_msg(m))
+                .map_err(|e| (to_pyerr(e.error), Some(e.message)));
         }
-        blocking::run(py, &self.pool, move |aio| ctx.send_async(aio, m)).map(|_| ())
+        blocking::run_send(py, &self.pool, m, |aio, m| ctx.send_async(aio, m))
     }
 }
 
@@ -116,7 +130,8 @@ impl Context {
     /// Sends a `Message` on this context.
     fn send_msg(&self, py: Python<'_>, msg: &Bound<'_, Message>) -> PyResult<()> {
         let m = msg.get().take_for_send(py)?;
-        self.send_message(py, m)
+        self.send_or_return(py, m)
+            .map_err(|(e, back)| msg.get().keep_unsent(e, back))
     }
 
     /// Receives a `Message` on this context.

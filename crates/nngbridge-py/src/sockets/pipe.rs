@@ -168,7 +168,9 @@ impl Pipe {
         msg.get().set_pipe_obj(Some(slf.clone().unbind()));
         let s = owner_socket(py, &slf.get().owner)?;
         let m = msg.get().take_for_send(py)?;
-        s.get().send_message(py, m, true)
+        s.get()
+            .send_or_return(py, m, true)
+            .map_err(|(e, back)| msg.get().keep_unsent(e, back))
     }
 
     fn _getopt(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {

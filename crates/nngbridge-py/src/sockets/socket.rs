@@ -75,8 +75,19 @@ impl Socket {
         msg: nngbridge::Message,
         block: bool,
     ) -> PyResult<()> {
+        self.send_or_return(py, msg, block).map_err(|(e, _)| e)
+    }
+
+    /// Sends `msg`; on failure the error and, where NNG gave it back, the message.
+    pub(crate) fn send_or_return(
+        &self,
+        py: Python<'_>,
+        msg: nngbridge::Message,
+        block: bool,
+    ) -> Result<(), (PyErr, Option<nngbridge::Message>)> {
+        let back = |e: nngbridge::SendError| (to_pyerr(e.error), Some(e.message));
         if !block {
-            return self.sock.try_send_msg(msg).map_err(|e| to_pyerr(e.error));
+            return self.sock.try_send_msg(msg).map_err(back);
         }
         let _in_flight = blocking::InFlight::enter();
         // Only where NNG 2.0.0's non-blocking send is sound and leaves protocol state
@@ -94,14 +105,19 @@ impl Socket {
                     | Protocol::Surveyor0
             );
         if !try_first || !blocking::on_main_thread() || cfg!(not(unix)) {
-            return py
-                .detach(|| self.sock.send_msg(msg))
-                .map_err(|e| to_pyerr(e.error));
+            return py.detach(|| self.sock.send_msg(msg)).map_err(back);
         }
         #[cfg(unix)]
         {
-            let deadline = blocking::deadline(self.timeout_ms("send_timeout")?);
-            let fd = self.sock.send_fd().py()?;
+            let timeout = match self.timeout_ms("send_timeout") {
+                Ok(t) => t,
+                Err(e) => return Err((e, Some(msg))),
+            };
+            let fd = match self.sock.send_fd().py() {
+                Ok(fd) => fd,
+                Err(e) => return Err((e, Some(msg))),
+            };
+            let deadline = blocking::deadline(timeout);
             let mut pending = Some(msg);
             blocking::wait_interruptible(
                 py,
@@ -110,15 +126,16 @@ impl Socket {
                     let msg = pending.take()?;
                     match self.sock.try_send_msg(msg) {
                         Ok(()) => Some(Ok(())),
-                        Err(e) if e.error == nngbridge::Error::TryAgain => {
+                        Err(e) => {
+                            let error = e.error;
                             pending = Some(e.message);
-                            None
+                            (error != nngbridge::Error::TryAgain).then(|| Err(to_pyerr(error)))
                         }
-                        Err(e) => Some(Err(to_pyerr(e.error))),
                     }
                 },
                 |slice| blocking::wait_readable(fd, slice),
             )
+            .map_err(|e| (e, pending.take()))
         }
         #[cfg(not(unix))]
         unreachable!()
@@ -330,7 +347,8 @@ impl Socket {
     #[pyo3(signature = (msg, block=true))]
     fn send_msg(&self, py: Python<'_>, msg: &Bound<'_, Message>, block: bool) -> PyResult<()> {
         let m = msg.get().take_for_send(py)?;
-        self.send_message(py, m, block)
+        self.send_or_return(py, m, block)
+            .map_err(|(e, back)| msg.get().keep_unsent(e, back))
     }
 
     /// Receives a `Message`, with `.pipe` set to the pipe it came in on.
