@@ -15,7 +15,7 @@ from typing import Any
 import bpy
 
 from .. import jobs, paths
-from ..registry import arg, command, invalid, not_found
+from ..registry import about, arg, command, invalid, not_found
 from .images import float_buffer, floats
 
 READER_TEXTURE = ".nngbridge frame reader"
@@ -156,6 +156,7 @@ def _mean_colors(name: str, frames: list[int]) -> jobs.JobSteps:
 
 @command("clip.mean_colors", name=arg(str), frame_start=arg(int, default=None),
          frame_end=arg(int, default=None))
+@about("{job}", errors=("NOT_FOUND", "BUSY"), job=True)
 def mean_colors(name: str, frame_start, frame_end) -> dict[str, Any]:
     """A pass over the clip's frames computing each one's mean colour (a job: one frame
     per step, progress as ``job`` events)."""
