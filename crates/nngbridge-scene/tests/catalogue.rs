@@ -113,7 +113,7 @@ fn mismatch(cmd: &str, (arg, ty, optional): ArgInfo, spec: &Json) -> Vec<String>
     let inner = compact
         .strip_prefix("Option<")
         .and_then(|t| t.strip_suffix('>'));
-    if inner.is_some() && !(nullable && !required) {
+    if inner.is_some() && (required || !nullable) {
         out.push(format!(
             "{cmd}.{arg}: Option<Option<..>> but nil is not a value"
         ));
