@@ -88,7 +88,7 @@ def _type(spec: dict[str, Any]) -> str:
         text += f" {spec.get('minimum', '')}..{spec.get('maximum', '')}"
     if spec.get("nullable"):
         text += "|nil"
-    if "default" in spec:
+    if spec.get("default") is not None:  # nil: "not given", which `?` already says
         text += f" = {json.dumps(spec['default'])}"
     return text
 

@@ -18,7 +18,7 @@ import bpy
 
 from .. import rna
 from ..mask_geometry import POINT_PROPS, Space, check_points, curve_extent
-from ..registry import arg, command, invalid, not_found
+from ..registry import about, arg, command, invalid, not_found
 from .anim import fcurve
 from .clips import get_clip
 
@@ -144,6 +144,7 @@ def key_visibility(mask: bpy.types.Mask, layer: bpy.types.MaskLayer, frame: int,
 
 @command("mask.create", name=arg(str), clip=arg(str, default=None),
          size=arg(list, default=None, length=2))
+@about("{name, size: [w, h]|nil}", errors=("NOT_FOUND",))
 def create(name: str, clip, size) -> dict[str, Any]:
     """A new mask; ``clip`` (or ``size``: [w, h]) sets the frame size used for pixels."""
     if clip is not None:
@@ -159,6 +160,7 @@ def create(name: str, clip, size) -> dict[str, Any]:
 
 
 @command("mask.list")
+@about("{masks: [{name, size: [w, h]|nil, layers: [name]}]}")
 def list_() -> dict[str, Any]:
     return {"masks": [{"name": m.name, "size": list(frame_size(m) or []) or None,
                        "layers": [la.name for la in m.layers]} for m in bpy.data.masks]}
@@ -166,6 +168,7 @@ def list_() -> dict[str, Any]:
 
 @command("mask.layers", name=arg(str), points=arg(bool, default=False),
          space=arg(str, default="pixels", choices=SPACES))
+@about("{layers: [layer]}", errors=("NOT_FOUND",))
 def layers(name: str, points: bool, space: str) -> dict[str, Any]:
     """The mask's layers (with their splines' points when ``points``)."""
     mask = get_mask(name)
@@ -175,6 +178,7 @@ def layers(name: str, points: bool, space: str) -> dict[str, Any]:
 
 @command("mask.add_layer", name=arg(str), layer=arg(str),
          visible_frames=arg(list, default=None, items=int))
+@about("the layer", errors=("NOT_FOUND",))
 def add_layer(name: str, layer: str, visible_frames) -> dict[str, Any]:
     """A new layer; with ``visible_frames`` it is keyed visible on exactly those frames
     (hidden on the frames around them): the way to animate a mask pose by pose."""
@@ -195,6 +199,7 @@ def add_layer(name: str, layer: str, visible_frames) -> dict[str, Any]:
 
 @command("mask.add_spline", name=arg(str), layer=arg(str), points=arg(list),
          cyclic=arg(bool, default=True), space=arg(str, default="pixels", choices=SPACES))
+@about("{layer, spline: int (index), points: [point]}", errors=("NOT_FOUND",))
 def add_spline(name: str, layer: str, points: list, cyclic: bool, space: str) -> dict[str, Any]:
     """A spline of ``points`` ({co, handle_left?, handle_right?, handle_type?}); handles
     default to AUTO, or FREE where given."""
@@ -209,6 +214,7 @@ def add_spline(name: str, layer: str, points: list, cyclic: bool, space: str) ->
 
 @command("mask.key_spline", name=arg(str), layer=arg(str), frame=arg(int), points=arg(list),
          spline=arg(int, default=0), space=arg(str, default="pixels", choices=SPACES))
+@about("{layer, spline, frame, points: [point]}", errors=("NOT_FOUND",))
 def key_spline(name: str, layer: str, frame: int, points: list, spline: int,
                space: str) -> dict[str, Any]:
     """Moves spline ``spline``'s points to ``points`` (same count, same form as in
@@ -237,6 +243,7 @@ def key_spline(name: str, layer: str, frame: int, points: list, spline: int,
 
 @command("mask.layer_visibility_key", name=arg(str), layer=arg(str), frame=arg(int),
          visible=arg(bool))
+@about("the layer", errors=("NOT_FOUND",))
 def layer_visibility_key(name: str, layer: str, frame: int, visible: bool) -> dict[str, Any]:
     """Keys the layer's visibility (viewport and render) at ``frame``."""
     mask = get_mask(name)
@@ -246,6 +253,7 @@ def layer_visibility_key(name: str, layer: str, frame: int, visible: bool) -> di
 
 
 @command("mask.layer_set", name=arg(str), layer=arg(str), properties=arg(dict))
+@about("the layer", errors=("NOT_FOUND",))
 def layer_set(name: str, layer: str, properties: dict) -> dict[str, Any]:
     """Sets layer properties (alpha, blend, invert, falloff, hide, ...)."""
     mask = get_mask(name)
@@ -265,6 +273,7 @@ def spline_extent(mask: bpy.types.Mask, layer: bpy.types.MaskLayer, index: int,
 
 @command("mask.bounds", name=arg(str), layer=arg(str, default=None),
          frame=arg(int, default=None), space=arg(str, default="pixels", choices=SPACES))
+@about("{min: [x, y], max: [x, y], layers: [name]}", errors=("NOT_FOUND",))
 def bounds(name: str, layer, frame, space: str) -> dict[str, Any]:
     """The box around the curves of one layer, or of every layer visible at ``frame``
     (default: the current visibility), in clip pixels by default. Keyframed points are
@@ -290,6 +299,7 @@ def bounds(name: str, layer, frame, space: str) -> dict[str, Any]:
 
 
 @command("mask.delete", name=arg(str))
+@about("{deleted: name}", errors=("NOT_FOUND",))
 def delete(name: str) -> dict[str, Any]:
     bpy.data.masks.remove(get_mask(name))
     return {"deleted": name}

@@ -14,6 +14,7 @@ STATE: dict[str, Any] = {"allow_exec": False, "shutdown": None, "events": None}
 
 
 @command("session.hello")
+@about("§6 (HelloInfo)")
 def hello() -> dict[str, Any]:
     """Protocol and server versions, the command list, and where files may go
     (``files``: the work directory and the allowed directories, docs/protocol.md §7.2)."""
