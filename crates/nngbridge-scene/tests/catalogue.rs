@@ -192,3 +192,17 @@ fn a_mismatch_is_reported() {
     let nil: Json = serde_json::json!({"type": ["str"], "required": false, "nullable": true});
     assert!(mismatch("x.y", ("a", "Option<String>", true), &nil).is_empty());
 }
+
+#[test]
+fn the_catalogue_decodes_as_session_commands_does() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/commands.json");
+    let text = std::fs::read_to_string(path).expect("docs/commands.json");
+    let listing: nngbridge_scene::commands::CommandSchemaListing =
+        serde_json::from_str(&text).expect("the typed schema listing");
+    let render = &listing.commands["render.still"];
+    assert!(render.job && render.domain == "render" && !render.since.is_empty());
+    assert!(render.errors.iter().any(|e| e == "FORBIDDEN"));
+    let progress = &listing.commands["wm.progress"].args["value"];
+    assert!(progress.required && progress.nullable);
+    assert_eq!(progress.maximum, Some(1.0));
+}
