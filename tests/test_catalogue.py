@@ -54,3 +54,15 @@ def test_catalogue_says_what_each_command_is():
         "type": ["float"], "required": True, "nullable": True, "minimum": 0.0, "maximum": 1.0}
     assert "FORBIDDEN" in cat["exec"]["errors"]
     assert all(c["since"] for c in cat.values())
+
+
+def test_command_modules_are_named_after_their_domains_on_both_sides():
+    """One file per domain, named as the command prefix, in the add-on and the Rust crate
+    (``exec`` lives with ``session``)."""
+    python = {p.stem for p in (ROOT / "python" / "nngbridge" / "blender" / "commands")
+              .glob("*.py")} - {"__init__"}
+    rust = {p.stem for p in (ROOT / "crates" / "nngbridge-scene" / "src" / "commands")
+            .glob("*.rs")} - {"mod"}
+    domains = {c["domain"] for c in json.loads(JSON_PATH.read_text(encoding="utf-8"))[
+        "commands"].values()} - {"exec"}
+    assert python == rust == domains

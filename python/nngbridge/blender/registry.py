@@ -273,7 +273,7 @@ def token_matches(given: Any, expected: str) -> bool:
 
 
 def deferred(result: Any) -> Any:
-    """The deferred payload (``commands.images.Floats``) in ``result["data"]``, or None."""
+    """The deferred payload (``commands.image.Floats``) in ``result["data"]``, or None."""
     data = result.get("data") if isinstance(result, dict) else None
     return data if hasattr(data, "materialize") else None
 

@@ -18,7 +18,7 @@ from typing import Any
 import bpy
 
 from ..registry import about, arg, command, invalid, not_found, withdraw
-from .clips import get_clip
+from .clip import get_clip
 
 
 def datablocks() -> Any:

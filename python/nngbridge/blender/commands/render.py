@@ -10,7 +10,7 @@ import bpy
 
 from .. import jobs, paths
 from ..registry import about, arg, command, invalid
-from .images import FORMATS
+from .image import FORMATS
 
 ENGINES = ("CYCLES", "BLENDER_EEVEE", "BLENDER_EEVEE_NEXT", "BLENDER_WORKBENCH")
 

@@ -9,7 +9,7 @@ from typing import Any
 import bpy
 
 from ..registry import CommandError, about, arg, command, invalid, not_found
-from .clips import clip_frame, get_clip
+from .clip import clip_frame, get_clip
 
 MARKER_KEYS = {"frame", "position", "pattern_size", "search_size", "mute"}
 

@@ -7,7 +7,7 @@ from typing import Any
 import bpy
 
 from ..registry import about, arg, command, invalid, not_found
-from .objects import get_object
+from .object import get_object
 
 
 def get_collection(name: str) -> bpy.types.Collection:

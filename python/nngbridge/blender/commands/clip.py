@@ -16,7 +16,7 @@ import bpy
 
 from .. import jobs, paths
 from ..registry import about, arg, command, invalid, not_found
-from .images import float_buffer, floats
+from .image import float_buffer, floats
 
 READER_TEXTURE = ".nngbridge frame reader"
 

@@ -20,7 +20,7 @@ from .. import rna
 from ..mask_geometry import POINT_PROPS, Space, check_points, curve_extent
 from ..registry import about, arg, command, invalid, not_found
 from .anim import fcurve
-from .clips import get_clip
+from .clip import get_clip
 
 SIZE_KEY = "nngbridge_frame_size"
 SPACES = ("pixels", "normalized")
