@@ -28,7 +28,7 @@ LIMITED = f"import functools\nb.serve = functools.partial(b.serve, max_message={
 # has returned (straight into the reply's message, or into a buffer just before packing).
 FAILING_PAYLOAD = """
 from nngbridge.blender.registry import command
-from nngbridge.blender.commands.images import floats
+from nngbridge.blender.commands.image import floats
 def _no_pixels(buf):
     raise RuntimeError("no pixels today")
 @command("test.failing_pixels")

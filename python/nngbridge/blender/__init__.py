@@ -3,21 +3,13 @@ Blender without blocking its UI.
 
 * GUI: ``start(address, events=..., token=...)`` / ``stop()`` (a persistent timer pumps).
 * ``blender -b``: ``serve(address, events=..., token=...)`` runs until ``session.shutdown``.
+
+Blender reads the add-on's ``bl_info`` from the shim, ``addon/__init__.py``.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-bl_info = {
-    "name": "nngbridge",
-    "author": "nngbridge developers",
-    "version": (0, 1, 0),
-    "blender": (2, 93, 0),
-    "location": "Preferences > Add-ons > nngbridge",
-    "description": "Drive Blender over NNG: a MessagePack scene-command server with events",
-    "category": "System",
-}
 
 _server: Any = None
 

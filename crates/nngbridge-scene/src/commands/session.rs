@@ -97,13 +97,28 @@ pub struct ArgSchema {
     pub nullable: bool,
 }
 
-/// One command's schema (in `session.commands`).
+/// One command's entry in `session.commands` (and in `docs/commands.json`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CommandSchema {
     /// The first paragraph of its documentation.
     pub doc: String,
     /// Its arguments by name.
     pub args: BTreeMap<String, ArgSchema>,
+    /// Its domain: the name's prefix (`mask` for `mask.bounds`).
+    #[serde(default)]
+    pub domain: String,
+    /// The shape of a successful result, in docs/protocol.md's notation.
+    #[serde(default)]
+    pub result: Option<String>,
+    /// The error codes it can answer besides `INVALID_ARGUMENT`.
+    #[serde(default)]
+    pub errors: Vec<String>,
+    /// Whether it answers with a job id ([`JobStarted`](super::JobStarted)).
+    #[serde(default)]
+    pub job: bool,
+    /// The nngbridge version that added it.
+    #[serde(default)]
+    pub since: String,
 }
 
 /// The result of `session.commands`.

@@ -8,13 +8,14 @@ from typing import Any
 import bpy
 
 from .. import registry
-from ..registry import CommandError, arg, command
+from ..registry import CommandError, about, arg, command
 from .session import STATE
 
 MAX_BATCH = 10_000
 
 
 @command("batch", commands=arg(list), stop_on_error=arg(bool, default=True))
+@about("{results: [{ok, result|error}], applied: int}", errors=("TOO_LARGE",))
 def batch(commands: list, stop_on_error: bool) -> dict[str, Any]:
     """Runs commands in order; with stop_on_error the first failure ends the batch and
     ``applied`` counts exactly the commands whose effects stay."""

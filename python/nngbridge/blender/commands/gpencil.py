@@ -17,8 +17,8 @@ from typing import Any
 
 import bpy
 
-from ..registry import arg, command, invalid, not_found, withdraw
-from .clips import get_clip
+from ..registry import about, arg, command, invalid, not_found, withdraw
+from .clip import get_clip
 
 
 def datablocks() -> Any:
@@ -98,6 +98,7 @@ def describe_layer(layer: Any) -> dict[str, Any]:
 @command("gpencil.create", name=arg(str),
          attach=arg(str, default=None, choices=("SCENE", "CLIP")),
          clip=arg(str, default=None))
+@about("{name}", errors=("NOT_FOUND",))
 def create(name: str, attach, clip) -> dict[str, Any]:
     """New annotation data; ``attach`` makes it the scene's or a clip's annotations."""
     target = None
@@ -114,12 +115,14 @@ def create(name: str, attach, clip) -> dict[str, Any]:
 
 
 @command("gpencil.list")
+@about("{annotations: [{name, layers: [name]}]}")
 def list_() -> dict[str, Any]:
     return {"annotations": [{"name": g.name, "layers": [la.info for la in g.layers]}
                             for g in datablocks()]}
 
 
 @command("gpencil.layers", name=arg(str))
+@about("{layers: [layer]}", errors=("NOT_FOUND",))
 def layers(name: str) -> dict[str, Any]:
     return {"layers": [describe_layer(la) for la in get_gpencil(name).layers]}
 
@@ -127,6 +130,7 @@ def layers(name: str) -> dict[str, Any]:
 @command("gpencil.add_layer", name=arg(str), layer=arg(str),
          color=arg(list, default=None, length=3), thickness=arg(int, default=None,
                                                                minimum=1, maximum=10))
+@about("the layer", errors=("NOT_FOUND",))
 def add_layer(name: str, layer: str, color, thickness) -> dict[str, Any]:
     gp = get_gpencil(name)
     if gp.layers.get(layer) is not None:
@@ -140,6 +144,7 @@ def add_layer(name: str, layer: str, color, thickness) -> dict[str, Any]:
 
 
 @command("gpencil.frames", name=arg(str), layer=arg(str))
+@about("{frames: [{frame, strokes: int}]}", errors=("NOT_FOUND",))
 def frames(name: str, layer: str) -> dict[str, Any]:
     la = get_layer(get_gpencil(name), layer)
     return {"frames": [{"frame": f.frame_number, "strokes": len(f.strokes)} for f in la.frames]}
@@ -159,6 +164,7 @@ def _check_points(points: list, pressure: Any) -> None:
 @command("gpencil.add_stroke", name=arg(str), layer=arg(str), frame=arg(int),
          points=arg(list), pressure=arg(list, default=None, items=float),
          cyclic=arg(bool, default=False))
+@about("{frame, stroke: int (index), points: int}", errors=("NOT_FOUND",))
 def add_stroke(name: str, layer: str, frame: int, points: list, pressure,
                cyclic: bool) -> dict[str, Any]:
     """A stroke on ``frame`` (the frame is created when missing)."""
@@ -177,12 +183,15 @@ def add_stroke(name: str, layer: str, frame: int, points: list, pressure,
 
 
 @command("gpencil.strokes", name=arg(str), layer=arg(str), frame=arg(int))
+@about("{strokes: [{cyclic?, co: array f4 [n, 3], pressure?: array f4 [n]}]}",
+       errors=("NOT_FOUND",))
 def strokes(name: str, layer: str, frame: int) -> dict[str, Any]:
     f = get_frame(get_layer(get_gpencil(name), layer), frame)
     return {"strokes": [describe_stroke(s) for s in f.strokes]}
 
 
 @command("gpencil.delete_frame", name=arg(str), layer=arg(str), frame=arg(int))
+@about("the layer", errors=("NOT_FOUND",))
 def delete_frame(name: str, layer: str, frame: int) -> dict[str, Any]:
     la = get_layer(get_gpencil(name), layer)
     la.frames.remove(get_frame(la, frame))

@@ -7,7 +7,7 @@ from typing import Any
 import bpy
 
 from .. import rna
-from ..registry import arg, command, invalid, not_found
+from ..registry import about, arg, command, invalid, not_found
 
 
 def describe() -> dict[str, Any]:
@@ -20,6 +20,7 @@ def describe() -> dict[str, Any]:
 
 
 @command("scene.get")
+@about("the scene description")
 def get() -> dict[str, Any]:
     return describe()
 
@@ -28,6 +29,7 @@ def get() -> dict[str, Any]:
          frame_end=arg(int, default=None), fps=arg(int, default=None),
          resolution=arg(list, default=None), resolution_percentage=arg(int, default=None),
          properties=arg(dict, default=None))
+@about("the new scene description")
 def set_(frame_current, frame_start, frame_end, fps, resolution, resolution_percentage,
          properties):
     """Sets frames, fps, resolution, and any scene RNA ``properties`` ({path: value}, e.g.
@@ -61,6 +63,7 @@ def set_(frame_current, frame_start, frame_end, fps, resolution, resolution_perc
 
 
 @command("scene.property_get", name=arg(str))
+@about("the custom property's value", errors=("NOT_FOUND",))
 def property_get(name: str) -> Any:
     s = bpy.context.scene
     if name not in s.keys():
@@ -71,6 +74,7 @@ def property_get(name: str) -> Any:
 
 
 @command("scene.property_set", name=arg(str), value=arg(int, float, str, bool, list, dict))
+@about("the value as stored")
 def property_set(name: str, value: Any) -> Any:
     bpy.context.scene[name] = value
     return property_get(name)

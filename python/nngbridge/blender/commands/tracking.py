@@ -8,8 +8,8 @@ from typing import Any
 
 import bpy
 
-from ..registry import CommandError, arg, command, invalid, not_found
-from .clips import clip_frame, get_clip
+from ..registry import CommandError, about, arg, command, invalid, not_found
+from .clip import clip_frame, get_clip
 
 MARKER_KEYS = {"frame", "position", "pattern_size", "search_size", "mute"}
 
@@ -94,6 +94,7 @@ def write_marker(clip: bpy.types.MovieClip, track: Any, q: dict[str, Any]) -> An
 
 
 @command("tracking.tracks", clip=arg(str))
+@about("{tracks: [{name, markers: int (count), hide, average_error}]}", errors=("NOT_FOUND",))
 def tracks(clip: str) -> dict[str, Any]:
     c = get_clip(clip)
     return {"tracks": [{"name": t.name, "markers": len(t.markers), "hide": t.hide,
@@ -103,6 +104,7 @@ def tracks(clip: str) -> dict[str, Any]:
 @command("tracking.add_track", clip=arg(str), frame=arg(int), position=arg(list, length=2),
          name=arg(str, default=None), pattern_size=arg(list, default=None, length=2),
          search_size=arg(list, default=None, length=2))
+@about("{name, markers: [marker]}", errors=("NOT_FOUND",))
 def add_track(clip: str, frame: int, position: list, name, pattern_size,
               search_size) -> dict[str, Any]:
     """A new track with one marker at ``position`` (pixels) on ``frame``; areas default to
@@ -121,6 +123,7 @@ def add_track(clip: str, frame: int, position: list, name, pattern_size,
 
 
 @command("tracking.markers_get", clip=arg(str), track=arg(str), frame=arg(int, default=None))
+@about("{markers: [marker]}", errors=("NOT_FOUND",))
 def markers_get(clip: str, track: str, frame) -> dict[str, Any]:
     """All markers of a track, or the one in effect at ``frame``."""
     c = get_clip(clip)
@@ -132,6 +135,7 @@ def markers_get(clip: str, track: str, frame) -> dict[str, Any]:
 
 
 @command("tracking.markers_set", clip=arg(str), track=arg(str), markers=arg(list))
+@about("{track, markers: int (count)}", errors=("NOT_FOUND",))
 def markers_set(clip: str, track: str, markers: list) -> dict[str, Any]:
     """Sets (inserting where missing) markers [{frame, position, pattern_size?,
     search_size?, mute?}], all validated first."""
@@ -144,6 +148,7 @@ def markers_set(clip: str, track: str, markers: list) -> dict[str, Any]:
 
 
 @command("tracking.markers_delete", clip=arg(str), track=arg(str), frames=arg(list, items=int))
+@about("{track, markers: int}", errors=("NOT_FOUND",))
 def markers_delete(clip: str, track: str, frames: list) -> dict[str, Any]:
     c = get_clip(clip)
     t = get_track(c, track)

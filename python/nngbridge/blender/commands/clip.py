@@ -15,8 +15,8 @@ from typing import Any
 import bpy
 
 from .. import jobs, paths
-from ..registry import arg, command, invalid, not_found
-from .images import float_buffer, floats
+from ..registry import about, arg, command, invalid, not_found
+from .image import float_buffer, floats
 
 READER_TEXTURE = ".nngbridge frame reader"
 
@@ -100,6 +100,7 @@ def read_frame(clip: bpy.types.MovieClip, frame: int) -> tuple[Any, list[int]]:
 
 
 @command("clip.load", path=arg(str), name=arg(str, default=None))
+@about("the clip description", errors=("FORBIDDEN", "NOT_FOUND"))
 def load(path: str, name) -> dict[str, Any]:
     """Loads a movie file or the first file of an image sequence, from an allowed
     directory (docs/protocol.md §7.2)."""
@@ -113,17 +114,20 @@ def load(path: str, name) -> dict[str, Any]:
 
 
 @command("clip.info", name=arg(str))
+@about("the clip description", errors=("NOT_FOUND",))
 def clip_info(name: str) -> dict[str, Any]:
     return info(get_clip(name))
 
 
 @command("clip.list")
+@about("{clips: [description]}")
 def list_() -> dict[str, Any]:
     return {"clips": [info(c) for c in bpy.data.movieclips]}
 
 
 @command("clip.set", name=arg(str), frame_start=arg(int, default=None),
          frame_offset=arg(int, default=None))
+@about("the clip description", errors=("NOT_FOUND",))
 def set_(name: str, frame_start, frame_offset) -> dict[str, Any]:
     clip = get_clip(name)
     if frame_start is not None:
@@ -134,6 +138,7 @@ def set_(name: str, frame_start, frame_offset) -> dict[str, Any]:
 
 
 @command("clip.frame_pixels", name=arg(str), frame=arg(int))
+@about("array f4 [h, w, 4]", errors=("NOT_FOUND",))
 def frame_pixels(name: str, frame: int) -> dict[str, Any]:
     """One frame (a scene frame, mapped through the clip's start and offset) as
     ``f4 [h, w, 4]``, rows bottom-up."""
@@ -156,6 +161,7 @@ def _mean_colors(name: str, frames: list[int]) -> jobs.JobSteps:
 
 @command("clip.mean_colors", name=arg(str), frame_start=arg(int, default=None),
          frame_end=arg(int, default=None))
+@about("{job}", errors=("NOT_FOUND", "BUSY"), job=True)
 def mean_colors(name: str, frame_start, frame_end) -> dict[str, Any]:
     """A pass over the clip's frames computing each one's mean colour (a job: one frame
     per step, progress as ``job`` events)."""

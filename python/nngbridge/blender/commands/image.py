@@ -16,7 +16,7 @@ from typing import Any
 import bpy
 
 from .. import paths
-from ..registry import arg, command, invalid, not_found
+from ..registry import about, arg, command, invalid, not_found
 
 
 def get_image(name: str) -> bpy.types.Image:
@@ -85,6 +85,7 @@ def shape(img: bpy.types.Image) -> list[int]:
 
 
 @command("image.list")
+@about("{images: [{name, size, channels, source, path}]}")
 def list_() -> dict[str, Any]:
     return {"images": [{"name": i.name, "size": list(i.size), "channels": i.channels,
                         "source": i.source, "path": i.filepath}
@@ -93,6 +94,7 @@ def list_() -> dict[str, Any]:
 
 @command("image.new", name=arg(str), width=arg(int), height=arg(int),
          color=arg(list, default=None, length=4), float_buffer=arg(bool, default=True))
+@about("{name, size, channels}")
 def new(name: str, width: int, height: int, color, float_buffer: bool) -> dict[str, Any]:
     if not (1 <= width <= 65536 and 1 <= height <= 65536):
         raise invalid("width and height must be 1..65536")
@@ -103,6 +105,7 @@ def new(name: str, width: int, height: int, color, float_buffer: bool) -> dict[s
 
 
 @command("image.load", path=arg(str), name=arg(str, default=None))
+@about("{name, size, channels}", errors=("FORBIDDEN", "NOT_FOUND"))
 def load(path: str, name) -> dict[str, Any]:
     """Loads an image file from an allowed directory (docs/protocol.md §7.2)."""
     img = bpy.data.images.load(paths.readable(path), check_existing=False)
@@ -112,6 +115,7 @@ def load(path: str, name) -> dict[str, Any]:
 
 
 @command("image.pixels_get", name=arg(str))
+@about("array f4 [h, w, c]", errors=("NOT_FOUND",))
 def pixels_get(name: str) -> dict[str, Any]:
     img = get_image(name)
     return {"dtype": "f4", "shape": shape(img),
@@ -119,6 +123,7 @@ def pixels_get(name: str) -> dict[str, Any]:
 
 
 @command("image.pixels_set", name=arg(str), pixels=arg(dict))
+@about("{name}", errors=("NOT_FOUND",))
 def pixels_set(name: str, pixels: dict) -> dict[str, Any]:
     img = get_image(name)
     if pixels.get("dtype") != "f4" or not isinstance(pixels.get("data"), bytes):
@@ -138,6 +143,7 @@ FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "exr": "OPEN_EXR", "tif"
 
 @command("image.save", name=arg(str), path=arg(str, default=None),
          format=arg(str, default=None, choices=tuple(sorted(set(FORMATS.values())))))
+@about("{path, format}", errors=("FORBIDDEN", "NOT_FOUND"))
 def save(name: str, path, format) -> dict[str, Any]:
     """Saves to ``path`` (default: the image's own), in ``format`` (default: from the
     path's extension); the target must be inside an allowed directory (§7.2)."""
@@ -156,6 +162,7 @@ def save(name: str, path, format) -> dict[str, Any]:
 
 
 @command("image.mean_color", name=arg(str))
+@about("{color: [per channel]}", errors=("NOT_FOUND",))
 def mean_color(name: str) -> dict[str, Any]:
     img = get_image(name)
     buf = float_buffer(len(img.pixels))
