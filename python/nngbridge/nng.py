@@ -2,8 +2,7 @@
 
 Hot paths (send, recv, messages) are native; this file holds what pynng's surface needs
 in Python: constructor keywords, option properties generated from the native option
-table, and the async methods, which delegate to :mod:`nngbridge._aio`. The package
-re-exports them; its ``__all__`` is the one list of public names.
+table, and the async methods, which delegate to :mod:`nngbridge._aio`.
 """
 
 from __future__ import annotations
@@ -15,6 +14,26 @@ from collections.abc import Callable, Iterable
 
 from . import _aio, _nng
 from ._nng import Context, Dialer, Listener, Message, Pipe
+
+__all__ = [
+    "Bus0",
+    "Context",
+    "Dialer",
+    "Listener",
+    "Message",
+    "Pair0",
+    "Pair1",
+    "Pipe",
+    "Pub0",
+    "Pull0",
+    "Push0",
+    "Rep0",
+    "Req0",
+    "Respondent0",
+    "Socket",
+    "Sub0",
+    "Surveyor0",
+]
 
 _live_sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
 _T = TypeVar("_T")
