@@ -151,22 +151,21 @@ class Socket(_nng.Socket):
         """Send a :class:`Message`, without blocking the event loop."""
         await _aio.asend_msg(self, msg)
 
+    async def aclose(self) -> None:
+        """Close the socket (pynng 1.0's async form of ``close``)."""
+        await _aio.aclose(self)
+
     async def __aenter__(self) -> Socket:
-        return self
+        return await _aio.aenter(self)
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        self.close()
+        await _aio.aexit(self, *exc_info)
 
     def __aiter__(self) -> Socket:
         return self
 
     async def __anext__(self) -> Message:
-        from .exceptions import Closed
-
-        try:
-            return await self.arecv_msg()
-        except Closed:
-            raise StopAsyncIteration from None
+        return await _aio.anext_msg(self)
 
 
 _PROTOCOL_OPTIONS = ("polyamorous", "resend_time", "survey_time", "sub_prefnew")

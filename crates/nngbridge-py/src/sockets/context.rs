@@ -176,6 +176,30 @@ impl Context {
         aio_call(slf, "arecv_msg", None)
     }
 
+    /// Closes the context, as a coroutine (pynng 1.0).
+    fn aclose(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        aio_call(slf, "aclose", None)
+    }
+
+    /// `async with ctx`: closes the context at the end.
+    fn __aenter__(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        aio_call(slf, "aenter", None)
+    }
+
+    #[pyo3(signature = (*_exc_info))]
+    fn __aexit__(slf: &Bound<'_, Self>, _exc_info: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        aio_call(slf, "aexit", None)
+    }
+
+    /// `async for msg in ctx`: each received `Message`, until the context is closed.
+    fn __aiter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __anext__(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        aio_call(slf, "anext_msg", None)
+    }
+
     /// Sends a `Message`, without blocking the event loop.
     fn asend_msg(slf: &Bound<'_, Self>, msg: Py<PyAny>) -> PyResult<Py<PyAny>> {
         aio_call(slf, "asend_msg", Some(msg))
@@ -235,12 +259,16 @@ impl Drop for Context {
     }
 }
 
-/// `nngbridge._aio.<name>(ctx[, arg])`: the coroutine of the asyncio/trio adapter.
-fn aio_call(ctx: &Bound<'_, Context>, name: &str, arg: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
-    let f = ctx.py().import("nngbridge._aio")?.getattr(name)?;
+/// `nngbridge._aio.<name>(obj[, arg])`: the coroutine of the asyncio/trio adapter.
+pub(super) fn aio_call<T>(
+    obj: &Bound<'_, T>,
+    name: &str,
+    arg: Option<Py<PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let f = obj.py().import("nngbridge._aio")?.getattr(name)?;
     match arg {
-        None => f.call1((ctx,)),
-        Some(a) => f.call1((ctx, a)),
+        None => f.call1((obj.as_any(),)),
+        Some(a) => f.call1((obj.as_any(), a)),
     }
     .map(Bound::unbind)
 }

@@ -3,8 +3,9 @@
 use nngbridge::Options;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyWeakrefReference;
+use pyo3::types::{PyTuple, PyWeakrefReference};
 
+use super::context::aio_call;
 use super::convert::{opt_from_py, opt_to_py, sockaddr_to_py};
 use super::socket::{owner_socket, Socket};
 use crate::errors::{to_pyerr, IntoPy};
@@ -103,6 +104,21 @@ impl Dialer {
     #[getter]
     fn local_address(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         sockaddr_to_py(py, &nngbridge::SocketAddr::Unspecified)
+    }
+
+    /// Closes the dialer and its connection, as a coroutine (pynng 1.0).
+    fn aclose(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        aio_call(slf, "aclose", None)
+    }
+
+    /// `async with`: closes it at the end (pynng 1.0).
+    fn __aenter__(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        aio_call(slf, "aenter", None)
+    }
+
+    #[pyo3(signature = (*_exc_info))]
+    fn __aexit__(slf: &Bound<'_, Self>, _exc_info: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        aio_call(slf, "aexit", None)
     }
 
     /// Closes the dialer and its connection.
@@ -247,6 +263,21 @@ impl Listener {
     #[getter]
     fn local_address(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         sockaddr_to_py(py, &self.listener.local_address().py()?)
+    }
+
+    /// Closes the listener and its connections, as a coroutine (pynng 1.0).
+    fn aclose(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        aio_call(slf, "aclose", None)
+    }
+
+    /// `async with`: closes it at the end (pynng 1.0).
+    fn __aenter__(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        aio_call(slf, "aenter", None)
+    }
+
+    #[pyo3(signature = (*_exc_info))]
+    fn __aexit__(slf: &Bound<'_, Self>, _exc_info: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        aio_call(slf, "aexit", None)
     }
 
     /// Closes the listener and its connections.
