@@ -127,15 +127,18 @@ impl Listener {
     }
 }
 
+// No string getters: `nng_dialer_get_string` and `nng_listener_get_string` return a
+// pointer into the endpoint that a close on another thread frees, and NNG has no copying
+// variant for endpoints. No string option is read from an endpoint.
 raw_options!(Dialer, ON_DIALER, d => d.0,
     get: [sys::nng_dialer_get_bool, sys::nng_dialer_get_int, sys::nng_dialer_get_size,
-          sys::nng_dialer_get_ms, unsupported::get, sys::nng_dialer_get_string],
+          sys::nng_dialer_get_ms, unsupported::get, unsupported::get],
     set: [sys::nng_dialer_set_bool, sys::nng_dialer_set_int, sys::nng_dialer_set_size,
           sys::nng_dialer_set_ms, unsupported::set, sys::nng_dialer_set_string]);
 
 raw_options!(Listener, ON_LISTENER, l => l.0,
     get: [sys::nng_listener_get_bool, sys::nng_listener_get_int, sys::nng_listener_get_size,
-          sys::nng_listener_get_ms, unsupported::get, sys::nng_listener_get_string],
+          sys::nng_listener_get_ms, unsupported::get, unsupported::get],
     set: [sys::nng_listener_set_bool, sys::nng_listener_set_int, sys::nng_listener_set_size,
           sys::nng_listener_set_ms, unsupported::set, sys::nng_listener_set_string]);
 
