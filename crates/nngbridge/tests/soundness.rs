@@ -30,3 +30,20 @@ fn endpoints_offer_no_string_getter() {
     // NNG's endpoint string getter returns a pointer a concurrent close frees.
     assert_eq!(l.get_opt_raw("url", OptKind::Str), Err(Error::NotSupported));
 }
+
+#[test]
+fn an_endpoint_url_is_our_copy_and_gone_once_closed() {
+    let s = Socket::new(Protocol::Pair1).expect("open");
+    let l = s.listen("inproc://soundness-url").expect("listen");
+    let b = Socket::new(Protocol::Pair1).expect("open");
+    let d = b.dial("inproc://soundness-url").expect("dial");
+    assert_eq!(l.url().expect("url"), "inproc://soundness-url");
+    assert_eq!(d.url().expect("url"), "inproc://soundness-url");
+    // Another thread closing the endpoint cannot free what url() reads.
+    let t = std::thread::spawn(move || d.close());
+    let _ = d.url();
+    t.join().unwrap().expect("close");
+    assert!(d.url().is_err());
+    s.close().expect("close socket");
+    assert!(l.url().is_err(), "closed with its socket");
+}
