@@ -93,7 +93,11 @@ impl Message {
 
     /// Hands the message to an NNG send call (`nng_sendmsg`, `nng_ctx_sendmsg`), which
     /// owns it on success; on failure the message is untouched and comes back.
-    pub(crate) fn send_with(
+    ///
+    /// # Safety
+    /// `send` returns 0 exactly when it took ownership of the message, and otherwise
+    /// leaves it valid and unfreed.
+    pub(crate) unsafe fn send_with(
         self,
         send: impl FnOnce(*mut sys::nng_msg) -> std::os::raw::c_int,
     ) -> Result<(), crate::SendError> {
@@ -111,13 +115,17 @@ impl Message {
 
     /// Takes the message an NNG receive call (`nng_recvmsg`, `nng_ctx_recvmsg`) writes
     /// through its out-pointer.
-    pub(crate) fn recv_with(
+    ///
+    /// # Safety
+    /// When `recv` returns 0 it has written a valid message that nobody else owns.
+    pub(crate) unsafe fn recv_with(
         recv: impl FnOnce(*mut *mut sys::nng_msg) -> std::os::raw::c_int,
     ) -> Result<Message> {
         let mut p = std::ptr::null_mut();
         recv(&mut p).check()?;
         let p = NonNull::new(p).ok_or(Error::Internal)?;
-        // SAFETY: a successful receive gives us sole ownership of the message.
+        // SAFETY: a successful receive gives us sole ownership of the message (this
+        // fn's contract).
         Ok(unsafe { Message::from_raw(p) })
     }
 

@@ -363,8 +363,9 @@ impl Socket {
                 None => Ok(()),
             };
         }
-        // SAFETY: send_with passes a valid message that NNG takes only on success.
-        msg.send_with(|m| unsafe { sys::nng_sendmsg(self.inner.sock, m, flags) })
+        // SAFETY: send_with passes a valid message; NNG takes it exactly when it
+        // returns 0.
+        unsafe { msg.send_with(|m| sys::nng_sendmsg(self.inner.sock, m, flags)) }
     }
 
     /// Receives a message, blocking up to the receive timeout.
@@ -383,8 +384,8 @@ impl Socket {
                 .short_aio(|aio| self.recv_async(aio))?
                 .ok_or(Error::Internal);
         }
-        // SAFETY: NNG writes a message we then own through the out-pointer.
-        Message::recv_with(|p| unsafe { sys::nng_recvmsg(self.inner.sock, p, flags) })
+        // SAFETY: on success NNG writes a message we then own through the out-pointer.
+        unsafe { Message::recv_with(|p| sys::nng_recvmsg(self.inner.sock, p, flags)) }
     }
 
     /// Starts an asynchronous send of `msg` on `aio`.
