@@ -114,7 +114,22 @@ impl Message {
     /// The body as `bytes` (a copy).
     #[getter]
     fn bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        self.with_body(py, |b| PyBytes::new(py, b))
+        // Allocate first, then copy under the lock: an allocation can run a finaliser
+        // that uses this message, which must not find the lock held.
+        let len = self.with_body(py, |b| b.len())?;
+        PyBytes::new_with(py, len, |out| {
+            self.with_body(py, |b| {
+                if b.len() == out.len() {
+                    out.copy_from_slice(b);
+                    Ok(())
+                } else {
+                    Err(message_state_error(
+                        py,
+                        "The message changed while being read.",
+                    ))
+                }
+            })?
+        })
     }
 
     /// A `memoryview` of the body: without a copy on the cp311 wheel, a copy on cp39.
@@ -206,9 +221,10 @@ impl Message {
         };
         this.exports.fetch_add(1, Ordering::SeqCst);
         // SAFETY: view is non-null (checked) and owned by the caller; the body stays
-        // valid while exports > 0 because take_for_send refuses to give it away then,
-        // and the view holds a reference to `slf`, so the message is not freed. Only a
-        // `Message.alloc` body is exported writable; nothing else reads it meanwhile.
+        // valid while exports > 0 because take_for_send refuses to give it away then
+        // (and nothing else resizes a body), and the view holds a reference to `slf`, so
+        // the message is not freed. Only a `Message.alloc` body is exported writable; we
+        // read it only by copying it out, with the GIL held and no Python code running.
         unsafe {
             (*view).obj = slf.clone().into_any().into_ptr();
             (*view).buf = ptr as *mut std::os::raw::c_void;

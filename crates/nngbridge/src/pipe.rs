@@ -108,7 +108,7 @@ impl Pipe {
 
 raw_options!(Pipe, ON_PIPE, p => p.0,
     get: [sys::nng_pipe_get_bool, sys::nng_pipe_get_int, sys::nng_pipe_get_size,
-          sys::nng_pipe_get_ms, unsupported::get, sys::nng_pipe_get_string],
+          sys::nng_pipe_get_ms, unsupported::get, crate::options::pipe_get_string],
     set: [unsupported::set, unsupported::set, unsupported::set,
           unsupported::set, unsupported::set, unsupported::set]);
 

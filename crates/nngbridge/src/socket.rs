@@ -48,6 +48,15 @@ impl Drop for Inner {
         // SAFETY: closing our own socket once; after close returns no pipe callback
         // runs any more (NNG waits for all pipes), so `pipes` may be freed after this.
         unsafe { sys::nng_socket_close(self.sock) };
+        self.forget_urls();
+    }
+}
+
+impl Inner {
+    /// Drops the recorded URLs of this socket's endpoints, closed with it.
+    fn forget_urls(&self) {
+        let eps = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
+        crate::endpoint::forget_urls(&eps.dialers, &eps.listeners);
     }
 }
 
@@ -181,7 +190,9 @@ impl Socket {
     /// Closing twice returns `Err(Closed)`.
     pub fn close(&self) -> Result<()> {
         // SAFETY: closing our socket id; NNG makes a second close fail with ECLOSED.
-        unsafe { sys::nng_socket_close(self.inner.sock) }.check()
+        let rv = unsafe { sys::nng_socket_close(self.inner.sock) }.check();
+        self.inner.forget_urls();
+        rv
     }
 
     /// Listens on `url` (e.g. `tcp://127.0.0.1:5555`, `ipc:///tmp/x`, `inproc://x`).
@@ -221,6 +232,10 @@ impl Socket {
         // SAFETY: url is NUL-terminated; NNG writes the new dialer into a live local.
         unsafe { sys::nng_dialer_create(&mut d, self.inner.sock, url.as_ptr()) }.check()?;
         let d = Dialer::from_raw(d).ok_or(Error::Internal)?;
+        if let Err(e) = d.remember_url() {
+            let _ = d.close();
+            return Err(e);
+        }
         let mut eps = self.endpoints();
         for (name, v) in &eps.values {
             let _ = d.raw_set(name, v);
@@ -236,6 +251,10 @@ impl Socket {
         // SAFETY: url is NUL-terminated; NNG writes the new listener into a live local.
         unsafe { sys::nng_listener_create(&mut l, self.inner.sock, url.as_ptr()) }.check()?;
         let l = Listener::from_raw(l).ok_or(Error::Internal)?;
+        if let Err(e) = l.remember_url() {
+            let _ = l.close();
+            return Err(e);
+        }
         let mut eps = self.endpoints();
         for (name, v) in &eps.values {
             let _ = l.raw_set(name, v);
@@ -344,8 +363,9 @@ impl Socket {
                 None => Ok(()),
             };
         }
-        // SAFETY: send_with passes a valid message that NNG takes only on success.
-        msg.send_with(|m| unsafe { sys::nng_sendmsg(self.inner.sock, m, flags) })
+        // SAFETY: send_with passes a valid message; NNG takes it exactly when it
+        // returns 0.
+        unsafe { msg.send_with(|m| sys::nng_sendmsg(self.inner.sock, m, flags)) }
     }
 
     /// Receives a message, blocking up to the receive timeout.
@@ -364,8 +384,8 @@ impl Socket {
                 .short_aio(|aio| self.recv_async(aio))?
                 .ok_or(Error::Internal);
         }
-        // SAFETY: NNG writes a message we then own through the out-pointer.
-        Message::recv_with(|p| unsafe { sys::nng_recvmsg(self.inner.sock, p, flags) })
+        // SAFETY: on success NNG writes a message we then own through the out-pointer.
+        unsafe { Message::recv_with(|p| sys::nng_recvmsg(self.inner.sock, p, flags)) }
     }
 
     /// Starts an asynchronous send of `msg` on `aio`.
