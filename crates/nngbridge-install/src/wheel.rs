@@ -652,4 +652,70 @@ mod tests {
         let err = unpack(&whl, &modules).unwrap_err().to_string();
         assert!(err.contains("not a zip file"), "{err}");
     }
+
+    fn package(root: &Path) -> Package {
+        let dir = root.join("src").join("nngbridge");
+        fs::create_dir_all(dir.join("blender/addon/__pycache__")).unwrap();
+        fs::write(dir.join("__init__.py"), "SOURCE = 1\n").unwrap();
+        fs::write(dir.join("blender/addon/__init__.py"), "").unwrap();
+        fs::write(dir.join("blender/addon/blender_manifest.toml"), "").unwrap();
+        fs::write(dir.join("blender/addon/__pycache__/x.pyc"), "").unwrap();
+        let native = root.join("build").join("_nng.abi3.so");
+        fs::create_dir_all(native.parent().unwrap()).unwrap();
+        fs::write(&native, "ELF").unwrap();
+        Package {
+            dir,
+            native,
+            min_python: (3, 11),
+        }
+    }
+
+    #[test]
+    fn a_package_is_copied_with_its_native_module() {
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = package(dir.path());
+        let modules = dir.path().join("modules");
+        fs::create_dir_all(modules.join("nngbridge-0.1.0.dist-info")).unwrap();
+        fs::create_dir_all(modules.join("nngbridge")).unwrap();
+        fs::write(modules.join("nngbridge/stale.py"), "").unwrap();
+        check_package(&pkg, (3, 11), "x").unwrap();
+        assert_eq!(copy_package(&pkg, &modules).unwrap(), 4);
+        let n = modules.join("nngbridge");
+        assert_eq!(
+            fs::read_to_string(n.join("__init__.py")).unwrap(),
+            "SOURCE = 1\n"
+        );
+        assert!(n.join("_nng.abi3.so").exists());
+        assert!(n.join("blender/addon/blender_manifest.toml").exists());
+        assert!(!n.join("blender/addon/__pycache__").exists());
+        assert!(!n.join("stale.py").exists());
+        assert!(!modules.join("nngbridge-0.1.0.dist-info").exists());
+        let addon = dir.path().join("nngbridge_addon");
+        assert_eq!(copy_addon(&n.join("blender/addon"), &addon).unwrap(), 1);
+        assert!(!addon.join("blender_manifest.toml").exists());
+    }
+
+    #[test]
+    fn a_package_for_a_newer_python_or_incomplete_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = package(dir.path());
+        let err = check_package(&pkg, (3, 10), "3.6.5")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cp311-abi3") && err.contains("Python 3.10"),
+            "{err}"
+        );
+        let no_native = Package {
+            native: dir.path().join("missing.so"),
+            ..pkg.clone()
+        };
+        let err = check_package(&no_native, (3, 11), "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing.so"), "{err}");
+        fs::remove_file(pkg.dir.join("blender/addon/__init__.py")).unwrap();
+        let err = check_package(&pkg, (3, 11), "x").unwrap_err().to_string();
+        assert!(err.contains("no blender/addon/__init__.py"), "{err}");
+    }
 }
