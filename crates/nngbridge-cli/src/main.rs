@@ -15,7 +15,6 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use nngbridge_scene::{CallError, EventStream, SceneClient};
 
-mod blender;
 mod json;
 
 /// Drive a scene server (the nngbridge Blender add-on) from the command line.
@@ -66,30 +65,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BlenderCommand {
-    /// Install the nngbridge wheel into Blender's scripts/addons/modules and the add-on
-    /// as scripts/addons/nngbridge_addon.
-    ///
-    /// Asks Blender for its user scripts directory and Python version, picks the wheel
-    /// for that Python (cp39-abi3: Python 3.9/3.10, Blender 2.93-4.0; cp311-abi3: 3.11+)
-    /// and unpacks it; no pip needed. Exits 1 on any failure.
-    Install {
-        /// The Blender executable or a portable Blender's folder.
-        #[arg(long, env = "BLENDER", default_value = "blender")]
-        blender: PathBuf,
-        /// The wheel to install (refused if its tags do not fit Blender's Python).
-        #[arg(long, conflicts_with = "wheels")]
-        wheel: Option<PathBuf>,
-        /// Where to look for wheels [default: ./dist, then the dist/ of the checkout
-        /// this binary was built in].
-        #[arg(long)]
-        wheels: Vec<PathBuf>,
-        /// Enable the add-on and save Blender's preferences.
-        #[arg(long)]
-        enable: bool,
-        /// Ask Blender and check the wheel, but install nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    #[command(about = nngbridge_install::ABOUT, long_about = nngbridge_install::LONG_ABOUT)]
+    Install(nngbridge_install::InstallArgs),
     /// Print Blender's version, Python version and user scripts directories as JSON.
     Paths {
         /// The Blender executable or a portable Blender's folder.
@@ -118,22 +95,12 @@ fn main() -> ExitCode {
 
 fn blender_command(command: BlenderCommand) -> ExitCode {
     let result = match command {
-        BlenderCommand::Install {
-            blender,
-            wheel,
-            wheels,
-            enable,
-            dry_run,
-        } => blender::install(&blender::InstallOptions {
-            blender,
-            wheel,
-            wheels,
-            enable,
-            dry_run,
-        }),
-        BlenderCommand::Paths { blender } => {
-            blender::probe(&blender).map(|info| println!("{}", json::pretty(&info.to_json())))
+        BlenderCommand::Install(args) => {
+            let dirs = nngbridge_install::default_wheel_dirs();
+            nngbridge_install::install(&args.into_options(nngbridge_install::Source::Wheels(dirs)))
         }
+        BlenderCommand::Paths { blender } => nngbridge_install::probe(&blender)
+            .map(|info| println!("{}", json::pretty(&info.to_json()))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,7 @@ mod aio;
 mod blocking;
 mod buffers;
 mod errors;
+mod install;
 mod message;
 mod msgpack;
 mod options;
@@ -76,6 +77,7 @@ fn _nng(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_strerror, m)?)?;
     m.add_function(wrap_pyfunction!(blocking::_wait_idle, m)?)?;
     options::register(m)?;
+    install::register(m)?;
     m.add("ERRORS", error_table(m.py())?)?;
     m.add("BUFFER_PROTOCOL", cfg!(Py_3_11))?;
     msgpack::register(m)?;
