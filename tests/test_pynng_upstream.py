@@ -24,10 +24,7 @@ PYTHON = ROOT / ".venvs" / "pynng-suite" / "bin" / "python"
 SHIM = Path(__file__).resolve().parent / "pynng_upstream"
 UPSTREAM_TESTS = 67  # 63 run on Linux; pynng itself skips 4 there
 
-NOT_YET: dict[str, str] = {
-    "test_tls.py::test_config_string": "issue 10: TLS is not built in yet",
-    "test_tls.py::test_config_file": "issue 10: TLS is not built in yet",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def run_suite(tmp_path: Path, against: str) -> dict[str, str]:

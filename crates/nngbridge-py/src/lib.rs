@@ -17,6 +17,7 @@ mod message;
 mod msgpack;
 mod options;
 mod sockets;
+mod tls;
 
 /// NNG's named errors as `{name: errno}`, from the core's one table; the Python
 /// exception classes of the same names take their numbers from it.
@@ -81,6 +82,7 @@ fn _nng(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ERRORS", error_table(m.py())?)?;
     m.add("BUFFER_PROTOCOL", cfg!(Py_3_11))?;
     msgpack::register(m)?;
+    tls::register(m)?;
     blocking::init_main_thread(m.py())?;
     Ok(())
 }

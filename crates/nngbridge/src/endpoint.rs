@@ -53,6 +53,10 @@ impl Dialer {
         (d.id() > 0).then_some(d)
     }
 
+    pub(crate) fn raw(self) -> sys::nng_dialer {
+        self.0
+    }
+
     /// The dialer's numeric id (positive).
     pub fn id(self) -> i32 {
         // SAFETY: reads the handle value only.
@@ -116,6 +120,10 @@ impl Listener {
     pub(crate) fn from_raw(l: sys::nng_listener) -> Option<Listener> {
         let l = Listener(l);
         (l.id() > 0).then_some(l)
+    }
+
+    pub(crate) fn raw(self) -> sys::nng_listener {
+        self.0
     }
 
     /// The listener's numeric id (positive).

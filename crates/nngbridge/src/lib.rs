@@ -42,6 +42,7 @@ pub mod options;
 mod pipe;
 mod protocol;
 mod socket;
+mod tls;
 
 #[cfg(unix)]
 mod alloc;
@@ -73,6 +74,7 @@ pub use options::{OptKind, OptValue, Options};
 pub use pipe::{Pipe, PipeEvent};
 pub use protocol::Protocol;
 pub use socket::{PipeHandler, SendError, Socket};
+pub use tls::{tls_engine, TlsAuthMode, TlsConfig, TlsMode};
 
 /// Initialises NNG once (NNG 2 needs `nng_init` before any other call). Every
 /// constructor calls it, so calling it yourself is never required. On Unix, NNG's large

@@ -41,6 +41,7 @@ struct EndpointOptions {
     values: Vec<(CString, OptValue)>,
     dialers: Vec<Dialer>,
     listeners: Vec<Listener>,
+    tls: Option<crate::TlsConfig>,
 }
 
 impl Drop for Inner {
@@ -240,6 +241,12 @@ impl Socket {
         for (name, v) in &eps.values {
             let _ = d.raw_set(name, v);
         }
+        if let Some(Err(e)) = eps.tls.as_ref().map(|c| d.set_tls(c)) {
+            if e != Error::NotSupported {
+                let _ = d.close();
+                return Err(e);
+            }
+        }
         eps.dialers.push(d);
         Ok(d)
     }
@@ -259,8 +266,33 @@ impl Socket {
         for (name, v) in &eps.values {
             let _ = l.raw_set(name, v);
         }
+        if let Some(Err(e)) = eps.tls.as_ref().map(|c| l.set_tls(c)) {
+            if e != Error::NotSupported {
+                let _ = l.close();
+                return Err(e);
+            }
+        }
         eps.listeners.push(l);
         Ok(l)
+    }
+
+    /// Keeps `cfg` for the endpoints made from now on (see `Socket::set_tls`) and gives
+    /// it to the existing ones that have not started (the others keep theirs).
+    pub(crate) fn set_endpoint_tls(&self, cfg: Option<crate::TlsConfig>) {
+        let mut eps = self.endpoints();
+        if let Some(c) = &cfg {
+            for d in &eps.dialers {
+                let _ = d.set_tls(c);
+            }
+            for l in &eps.listeners {
+                let _ = l.set_tls(c);
+            }
+        }
+        eps.tls = cfg;
+    }
+
+    pub(crate) fn endpoint_tls(&self) -> Option<crate::TlsConfig> {
+        self.endpoints().tls.clone()
     }
 
     fn endpoints(&self) -> std::sync::MutexGuard<'_, EndpointOptions> {

@@ -57,7 +57,10 @@ def start(address: str = "tcp://127.0.0.1:5555", *, events: str | None = None,
     clients find from the address (docs/protocol.md §7.1). Keywords: ``insecure_no_token``
     (serve without a token; default False), ``work_dir`` and ``allowed_dirs`` (where file
     commands may read and write, §7.2), ``allow_exec`` (default False), ``allow_remote``
-    (non-loopback binds, default False), ``max_message`` (bytes, default 64 MiB)."""
+    (non-loopback binds without TLS, default False), ``max_message`` (bytes, default
+    64 MiB), ``tls`` (serve ``tls+tcp://``: a server ``TLSConfig`` or
+    ``{"cert": PEM file, "key": PEM file, "ca": PEM file, "require_client_cert": bool}``,
+    see ``server.ServerTls``)."""
     import bpy
 
     global _server

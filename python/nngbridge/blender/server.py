@@ -26,14 +26,69 @@ DEFAULT_EVENTS = "tcp://127.0.0.1:5556"
 MAX_MESSAGE = 64 << 20
 SHUTDOWN_LINGER_S = 1.0  # how long close() waits for the shutdown reply to go out
 _LOCAL = re.compile(
-    r"^(ipc|inproc|abstract)://|^tcp[46]?://(127\.\d+\.\d+\.\d+|localhost|\[::1\]):")
+    r"^(ipc|inproc|abstract)://"
+    r"|^(tls\+)?tcp[46]?://(127\.\d+\.\d+\.\d+|localhost|\[::1\]):")
 
 
-def check_local(address: str, allow_remote: bool) -> None:
-    """Refuses non-loopback binds unless the user asked for them (docs/protocol.md §1)."""
-    if not allow_remote and not _LOCAL.match(address):
-        raise ValueError(f"{address} is not a loopback or ipc address; pass allow_remote=True "
-                         "(and set a token) to serve other machines")
+def check_local(address: str, allow_remote: bool, tls: bool = False) -> None:
+    """Refuses non-loopback binds without TLS unless the user forces them with
+    ``allow_remote=True`` (docs/protocol.md §1); the error says how to secure them."""
+    if not allow_remote and not tls and not _LOCAL.match(address):
+        raise ValueError(
+            f"{address} is not a loopback or ipc address, and serving it without TLS sends "
+            "the token and the scene in clear to anyone on the network. Secure it: serve "
+            "tls+tcp://HOST:PORT with tls={'cert': 'server.pem', 'key': 'server.key', "
+            "'ca': 'ca.pem', 'require_client_cert': True} (clients then connect with the CA "
+            "and a client certificate: nngbridge call --tls-ca/--tls-cert/--tls-key, or "
+            "SceneClient::connect_with and a TlsConfig), or pass allow_remote=True to "
+            "serve it in clear anyway")
+
+
+class ServerTls:
+    """What ``tls=`` was: the server's ``TLSConfig`` and whether it requires client
+    certificates. ``tls`` is a ``nngbridge.TLSConfig`` (server mode) or a mapping with
+    ``cert`` (PEM file; it may hold the key too), ``key`` (PEM file), ``ca`` (PEM file of
+    the CA that signs client certificates), ``require_client_cert`` (needs ``ca``) and
+    ``password`` (of an encrypted key)."""
+
+    def __init__(self, tls: Any) -> None:
+        TLSConfig = nngbridge.TLSConfig
+        if isinstance(tls, TLSConfig):
+            if tls.mode != TLSConfig.MODE_SERVER:
+                raise ValueError("tls= needs a server TLSConfig (TLSConfig.MODE_SERVER)")
+            self.config, self.requires_client_cert = tls, False
+            return
+        unknown = set(tls) - {"cert", "key", "ca", "require_client_cert", "password"}
+        if unknown or not tls.get("cert"):
+            raise ValueError("tls= takes a TLSConfig or a dict with 'cert' (and 'key', 'ca', "
+                             f"'require_client_cert', 'password'); got {sorted(tls)}")
+        ca, require = tls.get("ca") or None, bool(tls.get("require_client_cert"))
+        if require and not ca:
+            raise ValueError("tls require_client_cert needs 'ca': the CA that signs the "
+                             "client certificates")
+        kw: dict[str, Any] = {"passwd": tls.get("password"), "ca_files": ca,
+                              "auth_mode": TLSConfig.AUTH_MODE_REQUIRED if require else
+                              TLSConfig.AUTH_MODE_OPTIONAL if ca else TLSConfig.AUTH_MODE_NONE}
+        if tls.get("key"):
+            kw["own_cert_string"] = _read_pem(tls["cert"])
+            kw["own_key_string"] = _read_pem(tls["key"])
+        else:
+            kw["cert_key_file"] = os.fspath(tls["cert"])
+        self.config = TLSConfig(TLSConfig.MODE_SERVER, **kw)
+        self.requires_client_cert = require
+
+
+def _read_pem(path: Any) -> str:
+    with open(path, encoding="ascii") as f:
+        return f.read()
+
+
+def check_scheme(address: str, tls: ServerTls | None) -> None:
+    """TLS and ``tls+tcp://`` go together: neither is silently dropped."""
+    if tls is not None and not address.startswith("tls+tcp"):
+        raise ValueError(f"tls= needs tls+tcp:// addresses, not {address}")
+    if tls is None and address.startswith("tls+tcp"):
+        raise ValueError(f"{address} needs tls= (the server's certificate and key)")
 
 
 def listen_private(sock: Any, address: str) -> None:
@@ -68,19 +123,26 @@ class Server:
     to the token file of ``address`` (``tokens.token_path``) for local clients.
     ``insecure_no_token=True`` is the only way to serve without one (with a warning).
     ``work_dir`` / ``allowed_dirs``: where file commands may read and write (``paths``).
+    ``tls``: serve ``tls+tcp://`` with this certificate (see ``ServerTls``); the events
+    address then uses it too.
     """
 
     def __init__(self, address: str = DEFAULT_ADDRESS, *, events: str | None = None,
                  token: str | None = None, insecure_no_token: bool = False,
                  work_dir: str | None = None, allowed_dirs: Sequence[str] | None = None,
                  allow_exec: bool = False, allow_remote: bool = False,
-                 max_message: int = MAX_MESSAGE) -> None:
-        check_local(address, allow_remote)
-        if events:
-            check_local(events, allow_remote)
+                 max_message: int = MAX_MESSAGE, tls: Any = None) -> None:
+        server_tls = ServerTls(tls) if tls is not None else None
+        for addr in filter(None, (address, events)):
+            check_scheme(addr, server_tls)
+            check_local(addr, allow_remote, server_tls is not None)
         if insecure_no_token and (token or allow_remote):
             raise ValueError("insecure_no_token=True cannot be combined with a token or "
                              "allow_remote=True")
+        if insecure_no_token and not _LOCAL.match(address) and not (
+                server_tls and server_tls.requires_client_cert):
+            raise ValueError("insecure_no_token=True on a non-loopback address needs TLS "
+                             "with require_client_cert: nothing else would authenticate clients")
         self.address = address
         self.events_address = events
         self.token = None if insecure_no_token else (token or tokens.new_token())
@@ -98,10 +160,15 @@ class Server:
         self.rep = nngbridge.Rep0(recv_max_size=max_message)
         self.rep.add_post_pipe_remove_cb(self._hung_up)
         self.pub = None
+        self.tls = server_tls
         try:
+            if server_tls is not None:
+                self.rep.tls_config = server_tls.config
             listen_private(self.rep, address)
             if events:
                 self.pub = nngbridge.Pub0()
+                if server_tls is not None:
+                    self.pub.tls_config = server_tls.config
                 listen_private(self.pub, events)
             if self.token is not None:
                 self.token_file = self._publish_token(given=bool(token))

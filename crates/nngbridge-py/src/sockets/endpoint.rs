@@ -70,25 +70,25 @@ impl Dialer {
         not_supported()
     }
 
-    /// TLS is not built in: NotSupported.
+    /// An NNG 1 option that NNG 2 removed: NotSupported.
     #[getter]
     fn tls_ca_file(&self) -> PyResult<Py<PyAny>> {
         not_supported()
     }
 
-    /// TLS is not built in: NotSupported.
+    /// An NNG 1 option that NNG 2 removed: NotSupported.
     #[getter]
     fn tls_cert_key_file(&self) -> PyResult<Py<PyAny>> {
         not_supported()
     }
 
-    /// TLS is not built in: NotSupported.
+    /// An NNG 1 option that NNG 2 removed: NotSupported.
     #[getter]
     fn tls_auth_mode(&self) -> PyResult<Py<PyAny>> {
         not_supported()
     }
 
-    /// TLS is not built in: NotSupported.
+    /// An NNG 1 option that NNG 2 removed: NotSupported.
     #[getter]
     fn tls_server_name(&self) -> PyResult<Py<PyAny>> {
         not_supported()
@@ -98,6 +98,12 @@ impl Dialer {
     #[getter]
     fn tls_config(&self) -> PyResult<Py<PyAny>> {
         Err(PyTypeError::new_err("tls_config cannot be read"))
+    }
+
+    /// Uses a `TLSConfig` for this (not yet started) `tls+tcp://` dialer.
+    #[setter]
+    fn set_tls_config(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.dialer.set_tls(&crate::tls::native(value)?).py()
     }
 
     /// A dialer has no local address until it connects; pynng reported an empty one.
@@ -207,25 +213,25 @@ impl Listener {
         not_supported()
     }
 
-    /// TLS is not built in: NotSupported.
+    /// An NNG 1 option that NNG 2 removed: NotSupported.
     #[getter]
     fn tls_ca_file(&self) -> PyResult<Py<PyAny>> {
         not_supported()
     }
 
-    /// TLS is not built in: NotSupported.
+    /// An NNG 1 option that NNG 2 removed: NotSupported.
     #[getter]
     fn tls_cert_key_file(&self) -> PyResult<Py<PyAny>> {
         not_supported()
     }
 
-    /// TLS is not built in: NotSupported.
+    /// An NNG 1 option that NNG 2 removed: NotSupported.
     #[getter]
     fn tls_auth_mode(&self) -> PyResult<Py<PyAny>> {
         not_supported()
     }
 
-    /// TLS is not built in: NotSupported.
+    /// An NNG 1 option that NNG 2 removed: NotSupported.
     #[getter]
     fn tls_server_name(&self) -> PyResult<Py<PyAny>> {
         not_supported()
@@ -235,6 +241,12 @@ impl Listener {
     #[getter]
     fn tls_config(&self) -> PyResult<Py<PyAny>> {
         Err(PyTypeError::new_err("tls_config cannot be read"))
+    }
+
+    /// Uses a `TLSConfig` for this (not yet started) `tls+tcp://` listener.
+    #[setter]
+    fn set_tls_config(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.listener.set_tls(&crate::tls::native(value)?).py()
     }
 
     /// The socket's minimum reconnect time: NNG 1 listeners had it, NNG 2's do not.
