@@ -258,7 +258,10 @@ def test_dialers_listeners_and_pipes_bookkeeping(nng):
 
 
 def test_pipe_close_disconnects_the_peer(nng, inproc):
-    with nng.Pair0(listen=inproc) as a, nng.Pair0(dial=inproc) as b:
+    # No reconnect while the test looks: b.pipes is () only until the dialer redials.
+    with nng.Pair0(listen=inproc) as a, nng.Pair0(
+        dial=inproc, reconnect_time_min=60_000, reconnect_time_max=60_000
+    ) as b:
         (pipe,) = connected_pipes(a)
         pipe.close()
         assert pipe.closed
