@@ -166,8 +166,8 @@ def test_recv_into_fills_the_buffer_and_returns_the_size(pair, nngbridge):
 
 def _blocked_call_lets_other_threads_run(block_call, wake):
     """``block_call`` blocks (its timeout is long) until ``wake`` closes the socket. If it
-    held the GIL, this thread could not run until it timed out, so ``done.wait`` would see
-    it finished and it would end in Timeout instead of Closed."""
+    held the GIL, this thread could not run again until it timed out (well within the
+    test's 30 s limit), and it would end in Timeout instead of Closed."""
     started, done, ending = threading.Event(), threading.Event(), []
 
     def blocker():
@@ -190,17 +190,17 @@ def _blocked_call_lets_other_threads_run(block_call, wake):
 
 
 def test_blocking_recv_releases_the_gil(nngbridge):
-    s = nngbridge.Pull0(recv_timeout=60_000)
+    s = nngbridge.Pull0(recv_timeout=20_000)
     _blocked_call_lets_other_threads_run(s.recv, s.close)
 
 
 def test_blocking_send_releases_the_gil(nngbridge):
-    s = nngbridge.Push0(send_timeout=60_000)
+    s = nngbridge.Push0(send_timeout=20_000)
     _blocked_call_lets_other_threads_run(lambda: s.send(b"x"), s.close)
 
 
 def test_blocking_context_recv_releases_the_gil(nngbridge):
-    s = nngbridge.Rep0(recv_timeout=60_000)
+    s = nngbridge.Rep0(recv_timeout=20_000)
     ctx = s.new_context()
     _blocked_call_lets_other_threads_run(ctx.recv, s.close)
 
