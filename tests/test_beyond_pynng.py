@@ -232,7 +232,7 @@ def test_blocking_call_leaves_the_sigint_handler_alone(nngbridge):
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, handler)
-    s = nngbridge.Pull0(recv_timeout=60_000)
+    s = nngbridge.Pull0(recv_timeout=20_000)
     seen = []
 
     def look_then_close():
