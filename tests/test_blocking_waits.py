@@ -1,7 +1,7 @@
 """The one interruptible wait (blocking::wait_interruptible) on each of its paths, on
 Python's main thread (where pytest runs tests): socket recv and send wait on the
 socket's fds, context calls and blocking dials on an aio. Ctrl+C itself:
-test_native_module.py::test_ctrl_c_interrupts_a_blocking_call_within_100ms."""
+test_beyond_pynng.py::test_ctrl_c_interrupts_a_blocking_call."""
 
 from __future__ import annotations
 
