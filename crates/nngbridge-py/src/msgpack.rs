@@ -5,7 +5,8 @@
 //! unsigned 64-bit), `float` (float64), `bool`, `None`. Integers use their smallest
 //! encoding, as msgpack-python does, so both produce the same bytes. Decoding checks
 //! every length against the input (no allocation larger than the input) and nesting
-//! depth, and raises `ValueError` on truncated, trailing or malformed data.
+//! depth, and raises `ValueError` on truncated, trailing or malformed data. The rules are
+//! `nngbridge_scene::codec`'s, the one definition every MessagePack path follows.
 
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -14,8 +15,7 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyT
 use crate::buffers;
 use crate::errors::IntoPy;
 
-/// Nesting deeper than this is refused both ways (msgpack-python's stack limit is 1024).
-pub const MAX_DEPTH: usize = 512;
+use nngbridge_scene::codec::MAX_DEPTH;
 
 fn put_uint(out: &mut Packer, v: u64) {
     if v < 128 {
@@ -170,12 +170,7 @@ impl Packer {
         let out = if self.deferred.is_empty() {
             PyBytes::new(py, &self.small)
         } else {
-            let total = self.small.len()
-                + self
-                    .deferred
-                    .iter()
-                    .map(|(_, b)| b.bind(py).as_bytes().len())
-                    .sum::<usize>();
+            let total = self.total(py);
             // SAFETY: a new bytes object of `total` uninitialised bytes, filled completely
             // below before anything else can see it (the C API's documented way to build
             // bytes in place; pyo3's `new_with` would zero it first).
@@ -189,17 +184,7 @@ impl Packer {
             let dst = unsafe {
                 std::slice::from_raw_parts_mut(pyo3::ffi::PyBytes_AsString(raw) as *mut u8, total)
             };
-            let (mut from, mut to) = (0, 0);
-            for (at, b) in &self.deferred {
-                let head = &self.small[from..*at];
-                dst[to..to + head.len()].copy_from_slice(head);
-                to += head.len();
-                let body = b.bind(py).as_bytes();
-                dst[to..to + body.len()].copy_from_slice(body);
-                to += body.len();
-                from = *at;
-            }
-            dst[to..].copy_from_slice(&self.small[from..]);
+            self.assemble(py, dst);
             bytes
         };
         if self.small.capacity() <= SCRATCH_KEEP {
@@ -207,6 +192,41 @@ impl Packer {
             SCRATCH.with(|s| s.set(small));
         }
         Ok(out)
+    }
+
+    /// The packed size, deferred `bytes` included.
+    fn total(&self, py: Python<'_>) -> usize {
+        self.small.len()
+            + self
+                .deferred
+                .iter()
+                .map(|(_, b)| b.bind(py).as_bytes().len())
+                .sum::<usize>()
+    }
+
+    /// The packed bytes, deferred `bytes` in their places, into `dst` (exactly their size).
+    fn assemble(&self, py: Python<'_>, dst: &mut [u8]) {
+        let (mut from, mut to) = (0, 0);
+        for (at, b) in &self.deferred {
+            let head = &self.small[from..*at];
+            dst[to..to + head.len()].copy_from_slice(head);
+            to += head.len();
+            let body = b.bind(py).as_bytes();
+            dst[to..to + body.len()].copy_from_slice(body);
+            to += body.len();
+            from = *at;
+        }
+        dst[to..].copy_from_slice(&self.small[from..]);
+    }
+
+    fn into_vec(self, py: Python<'_>) -> Vec<u8> {
+        if self.deferred.is_empty() {
+            return self.small;
+        }
+        let total = self.total(py);
+        let mut out = vec![0; total];
+        self.assemble(py, &mut out);
+        out
     }
 
     fn into_message(mut self) -> PyResult<nngbridge::Message> {
@@ -222,7 +242,7 @@ impl Packer {
 /// Packs `obj` straight into a new NNG message (see [`Packer`]).
 pub fn pack_message(obj: &Bound<'_, PyAny>) -> PyResult<nngbridge::Message> {
     let mut p = Packer::message()?;
-    pack_tree(&mut p, obj, Packer::message)?;
+    pack_tree(&mut p, obj, 0, Packer::message)?;
     p.into_message()
 }
 
@@ -326,12 +346,12 @@ fn put_pyint(out: &mut Packer, obj: &Bound<'_, PyAny>) -> PyResult<()> {
 }
 
 fn pack_into(out: &mut Packer, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<()> {
-    if depth > MAX_DEPTH {
-        return Err(PyValueError::new_err("Too deeply nested"));
-    }
     let mut kind = exact_kind(obj);
     if kind == Kind::Other {
         kind = subclass_kind(obj);
+    }
+    if depth >= MAX_DEPTH && matches!(kind, Kind::Dict | Kind::List | Kind::Tuple) {
+        return Err(too_deep());
     }
     match kind {
         Kind::None => out.push(0xc0),
@@ -393,6 +413,12 @@ fn pack_into(out: &mut Packer, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult
         }
     }
     Ok(())
+}
+
+/// A container nested in [`MAX_DEPTH`] others already.
+#[cold]
+fn too_deep() -> PyErr {
+    PyValueError::new_err("Too deeply nested")
 }
 
 /// Why the fast pass ([`pack_fast`]) stopped: a Python error, or an object it leaves to
@@ -512,20 +538,18 @@ fn pack_fast_item(
     py: Python<'_>,
 ) -> Fast {
     use pyo3::ffi;
-    if depth <= MAX_DEPTH {
-        // SAFETY: `obj` is a live object (caller); the type pointer is only compared.
-        let t = unsafe { ffi::Py_TYPE(obj) };
-        if t == &raw mut ffi::PyUnicode_Type {
-            return put_fast_str(out, obj, py);
-        } else if t == &raw mut ffi::PyFloat_Type {
-            // SAFETY: `obj` is a float: the call cannot fail.
-            put_f64(out, unsafe { ffi::PyFloat_AsDouble(obj) });
-            return Ok(());
-        // SAFETY: the address of the static None object.
-        } else if obj == unsafe { ffi::Py_None() } {
-            out.push(0xc0);
-            return Ok(());
-        }
+    // SAFETY: `obj` is a live object (caller); the type pointer is only compared.
+    let t = unsafe { ffi::Py_TYPE(obj) };
+    if t == &raw mut ffi::PyUnicode_Type {
+        return put_fast_str(out, obj, py);
+    } else if t == &raw mut ffi::PyFloat_Type {
+        // SAFETY: `obj` is a float: the call cannot fail.
+        put_f64(out, unsafe { ffi::PyFloat_AsDouble(obj) });
+        return Ok(());
+    // SAFETY: the address of the static None object.
+    } else if obj == unsafe { ffi::Py_None() } {
+        out.push(0xc0);
+        return Ok(());
     }
     pack_fast(out, obj, depth, py)
 }
@@ -545,9 +569,6 @@ fn pack_fast(
     py: Python<'_>,
 ) -> Fast {
     use pyo3::ffi;
-    if depth > MAX_DEPTH {
-        return Err(PyValueError::new_err("Too deeply nested").into());
-    }
     // SAFETY: `obj` is a live object (caller); the type pointer is only compared.
     let t = unsafe { ffi::Py_TYPE(obj) };
     let kind = if t == &raw mut ffi::PyUnicode_Type {
@@ -566,6 +587,9 @@ fn pack_fast(
             k
         }
     };
+    if depth >= MAX_DEPTH && matches!(kind, Kind::Dict | Kind::List | Kind::Tuple) {
+        return Err(too_deep().into());
+    }
     match kind {
         Kind::None => out.push(0xc0),
         // `bool` cannot be subclassed: the two singletons are all there is.
@@ -633,15 +657,16 @@ fn pack_fast(
 fn pack_tree(
     out: &mut Packer,
     obj: &Bound<'_, PyAny>,
+    depth: usize,
     fresh: impl FnOnce() -> PyResult<Packer>,
 ) -> PyResult<()> {
-    match pack_fast(out, obj.as_ptr(), 0, obj.py()) {
+    match pack_fast(out, obj.as_ptr(), depth, obj.py()) {
         Ok(()) => Ok(()),
         Err(stop) => match *stop {
             Stop::Err(e) => Err(e),
             Stop::Slow => {
                 *out = fresh()?;
-                pack_into(out, obj, 0)
+                pack_into(out, obj, depth)
             }
         },
     }
@@ -651,8 +676,188 @@ fn pack_tree(
 #[pyfunction]
 pub fn packb<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
     let mut out = Packer::vec();
-    pack_tree(&mut out, obj, || Ok(Packer::vec()))?;
+    pack_tree(&mut out, obj, 0, || Ok(Packer::vec()))?;
     out.into_bytes(py)
+}
+
+/// One value packed on its own, at `depth` (for [`pack_with_tail`]).
+fn pack_vec(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Vec<u8>> {
+    let mut out = Packer::vec();
+    pack_tree(&mut out, obj, depth, || Ok(Packer::vec()))?;
+    Ok(out.into_vec(obj.py()))
+}
+
+/// A map or str header that may be written wider than it needs to be: its sizes in bytes
+/// per width (fix, 8-bit, 16-bit, 32-bit length; 0 where the format has no such width)
+/// and the narrowest that fits.
+struct Header {
+    len: usize,
+    sizes: [usize; 4],
+    narrowest: usize,
+}
+
+impl Header {
+    fn map(len: usize) -> Header {
+        let narrowest = if len <= 15 {
+            0
+        } else if len <= 0xffff {
+            2
+        } else {
+            3
+        };
+        Header {
+            len,
+            sizes: [1, 0, 3, 5],
+            narrowest,
+        }
+    }
+
+    fn str(len: usize) -> Header {
+        let narrowest = match len {
+            0..=31 => 0,
+            32..=0xff => 1,
+            0x100..=0xffff => 2,
+            _ => 3,
+        };
+        Header {
+            len,
+            sizes: [1, 2, 3, 5],
+            narrowest,
+        }
+    }
+
+    fn write(&self, out: &mut Vec<u8>, width: usize, map: bool) {
+        let l = self.len;
+        match (map, width) {
+            (true, 0) => out.push(0x80 | l as u8),
+            (false, 0) => out.push(0xa0 | l as u8),
+            (false, 1) => out.extend_from_slice(&[0xd9, l as u8]),
+            (_, 2) => {
+                out.push(if map { 0xde } else { 0xda });
+                out.extend_from_slice(&(l as u16).to_be_bytes());
+            }
+            _ => {
+                out.push(if map { 0xdf } else { 0xdb });
+                out.extend_from_slice(&(l as u32).to_be_bytes());
+            }
+        }
+    }
+}
+
+/// Widths for `headers` (one each) that make them `pad` bytes longer in all, if any do.
+fn widen(headers: &[&Header], pad: usize) -> Option<Vec<usize>> {
+    let (first, rest) = match headers.split_first() {
+        Some(split) => split,
+        None => return (pad == 0).then(Vec::new),
+    };
+    let base = first.sizes[first.narrowest];
+    (first.narrowest..4)
+        .filter(|w| first.sizes[*w] != 0 && first.sizes[*w] - base <= pad)
+        .find_map(|w| {
+            let mut ws = widen(rest, pad - (first.sizes[w] - base))?;
+            ws.insert(0, w);
+            Some(ws)
+        })
+}
+
+/// `pack_with_tail(obj, tail_key, nbytes, align=4)`: a writable `Message` holding `obj`
+/// packed, with one more map entry at its very end, `tail_key: bin 32` of `nbytes`
+/// zero bytes, the payload's address a multiple of `align` (1, 2, 4 or 8), for the caller
+/// to fill in place (`memoryview(msg)[len(msg) - nbytes:]`, cp311) and send. `tail_key`
+/// is a key of `obj`, or a tuple of keys: the path to the map that gets the entry, each
+/// map on it the last entry of the one before. The padding is in the widths of the map
+/// and key headers on that path (any width is valid MessagePack), so every reader decodes
+/// exactly `obj` with the payload added.
+#[pyfunction]
+#[pyo3(signature = (obj, tail_key, nbytes, align=4))]
+pub fn pack_with_tail(
+    py: Python<'_>,
+    obj: &Bound<'_, PyAny>,
+    tail_key: &Bound<'_, PyAny>,
+    nbytes: usize,
+    align: usize,
+) -> PyResult<crate::message::Message> {
+    let path: Vec<String> = match tail_key.extract::<String>() {
+        Ok(k) => vec![k],
+        Err(_) => tail_key.extract()?,
+    };
+    let Some((last, outer)) = path.split_last() else {
+        return Err(PyValueError::new_err("tail_key: no key given"));
+    };
+    if !matches!(align, 1 | 2 | 4 | 8) {
+        return Err(PyValueError::new_err("align must be 1, 2, 4 or 8"));
+    }
+    if u32::try_from(nbytes).is_err() {
+        return Err(PyValueError::new_err("nbytes does not fit a bin 32"));
+    }
+    if path.len() > MAX_DEPTH {
+        return Err(too_deep());
+    }
+    // The maps along the path, and each one's entries but the path's next map.
+    let mut maps = vec![obj.cast::<PyDict>()?.clone()];
+    for key in outer {
+        let d = maps.last().cloned().ok_or_else(too_deep)?;
+        let next = d
+            .iter()
+            .last()
+            .filter(|(k, _)| k.extract::<String>().is_ok_and(|k| &k == key))
+            .map(|(_, v)| v)
+            .ok_or_else(|| {
+                PyValueError::new_err(format!("'{key}' is not the last entry of its map"))
+            })?;
+        maps.push(next.cast_into::<PyDict>()?);
+    }
+    let inner = maps.last().cloned().ok_or_else(too_deep)?;
+    if inner.contains(last)? {
+        return Err(PyValueError::new_err(format!(
+            "'{last}' is already in the map"
+        )));
+    }
+    let mut headers = Vec::new();
+    let mut bodies = Vec::new();
+    for (depth, d) in maps.iter().enumerate() {
+        let is_inner = depth + 1 == maps.len();
+        headers.push(Header::map(d.len() + usize::from(is_inner)));
+        let mut body = Vec::new();
+        let n = d.len();
+        for (i, (k, v)) in d.iter().enumerate() {
+            body.extend(pack_vec(&k, depth + 1)?);
+            if is_inner || i + 1 < n {
+                body.extend(pack_vec(&v, depth + 1)?);
+            }
+        }
+        bodies.push(body);
+    }
+    headers.push(Header::str(last.len()));
+    let narrow: usize = headers.iter().map(|h| h.sizes[h.narrowest]).sum();
+    let head_min = narrow + bodies.iter().map(Vec::len).sum::<usize>() + last.len() + 5;
+    let mut msg = py
+        .detach(|| nngbridge::Message::with_len(head_min + align - 1 + nbytes))
+        .py()?;
+    let at = msg.body().as_ptr() as usize + head_min;
+    let pad = (align - at % align) % align;
+    let refs: Vec<&Header> = headers.iter().collect();
+    let widths = widen(&refs, pad)
+        .ok_or_else(|| PyValueError::new_err("no header on the path can take the padding"))?;
+    let mut head = Vec::with_capacity(head_min + pad);
+    for ((h, w), body) in headers.iter().zip(&widths).zip(&bodies) {
+        h.write(&mut head, *w, true);
+        head.extend_from_slice(body);
+    }
+    if let (Some(h), Some(w)) = (headers.last(), widths.last()) {
+        h.write(&mut head, *w, false);
+    }
+    head.extend_from_slice(last.as_bytes());
+    head.push(0xc6);
+    head.extend_from_slice(&(nbytes as u32).to_be_bytes());
+    msg.set_len(head.len() + nbytes).py()?;
+    msg.body_mut()[..head.len()].copy_from_slice(&head);
+    if (msg.body().as_ptr() as usize + head.len()) % align != 0 {
+        return Err(PyValueError::new_err(
+            "the message body moved while packing",
+        ));
+    }
+    Ok(crate::message::Message::wrap_writable(msg))
 }
 
 struct Reader<'a, 'k> {
@@ -806,9 +1011,6 @@ impl<'a> Reader<'a, '_> {
     }
 
     fn value<'py>(&mut self, py: Python<'py>, depth: usize) -> PyResult<Bound<'py, PyAny>> {
-        if depth > MAX_DEPTH {
-            return Err(err("Unpack failed: too deeply nested"));
-        }
         let m = self.u8()?;
         Ok(match m {
             0x00..=0x7f => (m as i64).into_pyobject(py)?.into_any(),
@@ -886,7 +1088,10 @@ impl<'a> Reader<'a, '_> {
         self.value(py, depth + 1)
     }
 
-    fn check_count(&self, n: usize, min_item: usize) -> PyResult<()> {
+    fn check_count(&self, n: usize, min_item: usize, depth: usize) -> PyResult<()> {
+        if depth >= MAX_DEPTH {
+            return Err(err("Unpack failed: too deeply nested"));
+        }
         // Every element takes at least one byte: a count larger than what is left is a
         // lie, and believing it would allocate without bound.
         if n.saturating_mul(min_item) > self.data.len() - self.pos {
@@ -901,7 +1106,7 @@ impl<'a> Reader<'a, '_> {
         n: usize,
         depth: usize,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.check_count(n, 1)?;
+        self.check_count(n, 1, depth)?;
         // SAFETY: makes a new list/tuple of `n` empty slots, which we own.
         let raw = unsafe {
             if self.use_list {
@@ -931,7 +1136,7 @@ impl<'a> Reader<'a, '_> {
     }
 
     fn map<'py>(&mut self, py: Python<'py>, n: usize, depth: usize) -> PyResult<Bound<'py, PyAny>> {
-        self.check_count(n, 2)?;
+        self.check_count(n, 2, depth)?;
         let d = PyDict::new(py);
         for _ in 0..n {
             let k = self.key(py, depth)?;
@@ -992,6 +1197,11 @@ pub fn unpackb<'py>(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(packb, m)?)?;
     m.add_function(wrap_pyfunction!(unpackb, m)?)?;
+    m.add_function(wrap_pyfunction!(pack_with_tail, m)?)?;
     m.add("MAX_DEPTH", MAX_DEPTH)?;
+    m.add(
+        "DEFAULT_MAX_MESSAGE",
+        nngbridge_scene::codec::DEFAULT_MAX_MESSAGE,
+    )?;
     Ok(())
 }

@@ -109,4 +109,3 @@ pub fn nng_version() -> String {
         .to_string_lossy()
         .into_owned()
 }
-
