@@ -1,17 +1,7 @@
 //! Encoding and bounded decoding of protocol messages, and the one set of rules every
-//! MessagePack path of the project follows (`docs/protocol.md` §2 names them): this
-//! crate's decoder, [`SocketExt`]'s typed values, and the Python module's
-//! `packb`/`unpackb`/`pack_with_tail` (`nngbridge-py`, which takes these constants).
-//!
-//! | rule | constant |
-//! |---|---|
-//! | message size | at most [`DEFAULT_MAX_MESSAGE`] unless a caller passes its own limit |
-//! | nesting | at most [`MAX_DEPTH`] containers deep, an empty one included |
-//! | lengths | str, bin, array and map lengths fit 32 bits; a count larger than the bytes left is refused before anything is allocated |
-//! | ext types | refused ([`EXT_TYPES_ACCEPTED`]) |
-//! | map keys | `str` (or `bin`) only ([`STR_KEYS_ONLY`]) |
-//! | after the value | nothing: trailing bytes are refused ([`TRAILING_BYTES_ACCEPTED`]) |
-//! | `0xc1` | refused (never used by MessagePack) |
+//! MessagePack path of the project follows: this crate's decoder, [`SocketExt`]'s typed
+//! values, and the Python module's `packb`/`unpackb`/`pack_with_tail` (`nngbridge-py`, which
+//! takes these constants). `docs/protocol.md` §2 tabulates them.
 
 use nngbridge::{Context, Socket};
 use serde::de::DeserializeOwned;
