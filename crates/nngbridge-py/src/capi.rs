@@ -137,18 +137,19 @@ pub fn int_as_i64(i: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
 }
 
 /// A str's UTF-8, cached in the str (no copy for ASCII, one encoding otherwise), valid
-/// for as long as the str is.
+/// for as long as the str is; `None` with an error set if `s` is no str (or cannot be
+/// encoded). An `Option` of a slice is two registers, where a `PyResult` goes through memory.
 #[cfg(Py_3_10)]
 #[inline(always)]
-pub fn str_utf8<'a>(s: Obj<'a, '_>) -> PyResult<&'a [u8]> {
+pub fn str_utf8<'a>(s: Obj<'a, '_>) -> Option<&'a [u8]> {
     let mut n: ffi::Py_ssize_t = 0;
     // SAFETY: `s` is live; the call checks its type and returns NULL with an error set.
     let p = unsafe { ffi::PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut n) };
     if p.is_null() {
-        return Err(PyErr::fetch(s.py()));
+        return None;
     }
     // SAFETY: `n` bytes at `p`, owned by the str, which lives for 'a.
-    Ok(unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n as usize) })
+    Some(unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n as usize) })
 }
 
 /// A `str` from UTF-8 bytes, validated by CPython; `None` (error cleared) if invalid.

@@ -403,7 +403,9 @@ fn put_str_len(out: &mut Packer, n: usize) -> PyResult<()> {
 fn put_fast_str(out: &mut Packer, obj: Obj<'_, '_>) -> Fast {
     #[cfg(Py_3_10)]
     {
-        let b = capi::str_utf8(obj)?;
+        let Some(b) = capi::str_utf8(obj) else {
+            return Err(PyErr::fetch(obj.py()).into());
+        };
         let n = b.len();
         if n >= 32 {
             put_str_len(out, n)?;
