@@ -11,6 +11,7 @@ use pyo3::types::PyDict;
 mod aio;
 mod blocking;
 mod buffers;
+mod capi;
 mod errors;
 mod install;
 mod message;

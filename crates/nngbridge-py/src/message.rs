@@ -32,6 +32,14 @@ impl Message {
         }
     }
 
+    /// A message this crate made to be filled in place (`msgpack::pack_with_tail`).
+    pub fn wrap_writable(msg: nngbridge::Message) -> Message {
+        Message {
+            writable: true,
+            ..Message::wrap(msg, None)
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<nngbridge::Message>> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }

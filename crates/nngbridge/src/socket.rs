@@ -437,21 +437,6 @@ impl Socket {
         Ok(())
     }
 
-    /// Serialises `value` with MessagePack (named fields) and sends it.
-    pub fn send_value<T: serde::Serialize + ?Sized>(
-        &self,
-        value: &T,
-    ) -> Result<(), crate::ValueError> {
-        let bytes = rmp_serde::to_vec_named(value)?;
-        Ok(self.send(&bytes)?)
-    }
-
-    /// Receives a message and deserialises it from MessagePack.
-    pub fn recv_value<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::ValueError> {
-        let msg = self.recv()?;
-        Ok(rmp_serde::from_slice(msg.body())?)
-    }
-
     /// Subscribes a `Sub0` socket to messages starting with `topic` (empty: all).
     pub fn subscribe(&self, topic: &[u8]) -> Result<()> {
         // SAFETY: topic is a valid slice; NNG copies it.

@@ -253,41 +253,26 @@ class Server:
 
     def _send_filled(self, reply: dict[str, Any], result: dict[str, Any], data: Any) -> bool:
         """Sends ``reply`` as one message whose last bytes ``data.fill`` (``foreach_get``)
-        writes in place, viewed as float32 by numpy. The reply is packed by hand, ``data``
-        last as a ``bin 32``, its payload 4-byte aligned (foreach_get refuses an unaligned
-        array): the ``v`` field's encoding takes up the slack (1 is ``01``, ``cc 01`` or
-        ``cd 00 01``, all the same integer). False (nothing sent) if that cannot be done."""
-        if list(result)[-1] != "data" or list(reply) != ["v", "id", "ok", "result"] or \
-                len(result) > 15:
+        writes in place, viewed as float32 by numpy: ``pack_with_tail`` packs the reply
+        with ``data`` last, as a ``bin 32`` whose payload is 4-byte aligned (foreach_get
+        refuses an unaligned array). False (nothing sent) if that cannot be done."""
+        if list(reply)[-1] != "result":
             return False
-        packb = nngbridge.packb
-        rest = (packb("id") + packb(reply["id"]) + packb("ok") + packb(reply["ok"])
-                + packb("result") + bytes([0x80 | len(result)])
-                + b"".join(packb(k) + packb(v) for k, v in result.items() if k != "data")
-                + packb("data") + b"\xc6" + data.nbytes.to_bytes(4, "big"))
-        v = reply["v"]
-        pads = {0: packb("v") + packb(v), 1: packb("v") + b"\xcc" + bytes([v]),
-                2: packb("v") + b"\xcd" + v.to_bytes(2, "big"),
-                3: b"\xd9\x01v" + b"\xcd" + v.to_bytes(2, "big")}
-        base = 1 + len(pads[0]) + len(rest)  # the map header, then the fields
-        head = b"\x84" + pads[(-base) % 4] + rest
-        msg = nngbridge.Message.alloc(len(head) + data.nbytes)
+        rest = {k: v for k, v in result.items() if k != "data"}
+        msg = nngbridge.pack_with_tail(dict(reply, result=rest), ("result", "data"),
+                                       data.nbytes, 4)
         whole = memoryview(msg)
-        body = whole[len(head):]
+        body = whole[len(whole) - data.nbytes:]
         values = None
         try:
             values = numpy.frombuffer(body, dtype=numpy.float32)
-            aligned = bool(values.flags.aligned)  # False if NNG's memory itself is not
-            if aligned:
-                whole[:len(head)] = head
-                data.fill(values)
+            data.fill(values)
         finally:
             del values  # numpy's view first: the message cannot be sent while viewed
             body.release()
             whole.release()
-        if aligned:
-            self.rep.send_msg(msg)
-        return aligned
+        self.rep.send_msg(msg)
+        return True
 
     def _readable(self, timeout_s: float) -> bool:
         if self._selector is None:
