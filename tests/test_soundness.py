@@ -74,3 +74,38 @@ def test_recv_into_copies_a_message_into_a_bytearray() -> None:
         out = bytearray(8)
         assert a.recv_into(out) == 3
         assert bytes(out[:3]) == b"abc"
+
+
+_HALF_FILLED = r"""
+import gc, sys
+import nngbridge
+
+def walk(phase, info):
+    # What a profiler or leak finder does at a collection: look at every tracked object.
+    if phase == "start":
+        for obj in gc.get_objects():
+            if type(obj) in (list, tuple):
+                for item in obj:
+                    type(item)
+
+payload = nngbridge.packb([[[i, i] for i in range(100)] for _ in range(20)])
+gc.callbacks.append(walk)
+gc.set_threshold(10)
+out = nngbridge.unpackb(payload, use_list=sys.argv[1] == "list")
+gc.set_threshold(700)
+gc.callbacks.remove(walk)
+assert len(out) == 20 and len(out[0]) == 100, "decoded wrongly"
+print("WALKED")
+"""
+
+
+@pytest.mark.parametrize("kind", ["list", "tuple"])
+def test_the_collector_never_sees_a_half_filled_list_during_unpackb(kind: str) -> None:
+    # Before, unpackb made each list at full length and filled it while allocating, so
+    # a gc callback walking gc.get_objects() met empty slots and crashed the process.
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-c", _HALF_FILLED, kind], capture_output=True,
+                         text=True, timeout=300)
+    assert res.returncode == 0 and "WALKED" in res.stdout, (res.returncode, res.stderr[-2000:])

@@ -209,6 +209,11 @@ pub fn new_seq<'py>(
     // SAFETY: a new reference, or NULL with an error set. If an item fails below, the
     // half-filled container is dropped; CPython's deallocators skip empty (NULL) slots.
     let seq = unsafe { Bound::from_owned_ptr_or_err(py, raw)? };
+    // Making the items allocates, and an allocation can run the garbage collector and
+    // Python code (gc callbacks, finalisers) that walks tracked objects (gc.get_objects);
+    // a container with empty slots must not be among them until it is full.
+    // SAFETY: `raw` is a live GC object we own; untracking a fresh container is allowed.
+    unsafe { ffi::PyObject_GC_UnTrack(raw.cast()) };
     for i in 0..n {
         let it = item()?.into_ptr();
         // SAFETY: each slot `i < n` is set once, with a reference the call steals.
@@ -220,6 +225,8 @@ pub fn new_seq<'py>(
             }
         }
     }
+    // SAFETY: every slot is set and the container is untracked (above): track it again.
+    unsafe { ffi::PyObject_GC_Track(raw.cast()) };
     Ok(seq)
 }
 
