@@ -173,7 +173,7 @@ def get(name: str, properties) -> dict[str, Any]:
          rotation=arg(list, default=None, **VEC3), scale=arg(list, default=None, **VEC3),
          parent=arg(str, default=KEEP, nullable=True), hide=arg(bool, default=None),
          properties=arg(dict, default=None))
-@about("the new object description", errors=("NOT_FOUND",))
+@about("the new object description", errors=("NOT_FOUND", "FORBIDDEN"))
 def set_(name, location, rotation, scale, parent, hide, properties) -> dict[str, Any]:
     """Sets the transform, parent (nil unparents), visibility and any RNA properties,
     all checked before any is applied."""
