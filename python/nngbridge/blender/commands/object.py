@@ -158,7 +158,8 @@ def list_(type, collection, selected, name_prefix) -> dict[str, Any]:
 
 
 @command("object.get", name=arg(str), properties=arg(list, default=None, items=str))
-@about("the object description", errors=("NOT_FOUND",))
+@about("the object description, plus {properties: {path: value}} when asked",
+       errors=("NOT_FOUND",))
 def get(name: str, properties) -> dict[str, Any]:
     """The object's transform and relations; ``properties`` adds any RNA paths
     (``data.lens``, ``empty_display_size``, ``["custom"]``)."""
