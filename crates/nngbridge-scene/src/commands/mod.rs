@@ -47,6 +47,9 @@ pub type ArgInfo = (&'static str, &'static str, bool);
 /// }
 /// ```
 ///
+/// A command struct's rustdoc says what the command does; the macro appends where its
+/// arguments, result and errors are listed (docs/commands.json).
+///
 /// Without `=> "name" -> Output` it defines a nested argument struct (no [`Command`]).
 /// Every field whose type is spelled `Option<..>` gets
 /// `#[serde(skip_serializing_if = "Option::is_none")]` (an `Option<Option<T>>` thus sends
@@ -91,7 +94,12 @@ macro_rules! command {
         $(#[$m:meta])*
         pub struct $name:ident => $wire:literal -> $out:ty { $($body:tt)* }
     ) => {
-        command!(@field [$(#[$m])*] $name { $wire, $out } [] [] $($body)*);
+        // The catalogue is the one home of arguments, result and errors: link, don't copy.
+        command!(@field [$(#[$m])*
+            #[doc = ""]
+            #[doc = concat!("Arguments, result and errors: `", $wire, "` in `docs/commands.json`, ",
+                "the table in docs/protocol.md §11.")]
+        ] $name { $wire, $out } [] [] $($body)*);
     };
     // An argument struct nested in a command's arguments (no Command impl).
     (

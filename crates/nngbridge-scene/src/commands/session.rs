@@ -53,13 +53,13 @@ command! {
 }
 
 command! {
-    /// `session.ping` → `"pong"`.
+    /// `session.ping`: a liveness check.
     #[derive(Default)]
     pub struct Ping => "session.ping" -> String {}
 }
 
 command! {
-    /// `session.shutdown` → `true`: the server stops after answering.
+    /// `session.shutdown`: the server stops after answering.
     #[derive(Default)]
     pub struct Shutdown => "session.shutdown" -> bool {}
 }
@@ -129,8 +129,7 @@ pub struct CommandSchemaListing {
 }
 
 command! {
-    /// `session.commands`: every command's (or one command's) argument schema.
-    /// Errors: `NOT_FOUND` (no such command).
+    /// `session.commands`: every command's (or one command's) catalogue entry, at run time.
     #[derive(Default)]
     pub struct CommandSchemas => "session.commands" -> CommandSchemaListing {
         /// One command (default: all).
@@ -146,8 +145,7 @@ pub struct ExecResult {
 }
 
 command! {
-    /// `exec`: runs Python source in Blender; `FORBIDDEN` unless enabled in the add-on's
-    /// preferences. A failing script answers `INTERNAL` with the traceback.
+    /// `exec`: runs Python source in Blender, if enabled in the add-on's preferences.
     pub struct Exec => "exec" -> ExecResult {
         /// The source; it may set `result`.
         pub code: String,

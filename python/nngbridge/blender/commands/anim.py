@@ -83,7 +83,7 @@ def check_path(block: Any, data_path: str, index: int) -> tuple[Any, str, int]:
          data_path=arg(str), frame=arg(float), value=arg(float, bool, list, default=None),
          index=arg(int, default=-1),
          interpolation=arg(str, default=None, choices=("CONSTANT", "LINEAR", "BEZIER")))
-@about("the target's F-curves of data_path", errors=("NOT_FOUND",))
+@about("{fcurves: [F-curve]} of data_path", errors=("NOT_FOUND",))
 def keyframe_insert(target: str, name: str, data_path: str, frame: float, value, index: int,
                     interpolation) -> dict[str, Any]:
     """Keys ``data_path`` at ``frame`` (all of an array's items when ``index`` is -1), first
@@ -115,7 +115,7 @@ def keyframe_insert(target: str, name: str, data_path: str, frame: float, value,
 
 @command("anim.keyframes", target=arg(str, choices=tuple(TARGETS)), name=arg(str),
          data_path=arg(str, default=None))
-@about("the target's F-curves", errors=("NOT_FOUND",))
+@about("{fcurves: [F-curve]}", errors=("NOT_FOUND",))
 def keyframes(target: str, name: str, data_path) -> dict[str, Any]:
     """F-curves with their keys as [frame, value] pairs."""
     block = get_target(target, name)
@@ -139,7 +139,7 @@ def evaluate(target: str, name: str, data_path: str, frame: float, index: int) -
 
 @command("anim.keyframe_delete", target=arg(str, choices=tuple(TARGETS)), name=arg(str),
          data_path=arg(str), frame=arg(float), index=arg(int, default=-1))
-@about("the target's F-curves of data_path", errors=("NOT_FOUND",))
+@about("{fcurves: [F-curve]} of data_path", errors=("NOT_FOUND",))
 def keyframe_delete(target: str, name: str, data_path: str, frame: float,
                     index: int) -> dict[str, Any]:
     block = get_target(target, name)

@@ -158,7 +158,8 @@ def list_(type, collection, selected, name_prefix) -> dict[str, Any]:
 
 
 @command("object.get", name=arg(str), properties=arg(list, default=None, items=str))
-@about("the object description", errors=("NOT_FOUND",))
+@about("the object description, plus {properties: {path: value}} when asked",
+       errors=("NOT_FOUND",))
 def get(name: str, properties) -> dict[str, Any]:
     """The object's transform and relations; ``properties`` adds any RNA paths
     (``data.lens``, ``empty_display_size``, ``["custom"]``)."""
@@ -173,7 +174,7 @@ def get(name: str, properties) -> dict[str, Any]:
          rotation=arg(list, default=None, **VEC3), scale=arg(list, default=None, **VEC3),
          parent=arg(str, default=KEEP, nullable=True), hide=arg(bool, default=None),
          properties=arg(dict, default=None))
-@about("the new object description", errors=("NOT_FOUND",))
+@about("the new object description", errors=("NOT_FOUND", "FORBIDDEN"))
 def set_(name, location, rotation, scale, parent, hide, properties) -> dict[str, Any]:
     """Sets the transform, parent (nil unparents), visibility and any RNA properties,
     all checked before any is applied."""

@@ -29,7 +29,7 @@ def get() -> dict[str, Any]:
          frame_end=arg(int, default=None), fps=arg(int, default=None),
          resolution=arg(list, default=None), resolution_percentage=arg(int, default=None),
          properties=arg(dict, default=None))
-@about("the new scene description")
+@about("the new scene description", errors=("FORBIDDEN",))
 def set_(frame_current, frame_start, frame_end, fps, resolution, resolution_percentage,
          properties):
     """Sets frames, fps, resolution, and any scene RNA ``properties`` ({path: value}, e.g.

@@ -81,7 +81,7 @@ def list_() -> dict[str, Any]:
 
 @command("sequencer.add_movie", name=arg(str), path=arg(str), channel=arg(int, **CHANNELS),
          frame_start=arg(int))
-@about("the sequencer description", errors=("FORBIDDEN", "NOT_FOUND"))
+@about("the strip description", errors=("FORBIDDEN", "NOT_FOUND"))
 def add_movie(name: str, path: str, channel: int, frame_start: int) -> dict[str, Any]:
     """A movie strip from a file in an allowed directory (docs/protocol.md §7.2)."""
     real = readable(path)
@@ -91,7 +91,7 @@ def add_movie(name: str, path: str, channel: int, frame_start: int) -> dict[str,
 
 @command("sequencer.add_image", name=arg(str), paths=arg(list, items=str),
          channel=arg(int, **CHANNELS), frame_start=arg(int))
-@about("the sequencer description", errors=("FORBIDDEN", "NOT_FOUND"))
+@about("the strip description", errors=("FORBIDDEN", "NOT_FOUND"))
 def add_image(name: str, paths: list, channel: int, frame_start: int) -> dict[str, Any]:
     """An image strip; several paths (in one directory) make an image sequence."""
     if not paths:
@@ -121,7 +121,7 @@ def _new_effect(name: str, kind: str, channel: int, frame_start: int, frame_end:
 @command("sequencer.add_effect", name=arg(str), type=arg(str, choices=EFFECTS),
          channel=arg(int, **CHANNELS), frame_start=arg(int), frame_end=arg(int, default=None),
          inputs=arg(list, default=[], items=str), properties=arg(dict, default=None))
-@about("the sequencer description", errors=("NOT_FOUND",))
+@about("the strip description", errors=("NOT_FOUND",))
 def add_effect(name: str, type: str, channel: int, frame_start: int, frame_end, inputs: list,
                properties) -> dict[str, Any]:
     """An effect strip; CROSS and the other blends take two ``inputs`` (strip names),
@@ -145,7 +145,7 @@ def add_effect(name: str, type: str, channel: int, frame_start: int, frame_end, 
 @command("sequencer.add_text", name=arg(str), text=arg(str), channel=arg(int, **CHANNELS),
          frame_start=arg(int), frame_end=arg(int), font_size=arg(float, default=None),
          color=arg(list, default=None, length=4), location=arg(list, default=None, length=2))
-@about("the sequencer description")
+@about("the strip description")
 def add_text(name: str, text: str, channel: int, frame_start: int, frame_end: int, font_size,
              color, location) -> dict[str, Any]:
     if frame_end <= frame_start:
@@ -164,7 +164,8 @@ def add_text(name: str, text: str, channel: int, frame_start: int, frame_end: in
 
 
 @command("sequencer.strip_get", name=arg(str), properties=arg(list, default=None, items=str))
-@about("the sequencer description", errors=("NOT_FOUND",))
+@about("the strip description, plus {properties: {path: value}} when asked",
+       errors=("NOT_FOUND",))
 def strip_get(name: str, properties) -> dict[str, Any]:
     strip = get_strip(name)
     out = describe(strip)
@@ -174,7 +175,7 @@ def strip_get(name: str, properties) -> dict[str, Any]:
 
 
 @command("sequencer.strip_set", name=arg(str), properties=arg(dict))
-@about("the new sequencer description", errors=("NOT_FOUND", "FORBIDDEN"))
+@about("the new strip description", errors=("NOT_FOUND", "FORBIDDEN"))
 def strip_set(name: str, properties: dict) -> dict[str, Any]:
     """Sets any strip properties ({path: value}), all checked before any is applied."""
     strip = get_strip(name)
