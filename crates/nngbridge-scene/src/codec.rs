@@ -134,7 +134,11 @@ pub fn value_len(b: &[u8]) -> Result<usize, DecodeError> {
 
 /// Encodes a value as MessagePack with named fields.
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, rmp_serde::encode::Error> {
-    rmp_serde::to_vec_named(value)
+    let bytes = rmp_serde::to_vec_named(value)?;
+    // What we send obeys the rules we receive by (protocol.md §2): an ext value (an
+    // `rmpv::Value::Ext`) or a tree nested past MAX_DEPTH is refused here, not by the peer.
+    value_len(&bytes).map_err(<rmp_serde::encode::Error as serde::ser::Error>::custom)?;
+    Ok(bytes)
 }
 
 /// Decodes one value from `bytes`, refusing messages over `limit` bytes, nesting deeper
@@ -221,6 +225,25 @@ impl SocketExt for Context {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encode_refuses_what_decode_refuses() {
+        let ext = rmpv::Value::Ext(5, vec![1, 2, 3]);
+        assert!(encode(&ext).is_err(), "an ext value is refused when sent");
+        let mut deep = rmpv::Value::Array(vec![]);
+        for _ in 0..MAX_DEPTH {
+            deep = rmpv::Value::Array(vec![deep]);
+        }
+        assert!(
+            encode(&deep).is_err(),
+            "nesting past MAX_DEPTH is refused when sent"
+        );
+        let ok = rmpv::Value::Array(vec![rmpv::Value::from("fine")]);
+        assert_eq!(
+            decode::<rmpv::Value>(&encode(&ok).expect("encode")).expect("decode"),
+            ok
+        );
+    }
 
     #[test]
     fn value_len_measures_and_rejects() {
