@@ -28,22 +28,13 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from placement import pin  # noqa: E402  (standalone script: its folder is not a package)
 LIBS = ("nngbridge", "pynng", "nng", "zmq")
 CONTEXTS = 8  # requests in flight from one client
 STALL_MS = 60_000  # a receive this late means the library stalled (see retried)
 PORT = 21000  # tcp ports from here: below the ephemeral range (32768+), where dialers bind
 STALLS: list[str] = []  # what stalled in this run, and was measured again
-
-
-def pin(core: int) -> None:
-    try:
-        cores = os.cpu_count() or 1
-        # By the machine's count, not the inherited mask: a spawned peer inherits the
-        # client's single core, and must still move to its own.
-        if cores > 1:
-            os.sched_setaffinity(0, {core % cores})
-    except (AttributeError, OSError):
-        pass
 
 
 def available(lib: str) -> bool:

@@ -11,7 +11,7 @@ PY=${PYTHON:-python3}
 
 bash scripts/setup.sh
 printf '\n=== build: the Rust peers ===\n'
-cargo build --release -p nngbridge --example demo_peer
+cargo build --release -p nngbridge-scene --example demo_peer
 cargo build --release -p nngbridge-scene --example drive_blender --example track_clip
 printf '\n=== run: Rust <-> Python ===\n'
 "$PY" -m nngbridge.demo --peer target/release/examples/demo_peer

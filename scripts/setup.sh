@@ -26,7 +26,27 @@ fi
 section "pip: build and test tools, peers"
 "$PY" -m pip install -q --disable-pip-version-check \
     "maturin>=1.7,<2" ziglang pytest pytest-timeout "pynng==0.9.0" numpy trio psutil \
-    msgpack ormsgpack hypothesis ruff pyzmq "nng==0.2.0" matplotlib 2>&1 | grep -v "Running pip as the 'root' user" || true
+    msgpack ormsgpack hypothesis ruff mypy pyzmq "nng==0.2.0" matplotlib cryptography 2>&1 | grep -v "Running pip as the 'root' user" || true
+
+# The pynng 0.9.0 sdist, checked against its PyPI hash, gives two things in .cache/pynng-0.9.0/:
+# its test/ directory and licence (issue 10: compatibility is proven by upstream's tests,
+# unchanged; tests/test_pynng_upstream.py runs them against nngbridge, in the venv below),
+# and the mbedTLS 3.6.3 source it bundles, which scripts/build-mbedtls.sh builds into
+# .cache/mbedtls for NNG's TLS (the build needs it: .cargo/config.toml).
+PYNNG_SDIST_URL=https://files.pythonhosted.org/packages/4a/58/ec352db5f82a3fe56856fa9510dd051cdfba03c490dd58c0bbca0bdf7771/pynng-0.9.0.tar.gz
+PYNNG_SDIST_SHA256=fcd839abf82a2934fa8c27ff57b574b41810458e35895bac6288814defa8fb4e
+if [ ! -f .cache/pynng-0.9.0/test/test_api.py ] || [ ! -f .cache/pynng-0.9.0/mbedtls/CMakeLists.txt ]; then
+    section "pynng 0.9.0's sdist (test suite, mbedTLS source) into .cache/pynng-0.9.0"
+    mkdir -p .cache
+    curl -sSfL --retry 3 -o .cache/pynng-0.9.0.tar.gz "$PYNNG_SDIST_URL"
+    echo "$PYNNG_SDIST_SHA256  .cache/pynng-0.9.0.tar.gz" | sha256sum -c --quiet
+    rm -rf .cache/pynng-0.9.0
+    tar -xzf .cache/pynng-0.9.0.tar.gz -C .cache pynng-0.9.0/test pynng-0.9.0/LICENSE.txt \
+        pynng-0.9.0/mbedtls
+    rm .cache/pynng-0.9.0.tar.gz
+fi
+section "mbedTLS (static, for NNG's TLS) into .cache/mbedtls"
+bash scripts/build-mbedtls.sh
 
 section "build: the wheels (dist/), then install the cp311-abi3 one into $("$PY" -c 'import sys; print(sys.executable)')"
 bash scripts/build-wheels.sh
@@ -57,22 +77,6 @@ for v in ${BPY_VERSIONS//,/ }; do
     echo "bpy $(cat "$venv/bpy-version")"
 done
 
-# pynng's own test suite (issue 10: compatibility is proven by upstream's tests, unchanged):
-# the test/ directory and licence of the pynng 0.9.0 sdist, checked against its PyPI hash,
-# in .cache/pynng-0.9.0/, and a venv with the pytest plugins pynng's suite needs
-# (pytest-asyncio, pytest-trio; kept out of our own pytest run). tests/test_pynng_upstream.py
-# runs the suite against nngbridge.
-PYNNG_SDIST_URL=https://files.pythonhosted.org/packages/4a/58/ec352db5f82a3fe56856fa9510dd051cdfba03c490dd58c0bbca0bdf7771/pynng-0.9.0.tar.gz
-PYNNG_SDIST_SHA256=fcd839abf82a2934fa8c27ff57b574b41810458e35895bac6288814defa8fb4e
-if [ ! -f .cache/pynng-0.9.0/test/test_api.py ]; then
-    section "pynng 0.9.0's test suite (sdist) into .cache/pynng-0.9.0"
-    mkdir -p .cache
-    curl -sSfL --retry 3 -o .cache/pynng-0.9.0.tar.gz "$PYNNG_SDIST_URL"
-    echo "$PYNNG_SDIST_SHA256  .cache/pynng-0.9.0.tar.gz" | sha256sum -c --quiet
-    rm -rf .cache/pynng-0.9.0
-    tar -xzf .cache/pynng-0.9.0.tar.gz -C .cache pynng-0.9.0/test pynng-0.9.0/LICENSE.txt
-    rm .cache/pynng-0.9.0.tar.gz
-fi
 suite_venv=.venvs/pynng-suite
 if ! "$suite_venv/bin/python" -c "import pytest_asyncio, pytest_trio, nngbridge, pynng" \
         >/dev/null 2>&1; then

@@ -20,6 +20,9 @@ cargo test --workspace
 section "rust: benches, once each"
 cargo test --workspace --bench '*'
 
+section "memory: unsafe-heavy tests under valgrind"
+PYTHON="$PY" bash scripts/check-memory.sh
+
 section "python: ruff"
 "$PY" -m ruff check .
 

@@ -137,6 +137,25 @@ def wait_for(cond, timeout=5.0, what="condition"):
         time.sleep(0.002)
 
 
+def thread_state(pid: int, tid: int) -> str:
+    """The kernel's scheduling state of a thread ("R" running, "S" asleep in a syscall)."""
+    stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+def wait_until_asleep(pid: int, tid: int, timeout: float = 30.0) -> None:
+    """Wait until a thread sleeps in the kernel: for a process's only Python thread, past
+    its last bytecode and inside the blocking call. Seen asleep twice, with the GIL
+    released in between, so it is not merely waiting for the GIL."""
+    seen = [0]
+
+    def asleep():
+        seen[0] = seen[0] + 1 if thread_state(pid, tid) == "S" else 0
+        return seen[0] >= 2
+
+    wait_for(asleep, timeout, f"thread {tid} asleep")
+
+
 def connected_pipes(sock, n=1, timeout=5.0):
     wait_for(lambda: len(sock.pipes) >= n, timeout, f"{n} pipe(s) connected")
     return sock.pipes

@@ -28,7 +28,7 @@ LIMITED = f"import functools\nb.serve = functools.partial(b.serve, max_message={
 # has returned (straight into the reply's message, or into a buffer just before packing).
 FAILING_PAYLOAD = """
 from nngbridge.blender.registry import command
-from nngbridge.blender.commands.images import floats
+from nngbridge.blender.commands.image import floats
 def _no_pixels(buf):
     raise RuntimeError("no pixels today")
 @command("test.failing_pixels")
@@ -459,6 +459,18 @@ def test_a_visibility_key_beyond_the_frames_is_refused_and_the_mask_stays_readab
     assert err["code"] == "INVALID_ARGUMENT"
     layer = blender.call("mask.layers", name="Vis")["layers"][0]
     assert "visibility_keys" not in layer and layer["hide"] is False
+
+
+def test_a_frame_change_after_an_empty_mask_layer_keeps_blender_alive(blender):
+    # layers.new does not tag the mask for re-evaluation: the next frame change evaluated
+    # a stale copy and segfaulted Blender 3.4 and 5.0 (found by test_blender_hostile.py).
+    blender.call("mask.create", name="Empty", size=[64, 64])
+    blender.call("mask.add_layer", name="Empty", layer="L")
+    blender.call("mask.add_layer", name="Empty", layer="L2")
+    for frame in (694, 3):
+        assert blender.call("scene.set", frame_current=frame)["frame_current"] == frame
+    assert [la["splines"] for la in blender.call("mask.layers", name="Empty")["layers"]] == [0, 0]
+    blender.call("mask.delete", name="Empty")
 
 
 def test_a_custom_property_is_stored_only_if_it_reads_back(blender):

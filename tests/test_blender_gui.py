@@ -5,7 +5,6 @@ while a job runs."""
 from __future__ import annotations
 
 import shutil
-import statistics
 import time
 
 import pytest
@@ -42,23 +41,28 @@ def gui(tmp_path_factory):
             yield b
 
 
+# Failure guards only: every assertion below is about order of events, never about speed.
+GUARD_S = 240
+
+
 def test_gui_serves_from_a_timer_and_the_ui_keeps_ticking(gui):
     assert gui.call("session.ping") == "pong"
     assert gui.call("object.create", type="CUBE", name="GuiBox") == {"name": "GuiBox"}
-    before = gui.call("test.ticks")
-    times = []
-    t0 = time.monotonic()
-    for _ in range(300):
-        t = time.perf_counter()
+    # Flood the server with back-to-back requests. The UI's own timer must run between
+    # requests: the tick count read by one request must differ from the one read by the
+    # request before it, again and again. A server that starved the UI would answer every
+    # read with the same count however long the flood lasts.
+    advances, requests = 0, 0
+    last = gui.call("test.ticks")
+    deadline = time.monotonic() + GUARD_S
+    while advances < 5:
+        assert time.monotonic() < deadline, f"UI ticked {advances} times in {requests} requests"
         assert gui.call("session.ping") == "pong"
-        times.append(time.perf_counter() - t)
-    elapsed = time.monotonic() - t0
-    after = gui.call("test.ticks")
-    # The UI's own 20 ms timer must keep firing while requests pour in: at least
-    # one tick per 200 ms of flood (it fires far more often when healthy).
-    assert after - before >= max(3, int(elapsed / 0.2)), (before, after, elapsed)
-    print(f"\nGUI: round trip median {statistics.median(times) * 1e3:.2f} ms over 300 pings "
-          f"({elapsed:.2f} s); UI ticks {after - before}")
+        ticks = gui.call("test.ticks")
+        requests += 2
+        assert ticks >= last
+        advances += ticks > last
+        last = ticks
 
 
 def test_gui_ui_keeps_ticking_while_a_job_runs(gui):
@@ -66,30 +70,25 @@ def test_gui_ui_keeps_ticking_while_a_job_runs(gui):
         "render.engine": "CYCLES", "cycles.samples": 1, "cycles.use_denoising": False})
     job = gui.call("render.animation", path="g_###.png", frame_start=1,
                    frame_end=30)["job"]
-    before = gui.call("test.ticks")
-    t0 = time.monotonic()
-    state = gui.call("job.status", job=job)
-    pings = 0
-    while state["state"] in ("queued", "running"):
+    # While the job is still queued or running (as reported after the tick read), other
+    # requests are served and the UI timer fires between them.
+    ticks_while_running = []
+    deadline = time.monotonic() + GUARD_S
+    while True:
+        assert time.monotonic() < deadline, "render job never finished"
         assert gui.call("session.ping") == "pong"  # other clients are served meanwhile
-        pings += 1
+        ticks = gui.call("test.ticks")
         state = gui.call("job.status", job=job)
-        assert time.monotonic() - t0 < 120, state
-    elapsed = time.monotonic() - t0
-    after = gui.call("test.ticks")
+        if state["state"] not in ("queued", "running"):
+            break
+        ticks_while_running.append(ticks)
     assert state["state"] == "done", state
     assert len(state["result"]["paths"]) == 30
-    assert after - before >= max(3, int(elapsed / 0.2)), (before, after, elapsed)
-    print(f"GUI: 30-frame render job in {elapsed:.2f} s; {pings} pings answered meanwhile; "
-          f"UI ticks {after - before}")
+    assert len(set(ticks_while_running)) >= 2, ticks_while_running
 
 
 def test_gui_1080p_pixel_fetch(gui):
     gui.call("image.new", name="HD", width=1920, height=1080)
-    fetch = []
     for _ in range(5):
-        t = time.perf_counter()
         px = gui.call("image.pixels_get", name="HD")
-        fetch.append(time.perf_counter() - t)
         assert len(px["data"]) == 1920 * 1080 * 16
-    print(f"GUI: 1920x1080 RGBA float fetch median {statistics.median(fetch) * 1e3:.1f} ms")

@@ -1,8 +1,10 @@
-"""``nngbridge blender install`` (the Rust CLI) against Debian's real Blender: it installs
-the cp311 wheel from dist/ into a temporary user scripts dir, a plain Blender then imports
+"""The Blender installer (crates/nngbridge-install) against Debian's real Blender, through
+both its faces: ``nngbridge blender install`` (the Rust CLI) and ``python -m
+nngbridge.blender.install`` (the same code through ``nngbridge._nng``). Each installs the
+cp311 wheel from dist/ into a temporary user scripts dir; a plain Blender then imports
 nngbridge from there, enables the add-on and serves, and the CLI's ``call`` gets a pong.
-Refusals: a wheel for a newer Python, a wheel with a ``../`` entry, a missing Blender. The
-refusals and the layout are checked for ``python -m nngbridge.blender.install`` too."""
+Refusals: a wheel for a newer Python, a wheel with a ``../`` entry, not a wheel, a missing
+Blender. The zip-entry and wheel-tag checks themselves are unit-tested in the crate."""
 
 from __future__ import annotations
 
@@ -54,7 +56,8 @@ def installer(request, cli, python_modules) -> list[str]:
 
 
 def cp311_wheel() -> Path:
-    wheels = sorted(DIST.glob(f"nngbridge-*-cp311-abi3-{PLATFORM}.whl"))
+    # build-wheels.sh tags it manylinux2014; a local `maturin build` tags this glibc.
+    wheels = sorted(DIST.glob("nngbridge-*-cp311-abi3-*linux*_x86_64.whl"))
     assert wheels, "no cp311 wheel in dist/: run scripts/build-wheels.sh (test-all.sh does)"
     return wheels[-1]
 
@@ -73,7 +76,7 @@ def run(cmd: Path | list[str], tmp: Path, *args: str) -> subprocess.CompletedPro
                           text=True, timeout=300)
 
 
-def test_installed_blender_serves_and_answers_the_cli(cli, tmp_path):
+def test_installed_blender_serves_and_answers_the_cli(installer, cli, tmp_path):
     modules = tmp_path / "scripts" / "addons" / "modules"
     # An earlier install to be replaced cleanly.
     (modules / "nngbridge").mkdir(parents=True)
@@ -87,7 +90,7 @@ def test_installed_blender_serves_and_answers_the_cli(cli, tmp_path):
         shutil.copy2(whl, wheels)
     assert (wheels / cp311_wheel().name).exists()
 
-    res = run(cli, tmp_path, "blender", "install", "--wheels", str(wheels))
+    res = run(installer, tmp_path, "--wheels", str(wheels))
     assert res.returncode == 0, res.stdout + res.stderr
     assert "Blender 3.4.1 (Python 3.11)" in res.stdout, res.stdout
     assert f"installed {cp311_wheel().name}" in res.stdout, res.stdout
@@ -152,26 +155,23 @@ def test_enable_saves_the_add_on_in_the_preferences(installer, tmp_path):
     assert f"ENABLED True {tmp_path / 'scripts'}" in out.stdout, out.stdout[-3000:]
 
 
-def installed_files(scripts: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(scripts)): p.read_bytes() for p in sorted(scripts.rglob("*"))
-            if p.is_file() and p.name != "INSTALLER"}
-
-
-def test_both_installers_lay_out_the_same_files(cli, python_modules, tmp_path):
-    rust, python = tmp_path / "rust", tmp_path / "python"
-    res = run(cli, rust, "blender", "install", "--wheels", str(DIST))
-    assert res.returncode == 0, res.stdout + res.stderr
-    res = run(["env", f"PYTHONPATH={python_modules}", sys.executable, "-m",
-               "nngbridge.blender.install"], python, "--wheels", str(DIST))
-    assert res.returncode == 0, res.stdout + res.stderr
-    assert f"installed {cp311_wheel().name}" in res.stdout, res.stdout
-    files = installed_files(rust / "scripts")
-    assert "addons/nngbridge_addon/__init__.py" in files
-    assert "addons/modules/nngbridge/_nng.abi3.so" in files
-    assert files == installed_files(python / "scripts")
-    modes = {p.relative_to(rust): p.stat().st_mode for p in (rust / "scripts").rglob("*")}
-    assert modes == {p.relative_to(python): p.stat().st_mode
-                     for p in (python / "scripts").rglob("*")}
+def test_both_faces_run_the_same_installer(cli, python_modules, tmp_path):
+    """One implementation: the same help (but the program's name) and the same dry run."""
+    python = ["env", f"PYTHONPATH={python_modules}", sys.executable, "-m",
+              "nngbridge.blender.install"]
+    helps = [run([str(cli), "blender", "install"], tmp_path, "--help"),
+             run(python, tmp_path, "--help")]
+    assert all(h.returncode == 0 for h in helps), [h.stderr for h in helps]
+    assert "--wheels <WHEELS>" in helps[0].stdout
+    assert (helps[0].stdout.replace("Usage: nngbridge blender install", "Usage: PROG")
+            == helps[1].stdout.replace("Usage: python -m nngbridge.blender.install",
+                                       "Usage: PROG"))
+    dry = [run([str(cli), "blender", "install"], tmp_path, "--wheels", str(DIST), "--dry-run"),
+           run(python, tmp_path, "--wheels", str(DIST), "--dry-run")]
+    assert all(d.returncode == 0 for d in dry), [d.stderr for d in dry]
+    assert f"would install {cp311_wheel()}" in dry[0].stdout, dry[0].stdout
+    assert dry[0].stdout == dry[1].stdout
+    assert not (tmp_path / "scripts").exists()
 
 
 def test_paths_prints_what_blender_reports(cli, tmp_path):

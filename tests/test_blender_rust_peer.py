@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -79,24 +80,26 @@ def test_rust_peer_tracks_a_generated_clip_in_blender(tmp_path):
 
 
 def test_typed_commands_of_every_domain_drive_blender(tmp_path):
-    """examples/typed_domains.rs: the typed command set equals the add-on's (names, and
-    argument names/types/choices against `session.commands`), then every domain is
-    driven with typed commands and typed results; it ends with `session.shutdown`."""
-    driver = cargo_binary(["-p", "nngbridge-scene", "--example", "typed_domains"],
-                          "examples/typed_domains")
+    """crates/nngbridge-scene/tests/typed_domains.rs (an ignored test: it needs this
+    Blender): every domain driven with typed commands and typed results; it ends with
+    `session.shutdown`."""
+    cargo = ["cargo", "test", "-q", "-p", "nngbridge-scene", "--test", "typed_domains"]
+    subprocess.run([*cargo, "--no-run"], cwd=ROOT, check=True, timeout=600)
     with BlenderServer(tmp_path) as b:
         work = b.work
-        res = subprocess.run([str(driver), b.address, b.events, str(work)],
-                             capture_output=True, text=True, timeout=400)
+        env = dict(os.environ, NNGBRIDGE_TEST_ADDRESS=b.address,
+                   NNGBRIDGE_TEST_EVENTS=b.events, NNGBRIDGE_TEST_WORK=str(work))
+        res = subprocess.run([*cargo, "--", "--ignored", "--nocapture", "--test-threads=1"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=400)
         out = res.stdout + res.stderr
         assert res.returncode == 0, out + "\n--- blender ---\n" + "\n".join(b.lines[-40:])
         checked = [w for line in res.stdout.splitlines() if line.startswith("checked ")
                    for w in line.split()[1:]]
-        assert checked == ["catalogue", "session", "object", "collection", "scene", "image",
-                           "clip", "tracking", "mask", "sequencer", "gpencil", "anim", "wm",
-                           "batch", "job", "render"], out
+        assert checked == ["session", "object", "collection", "scene", "image", "clip",
+                           "tracking", "mask", "sequencer", "gpencil", "anim", "wm", "batch",
+                           "job", "render"], out
         assert "all checks passed" in res.stdout
         assert (work / "still.png").is_file()
-        # The example's last command was session.shutdown: Blender leaves on its own.
+        # The test's last command was session.shutdown: Blender leaves on its own.
         assert b.proc.wait(timeout=60) == 0
         print(res.stdout.strip())

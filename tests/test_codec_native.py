@@ -122,3 +122,41 @@ def test_send_packed_puts_the_same_bytes_on_the_wire():
             b.send_packed({"bad": object()})
         b.send_packed("still usable")
         assert nngbridge.unpackb(a.recv()) == "still usable"
+
+
+@pytest.mark.parametrize("nbytes", [0, 3, 8, 1000, 70000])
+@pytest.mark.parametrize("align", [1, 2, 4, 8])
+@pytest.mark.parametrize("id_", [None, 1, 300, 2**40])
+def test_pack_with_tail_packs_the_map_with_an_aligned_payload_last(nbytes, align, id_):
+    reply = {"v": 1, "id": id_, "ok": True,
+             "result": {"dtype": "f4", "shape": [nbytes // 4], "note": "x" * (nbytes % 40)}}
+    msg = nngbridge.pack_with_tail(reply, ("result", "data"), nbytes, align)
+    body = bytes(msg.bytes)
+    assert body[len(body) - nbytes - 5] == 0xC6
+    assert int.from_bytes(body[len(body) - nbytes - 4:len(body) - nbytes], "big") == nbytes
+    expected = dict(reply, result=dict(reply["result"], data=bytes(nbytes)))
+    assert nngbridge.unpackb(body) == expected
+    assert list(nngbridge.unpackb(body)["result"]) == ["dtype", "shape", "note", "data"]
+    if nngbridge._nng.BUFFER_PROTOCOL and nbytes:
+        view = memoryview(msg)
+        tail = view[len(view) - nbytes:]
+        tail[:] = bytes(range(256)) * (nbytes // 256) + bytes(range(nbytes % 256))
+        np = pytest.importorskip("numpy")
+        assert np.frombuffer(tail, dtype=np.uint8).ctypes.data % align == 0
+        tail.release()
+        view.release()
+        got = nngbridge.unpackb(msg.bytes)["result"]["data"]
+        assert got == bytes(range(256)) * (nbytes // 256) + bytes(range(nbytes % 256))
+
+
+def test_pack_with_tail_a_top_level_key_and_its_errors():
+    msg = nngbridge.pack_with_tail({"a": 1}, "data", 4)
+    assert nngbridge.unpackb(msg.bytes) == {"a": 1, "data": b"\0" * 4}
+    with pytest.raises(ValueError, match="already in the map"):
+        nngbridge.pack_with_tail({"data": 1}, "data", 4)
+    with pytest.raises(ValueError, match="not the last entry"):
+        nngbridge.pack_with_tail({"result": {}, "v": 1}, ("result", "data"), 4)
+    with pytest.raises(ValueError, match="align"):
+        nngbridge.pack_with_tail({}, "data", 4, 3)
+    with pytest.raises(TypeError):
+        nngbridge.pack_with_tail([1], "data", 4)

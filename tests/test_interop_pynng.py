@@ -106,130 +106,90 @@ def peer_factory():
             p.proc.kill()
 
 
-LISTENER = pytest.mark.parametrize("we_listen", [True, False], ids=["we-listen", "we-dial"])
-
-
-@LISTENER
-def test_req_rep_we_answer(nng, url, peer_factory, we_listen):
-    with nng.Rep0(recv_timeout=20_000) as rep:
-        if we_listen:
-            rep.listen(url)
-            peer = peer_factory("req", "dial", url)
-            peer.expect("READY")
-        else:
-            peer = peer_factory("req", "listen", url)
-            peer.expect("READY")
-            rep.dial(url, block=True)
-        while True:
-            msg = rep.recv_msg()
-            assert isinstance(msg.pipe, nng.Pipe)
-            if msg.bytes == b"END":
-                rep.send(b"bye")
-                break
-            rep.send(b"re:" + msg.bytes)
-        peer.expect("OK")
-        peer.close()
-
-
-@LISTENER
-def test_req_rep_we_ask(nng, url, peer_factory, we_listen):
-    with nng.Req0(recv_timeout=20_000) as req:
-        if we_listen:
-            req.listen(url)
-            peer = peer_factory("rep", "dial", url)
-            peer.expect("READY")
-        else:
-            peer = peer_factory("rep", "listen", url)
-            peer.expect("READY")
-            req.dial(url, block=True)
-        ctx = req.new_context()
-        for i in range(20):
-            (ctx if i % 2 else req).send(b"q%d" % i)
-            assert (ctx if i % 2 else req).recv() == b"re:q%d" % i
-        req.send(b"END")
-        assert req.recv() == b"bye"
-        ctx.close()
-        peer.expect("DONE")
-        peer.close()
-
-
-@LISTENER
-def test_pub_sub_we_publish(nng, url, peer_factory, we_listen):
-    with nng.Pub0() as pub:
-        if we_listen:
-            pub.listen(url)
-            peer = peer_factory("sub", "dial", url)
-            peer.expect("READY")
-        else:
-            peer = peer_factory("sub", "listen", url)
-            peer.expect("READY")
-            pub.dial(url, block=True)
-        # Publish probes until the subscriber has one: its subscription is then live.
-        while True:
-            pub.send(PROBE)
-            try:
-                line = peer.lines.get(timeout=0.02)
-            except queue.Empty:
-                continue
-            assert line == "GOT " + PROBE.hex(), line
+def we_answer(nng, rep, peer):
+    while True:
+        msg = rep.recv_msg()
+        assert isinstance(msg.pipe, nng.Pipe)
+        if msg.bytes == b"END":
+            rep.send(b"bye")
             break
-        for m in SEQUENCE:
-            pub.send(m)
-        assert peer.received() == EXPECTED
-        peer.close()
+        rep.send(b"re:" + msg.bytes)
+    peer.expect("OK")
 
 
-@LISTENER
-def test_pub_sub_we_subscribe(nng, url, peer_factory, we_listen):
-    with nng.Sub0(topics=TOPICS, recv_timeout=20_000) as sub:
+def we_ask(nng, req, peer):
+    ctx = req.new_context()
+    for i in range(20):
+        (ctx if i % 2 else req).send(b"q%d" % i)
+        assert (ctx if i % 2 else req).recv() == b"re:q%d" % i
+    req.send(b"END")
+    assert req.recv() == b"bye"
+    ctx.close()
+    peer.expect("DONE")
+
+
+def we_publish(nng, pub, peer):
+    # Publish probes until the subscriber has one: its subscription is then live.
+    while True:
+        pub.send(PROBE)
+        try:
+            line = peer.lines.get(timeout=0.02)
+        except queue.Empty:
+            continue
+        assert line == "GOT " + PROBE.hex(), line
+        break
+    for m in SEQUENCE:
+        pub.send(m)
+    assert peer.received() == EXPECTED
+
+
+def we_subscribe(nng, sub, peer):
+    assert sub.recv() == PROBE
+    peer.tell("GO")
+    got = []
+    while not got or got[-1] != b"END":
+        m = sub.recv()
+        if m != PROBE:
+            got.append(m)
+    assert got == EXPECTED
+    peer.tell("BYE")
+
+
+def we_push(nng, push, peer):
+    for m in SEQUENCE:
+        push.send(m)
+    assert peer.received() == SEQUENCE
+
+
+def we_pull(nng, pull, peer):
+    assert [pull.recv() for _ in SEQUENCE] == SEQUENCE
+    peer.tell("BYE")
+
+
+# (our socket, options, the peer's role, the exchange once connected)
+CASES = {
+    "req_rep_we_answer": ("Rep0", {"recv_timeout": 20_000}, "req", we_answer),
+    "req_rep_we_ask": ("Req0", {"recv_timeout": 20_000}, "rep", we_ask),
+    "pub_sub_we_publish": ("Pub0", {}, "sub", we_publish),
+    "pub_sub_we_subscribe": ("Sub0", {"topics": TOPICS, "recv_timeout": 20_000}, "pub",
+                             we_subscribe),
+    "push_pull_we_push": ("Push0", {"send_timeout": 20_000}, "pull", we_push),
+    "push_pull_we_pull": ("Pull0", {"recv_timeout": 20_000}, "push", we_pull),
+}
+
+
+@pytest.mark.parametrize("we_listen", [True, False], ids=["we-listen", "we-dial"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_interop_with_pynng(nng, url, peer_factory, we_listen, case):
+    cls, options, role, exchange = CASES[case]
+    with getattr(nng, cls)(**options) as sock:
         if we_listen:
-            sub.listen(url)
-            peer = peer_factory("pub", "dial", url)
+            sock.listen(url)
+            peer = peer_factory(role, "dial", url)
             peer.expect("READY")
         else:
-            peer = peer_factory("pub", "listen", url)
+            peer = peer_factory(role, "listen", url)
             peer.expect("READY")
-            sub.dial(url, block=True)
-        assert sub.recv() == PROBE
-        peer.tell("GO")
-        got = []
-        while not got or got[-1] != b"END":
-            m = sub.recv()
-            if m != PROBE:
-                got.append(m)
-        assert got == EXPECTED
-        peer.tell("BYE")
-        peer.close()
-
-
-@LISTENER
-def test_push_pull_we_push(nng, url, peer_factory, we_listen):
-    with nng.Push0(send_timeout=20_000) as push:
-        if we_listen:
-            push.listen(url)
-            peer = peer_factory("pull", "dial", url)
-            peer.expect("READY")
-        else:
-            peer = peer_factory("pull", "listen", url)
-            peer.expect("READY")
-            push.dial(url, block=True)
-        for m in SEQUENCE:
-            push.send(m)
-        assert peer.received() == SEQUENCE
-        peer.close()
-
-
-@LISTENER
-def test_push_pull_we_pull(nng, url, peer_factory, we_listen):
-    with nng.Pull0(recv_timeout=20_000) as pull:
-        if we_listen:
-            pull.listen(url)
-            peer = peer_factory("push", "dial", url)
-            peer.expect("READY")
-        else:
-            peer = peer_factory("push", "listen", url)
-            peer.expect("READY")
-            pull.dial(url, block=True)
-        assert [pull.recv() for _ in SEQUENCE] == SEQUENCE
-        peer.tell("BYE")
+            sock.dial(url, block=True)
+        exchange(nng, sock, peer)
         peer.close()

@@ -50,3 +50,27 @@ def test_the_vectors_are_what_the_generator_writes(tmp_path, monkeypatch):
     module.main()
     for vector in INDEX:
         assert (tmp_path / vector["file"]).read_bytes() == (HERE / vector["file"]).read_bytes()
+
+
+EDGE_CASES = json.loads((HERE / "edge_cases.json").read_text())
+
+
+@pytest.mark.parametrize("case", EDGE_CASES, ids=[c["name"] for c in EDGE_CASES])
+def test_edge_case_gets_the_shared_verdict(case):
+    """The verdicts crates/nngbridge-scene/tests/vectors.rs asserts for the Rust decoder:
+    both decoders accept and refuse the same bytes (docs/protocol.md §2)."""
+    data = b"".join(bytes.fromhex(hex_) * times for hex_, times in case["parts"])
+    if case["accept"]:
+        nngbridge.unpackb(data)
+    else:
+        with pytest.raises(ValueError):
+            nngbridge.unpackb(data)
+
+
+def test_the_packer_keeps_the_depth_rule_too():
+    ok: list = []  # MAX_DEPTH lists, the innermost empty
+    for _ in range(nngbridge._nng.MAX_DEPTH - 1):
+        ok = [ok]
+    assert nngbridge.unpackb(nngbridge.packb(ok)) == ok
+    with pytest.raises(ValueError, match="deeply nested"):
+        nngbridge.packb([ok])

@@ -76,6 +76,8 @@ def test_exception_class_errno_and_base(nng, name):
         nng.check_err(spec["errno"])
     assert info.value.errno == spec["errno"]
     assert str(info.value)  # NNG's message for the code, e.g. "Timed out"
+    e = cls("text", spec["errno"])
+    assert (e.errno, str(e)) == (spec["errno"], "text")
 
 
 def test_exception_map_is_exactly_the_31_codes(nng):
@@ -244,6 +246,15 @@ def test_tls_config_surface(nng):
     assert param_names(nng.TLSConfig.__init__) == recorded_params(spec["constructor"])
 
 
+# What pynng 0.9.0 reports for each: family, family_as_str, and str() of the address
+# ({port}: the bound port; {path} and {url} from the URL listened on).
+SOCKADDR_TEXT = {
+    "InprocAddr": (1, "inproc", "inproc://surface-sockaddr"),
+    "IPCAddr": (2, "ipc", "{path}"),
+    "InAddr": (3, "inet", "127.0.0.1:{port}"),
+    "In6Addr": (4, "inetv6", "[::1]:{port}"),
+    "AbstractAddr": (6, "abstract", "{url}"),
+}
 SOCKADDR_URLS = {
     "InprocAddr": "inproc://surface-sockaddr",
     "IPCAddr": "ipc:///tmp/nngbridge-surface-{port}",
@@ -266,5 +277,12 @@ def test_sockaddr_classes(nng, name):
         for prop in SURFACE["sockaddr"][name]["properties"]:
             if prop != "sock_addr":  # the cffi struct
                 getattr(addr, prop)
-        assert isinstance(addr.family, int) and isinstance(addr.family_as_str, str)
-        assert str(addr)
+        family, family_str, text = SOCKADDR_TEXT[name]
+        assert (addr.family, addr.family_as_str) == (family, family_str)
+        # (pynng's .port is in network byte order; the text has the real port.)
+        got, port = str(addr), ""
+        if "{port}" in text:
+            got, port = got.rsplit(":", 1)
+            text = text.removesuffix(":{port}")
+            assert addr.port != 0 and int(port) > 0
+        assert got == text.format(path=url[len("ipc://"):], url=url)

@@ -4,12 +4,20 @@ real pynng; docs/pynng-compat.md lists them."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
 
 import pytest
-from conftest import PostConnect, Waiter, connected_pipes, free_tcp_port, wait_for
+from conftest import (
+    PostConnect,
+    Waiter,
+    connected_pipes,
+    free_tcp_port,
+    wait_for,
+    wait_until_asleep,
+)
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -38,7 +46,7 @@ def test_recv_timeout_raises_timeout_after_the_timeout(nng):
             s.recv()
         elapsed = time.monotonic() - start
     assert info.value.errno == 5
-    assert 0.09 <= elapsed < 2.0
+    assert elapsed >= 0.09  # never early; how late depends on the machine
 
 
 def test_send_timeout_raises_timeout(nng):
@@ -46,7 +54,7 @@ def test_send_timeout_raises_timeout(nng):
         start = time.monotonic()
         with pytest.raises(nng.Timeout):
             s.send(b"nobody listens")
-        assert 0.09 <= time.monotonic() - start < 2.0
+        assert time.monotonic() - start >= 0.09
 
 
 def test_req_recv_before_send_raises_bad_state(nng):
@@ -85,13 +93,32 @@ def test_close_from_another_thread_wakes_blocked_recv_with_closed(nng, inproc):
 
     t = threading.Thread(target=receive)
     t.start()
-    # Whether recv is already blocked or not yet called, the result must be Closed.
-    time.sleep(0.1)
+    wait_until_asleep(os.getpid(), t.native_id)  # blocked in recv
     s.close()
     t.join(5)
     assert not t.is_alive(), "recv stayed blocked after close()"
     assert len(outcome) == 1 and isinstance(outcome[0], nng.Closed)
     assert outcome[0].errno == 7
+
+
+def test_closing_a_context_from_another_thread_wakes_its_recv_with_closed(nng, inproc):
+    with nng.Rep0(listen=inproc) as rep:
+        ctx = rep.new_context()
+        outcome = []
+
+        def receive():
+            try:
+                ctx.recv()
+            except Exception as e:  # noqa: BLE001 - the exception is the outcome checked
+                outcome.append(e)
+
+        t = threading.Thread(target=receive)
+        t.start()
+        wait_until_asleep(os.getpid(), t.native_id)  # blocked in ctx.recv
+        ctx.close()
+        t.join(5)
+        assert not t.is_alive(), "ctx.recv stayed blocked after ctx.close()"
+        assert len(outcome) == 1 and isinstance(outcome[0], nng.Closed)
 
 
 def test_every_call_on_a_closed_socket_raises_closed(nng, inproc):
@@ -148,6 +175,15 @@ def test_dial_block_true_raises_connection_refused(nng):
         assert s.dialers == ()
 
 
+def test_each_dialer_is_listed_until_closed(nng):
+    url = f"tcp://127.0.0.1:{free_tcp_port()}"
+    with nng.Pair0() as s:
+        d1, d2 = s.dial(url), s.dial(url, block=False)
+        assert set(s.dialers) == {d1, d2}
+        d1.close()
+        assert s.dialers == (d2,)
+
+
 @pytest.mark.parametrize("block", [None, False])
 def test_refused_dial_falls_back_to_background_dial(nng, block):
     url = f"tcp://127.0.0.1:{free_tcp_port()}"
@@ -177,10 +213,12 @@ def test_block_on_dial_keyword(nng):
         ("tcp://127.0.0.1:99999", "AddressInvalid"),
         ("ipc://", "AddressInvalid"),
         ("garbage", "InvalidOperation"),
+        # NNG 2 says AddressInvalid; pynng's NNG 1.11 says InvalidOperation.
+        ("tcp://999.1.2.3:80", "AddressInvalid InvalidOperation"),
     ],
 )
 def test_bad_listen_address(nng, url, exc):
-    with nng.Pair0() as s, pytest.raises(getattr(nng, exc)):
+    with nng.Pair0() as s, pytest.raises(tuple(getattr(nng, e) for e in exc.split())):
         s.listen(url)
     with nng.Pair0() as s:
         with pytest.raises(nng.NNGException):
@@ -220,7 +258,10 @@ def test_dialers_listeners_and_pipes_bookkeeping(nng):
 
 
 def test_pipe_close_disconnects_the_peer(nng, inproc):
-    with nng.Pair0(listen=inproc) as a, nng.Pair0(dial=inproc) as b:
+    # No reconnect while the test looks: b.pipes is () only until the dialer redials.
+    with nng.Pair0(listen=inproc) as a, nng.Pair0(
+        dial=inproc, reconnect_time_min=60_000, reconnect_time_max=60_000
+    ) as b:
         (pipe,) = connected_pipes(a)
         pipe.close()
         assert pipe.closed
@@ -302,11 +343,26 @@ def test_pre_connect_callback_can_reject_a_pipe(nng, inproc):
     with nng.Pair0(listen=inproc) as server:
         server.add_pre_pipe_connect_cb(reject)
         server.add_post_pipe_connect_cb(post.append)
-        with nng.Pair0(dial=inproc, block_on_dial=False):
-            (pipe,) = rejected.wait()
+        with nng.Pair0(dial=inproc, block_on_dial=False, reconnect_time_min=10,
+                       reconnect_time_max=20, send_timeout=20_000) as client:
+            pipe = rejected.wait()[0]
             assert pipe.closed
             assert post == []
             assert server.pipes == ()
+            # Without the callback the dialer's next attempt connects. A message sent
+            # while the client still holds a rejected pipe is lost with it: resend.
+            server.remove_pre_pipe_connect_cb(reject)
+            wait_for(lambda: post, what="a pipe accepted")
+            server.recv_timeout = 200
+            for _ in range(100):
+                client.send(b"after reject")
+                try:
+                    assert server.recv() == b"after reject"
+                    break
+                except nng.Timeout:
+                    continue
+            else:
+                pytest.fail("nothing arrived after the callback was removed")
 
 
 def test_removed_callbacks_are_not_called(nng, inproc):
@@ -415,6 +471,7 @@ def test_context_send_msg_recv_msg_and_pipe(nng, inproc):
         qctx.send_msg(nng.Message(b"ping"))
         msg = rctx.recv_msg()
         assert msg.bytes == b"ping" and isinstance(msg.pipe, nng.Pipe)
+        assert msg.pipe in rep.pipes
         rctx.send(b"pong")
         assert qctx.recv() == b"pong"
         sent = nng.Message(b"again")

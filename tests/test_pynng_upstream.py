@@ -24,20 +24,7 @@ PYTHON = ROOT / ".venvs" / "pynng-suite" / "bin" / "python"
 SHIM = Path(__file__).resolve().parent / "pynng_upstream"
 UPSTREAM_TESTS = 67  # 63 run on Linux; pynng itself skips 4 there
 
-NOT_YET: dict[str, str] = {
-    **{f"test_abstract.py::{t}": "issue 10: pynng.lib, AbstractAddr and abstract:// addresses"
-       for t in ("test_abstract_addr_basic", "test_abstract_addr_in_type_to_str",
-                 "test_nng_sockaddr_includes_abstract", "test_abstract_socket_connection",
-                 "test_abstract_addr_name_bytes", "test_abstract_addr_name_with_uri_encoding",
-                 "test_abstract_addr_str_representation")},
-    "test_options.py::test_can_set_socket_name":
-        "issue 10: options._getopt_string does not see the socket-name nngbridge keeps",
-    "test_options.py::test_can_read_sock_raw": "issue 10: pynng.lib raw openers",
-    "test_protocols.py::test_can_instantiate_socket_with_raw_opener":
-        "issue 10: pynng.lib raw openers",
-    "test_tls.py::test_config_string": "issue 10: TLS is not built in yet",
-    "test_tls.py::test_config_file": "issue 10: TLS is not built in yet",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def run_suite(tmp_path: Path, against: str) -> dict[str, str]:

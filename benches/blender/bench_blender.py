@@ -54,6 +54,8 @@ from nngbridge.blender import tokens
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE.parent))
+from placement import pin  # noqa: E402  (standalone script: benches/ is not a package)
 IMAGE = "BenchPlate"
 SERVERS = ("nngbridge", "json-tcp")
 MODES = ("background", "gui")
@@ -85,17 +87,6 @@ PRESETS = {
     "quick": Config(),
     "full": Config(pings=1000, fetches=10, repeats=3, budget_s=300.0),
 }
-
-
-def pin(core: int) -> None:
-    try:
-        cores = os.cpu_count() or 1
-        # By the machine's count, not the inherited mask: a spawned peer inherits the
-        # client's single core, and must still move to its own.
-        if cores > 1:
-            os.sched_setaffinity(0, {core % cores})
-    except (AttributeError, OSError):
-        pass
 
 
 def free_port() -> int:

@@ -9,11 +9,12 @@ task cancels the NNG operation.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from ._nng import AsyncOp, Message
 
 Starter = Callable[[Callable[[], None]], AsyncOp]
+_T = TypeVar("_T")
 
 
 def _backend(obj: Any) -> str:
@@ -59,7 +60,7 @@ async def _run_asyncio(start: Starter) -> AsyncOp:
 
 
 async def _run_trio(start: Starter) -> AsyncOp:
-    import trio
+    import trio  # type: ignore[import-untyped, unused-ignore]  # typed in newer trio
 
     token = trio.lowlevel.current_trio_token()
     task = trio.lowlevel.current_task()
@@ -97,7 +98,8 @@ async def _run(obj: Any, start: Starter) -> AsyncOp:
 
 async def arecv_msg(obj: Any) -> Message:
     op = await _run(obj, obj._start_recv)
-    return obj._wrap(op)
+    msg: Message = obj._wrap(op)
+    return msg
 
 
 async def arecv(obj: Any) -> bytes:
@@ -114,3 +116,31 @@ async def asend(obj: Any, data: Any) -> None:
     if isinstance(data, str):
         raise ValueError('Cannot send type str. Maybe you left out a ".encode()" somewhere?')
     await asend_msg(obj, Message(data))
+
+
+# The async forms of closing and iterating (pynng 1.0's ergonomics), one set for every
+# object that has them: sockets, contexts, dialers and listeners.
+async def aclose(obj: Any) -> None:
+    """Closes ``obj``; ``await obj.aclose()``."""
+    obj.close()
+
+
+async def aenter(obj: _T) -> _T:
+    """``async with obj as it``: ``it`` is ``obj``."""
+    return obj
+
+
+async def aexit(obj: Any, *_exc_info: Any) -> None:
+    """The end of ``async with obj``: closes it."""
+    obj.close()
+
+
+async def anext_msg(obj: Any) -> Message:
+    """The next message of ``async for msg in obj``; the iteration ends when ``obj``
+    is closed."""
+    from .exceptions import Closed
+
+    try:
+        return await arecv_msg(obj)
+    except Closed:
+        raise StopAsyncIteration from None

@@ -1,7 +1,7 @@
 """The Python half of the README's demo (``python -m nngbridge.demo``).
 
 It serves typed MessagePack requests on a Rep0 socket and publishes ``tick`` events on a
-Pub0 socket, then runs the Rust half (``crates/nngbridge/examples/demo_peer.rs``) against
+Pub0 socket, then runs the Rust half (``crates/nngbridge-scene/examples/demo_peer.rs``) against
 them and reports what it printed. Later issues grow this into the Blender demo.
 """
 

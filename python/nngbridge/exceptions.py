@@ -1,10 +1,52 @@
 """pynng's exception hierarchy: one class per NNG error code, each with ``errno``.
 
-``EXCEPTION_MAP`` is the single table from NNG error number to class; the native
-module raises through it.
+``EXCEPTION_MAP`` maps NNG error number to class, built from the native module's
+``ERRORS`` table; the native module raises through it.
 """
 
 from __future__ import annotations
+
+from typing import TypeVar
+
+from ._nng import ERRORS, _strerror
+
+# What ``nngbridge`` re-exports (pynng's top level has no EXCEPTION_MAP).
+__all__ = [
+    "AddressInUse",
+    "AddressInvalid",
+    "AlreadyExists",
+    "Ambiguous",
+    "AuthenticationError",
+    "BadState",
+    "BadType",
+    "Busy",
+    "Canceled",
+    "Closed",
+    "ConnectionAborted",
+    "ConnectionRefused",
+    "ConnectionReset",
+    "CryptoError",
+    "DestinationUnreachable",
+    "Internal",
+    "Interrupted",
+    "InvalidOperation",
+    "MessageStateError",
+    "MessageTooLarge",
+    "NNGException",
+    "NoArgument",
+    "NoEntry",
+    "NoMemory",
+    "NotSupported",
+    "OutOfFiles",
+    "OutOfSpace",
+    "PermissionDenied",
+    "ProtocolError",
+    "ReadOnly",
+    "Timeout",
+    "TryAgain",
+    "WriteOnly",
+    "check_err",
+]
 
 
 class NNGException(Exception):
@@ -143,46 +185,31 @@ class MessageStateError(Exception):
     """A Message was used in a way its state does not allow (e.g. sent twice)."""
 
 
-EXCEPTION_MAP: dict[int, type[NNGException]] = {
-    1: Interrupted,
-    2: NoMemory,
-    3: InvalidOperation,
-    4: Busy,
-    5: Timeout,
-    6: ConnectionRefused,
-    7: Closed,
-    8: TryAgain,
-    9: NotSupported,
-    10: AddressInUse,
-    11: BadState,
-    12: NoEntry,
-    13: ProtocolError,
-    14: DestinationUnreachable,
-    15: AddressInvalid,
-    16: PermissionDenied,
-    17: MessageTooLarge,
-    18: ConnectionAborted,
-    19: ConnectionReset,
-    20: Canceled,
-    21: OutOfFiles,
-    22: OutOfSpace,
-    23: AlreadyExists,
-    24: ReadOnly,
-    25: WriteOnly,
-    26: CryptoError,
-    27: AuthenticationError,
-    28: NoArgument,
-    29: Ambiguous,
-    30: BadType,
-    1000: Internal,
-}
+def _exception_map() -> dict[int, type[NNGException]]:
+    # The numbers come from the native module's one table (``_nng.ERRORS``, built from the
+    # Rust crate's ``ERROR_CODES``); the classes above are those of pynng's names.
+    out: dict[int, type[NNGException]] = {}
+    for name, errno in ERRORS.items():
+        cls = globals().get(name)
+        if isinstance(cls, type) and issubclass(cls, NNGException):
+            out[errno] = cls
+    return out
+
+
+EXCEPTION_MAP: dict[int, type[NNGException]] = _exception_map()
+
+_E = TypeVar("_E", bound=NNGException)
+
+
+def _error(cls: type[_E], msg: str | None = None) -> _E:
+    """``cls`` with its NNG error number and NNG's text for it (or ``msg``)."""
+    errno = ERRORS[cls.__name__]
+    return cls(_strerror(errno) if msg is None else msg, errno)
 
 
 def check_err(err: int) -> None:
     """Raise the exception for NNG error number ``err``; do nothing for 0."""
     if err == 0:
         return
-    from ._nng import _strerror
-
     cls = EXCEPTION_MAP.get(err, NNGException)
     raise cls(_strerror(err), err)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import atexit
 import weakref
-from typing import Any
-from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterable
 
 from . import _aio, _nng
 from ._nng import Context, Dialer, Listener, Message, Pipe
@@ -36,63 +36,21 @@ __all__ = [
 ]
 
 _live_sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
-
-
-class _Option:
-    """A property backed by the native option table (``obj._getopt``/``_setopt``)."""
-
-    def __init__(self, name: str, readable: bool, writable: bool, pipe: bool = False,
-                 kind: str = "int") -> None:
-        self.name = name
-        self.readable = readable
-        self.writable = writable
-        self.pipe = pipe
-        self.kind = kind
-        self.__doc__ = f"The NNG option {name!r}."
-
-    def __get__(self, obj: Any, owner: Any = None) -> Any:
-        if obj is None:
-            return self
-        if not self.readable:
-            raise AttributeError(f"{self.name} is write-only")
-        return obj._getopt(self.name)
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        if self.pipe:
-            raise AttributeError(f"{self.name} of a pipe is read-only")
-        if not self.writable:
-            _read_only(obj, value)
-        if self.kind in ("int", "ms", "size"):
-            value = _as_int(value)
-        obj._setopt(self.name, value)
-
-
-def _as_int(value: Any) -> int:
-    """pynng's integer conversion: whole floats and numeric strings pass, 1.5 and "abc"
-    raise ValueError, None raises TypeError."""
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError(f"{value!r} is not a whole number")
-        return int(value)
-    if isinstance(value, (str, bytes)):
-        return int(value)
-    if value is None:
-        raise TypeError("an integer is required, not None")
-    return value
+_T = TypeVar("_T")
 
 
 def _read_only(_obj: Any, _value: Any) -> None:
     # pynng hands every write to NNG, which answers NNG_EREADONLY for these.
-    from .exceptions import ReadOnly
+    from .exceptions import ReadOnly, _error
 
-    raise ReadOnly("Read only resource", 24)
+    raise _error(ReadOnly)
 
 
 def _install_options(cls: type, target: str, skip: Iterable[str] = ()) -> None:
-    for name, kind, readable, writable, targets, _nng_name in _nng.OPTIONS:
+    # The native classes get theirs from the native module; these are the socket classes'.
+    for name, _kind, _readable, _writable, targets, _nng_name in _nng.OPTIONS:
         if target in targets and name not in skip and name not in cls.__dict__:
-            setattr(cls, name, _Option(name, readable, writable, pipe=target == "pipe",
-                                       kind=kind))
+            setattr(cls, name, _nng.OptionProperty(name))
 
 
 class Socket(_nng.Socket):
@@ -105,6 +63,21 @@ class Socket(_nng.Socket):
     """
 
     _protocol: str | None = None
+
+    if TYPE_CHECKING:
+        # BEGIN generated options: scripts/gen_stubs.py
+        recv_buffer_size: int
+        send_buffer_size: int
+        recv_timeout: int
+        send_timeout: int
+        ttl_max: int
+        recv_max_size: int
+        reconnect_time_min: int
+        reconnect_time_max: int
+        tcp_nodelay: bool
+        tcp_keepalive: bool
+        resend_tick: int
+        # END generated options
 
     def __init__(
         self,
@@ -178,27 +151,22 @@ class Socket(_nng.Socket):
         """Send a :class:`Message`, without blocking the event loop."""
         await _aio.asend_msg(self, msg)
 
+    async def aclose(self) -> None:
+        """Close the socket (pynng 1.0's async form of ``close``)."""
+        await _aio.aclose(self)
+
     async def __aenter__(self) -> Socket:
-        return self
+        return await _aio.aenter(self)
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        self.close()
+        await _aio.aexit(self, *exc_info)
 
     def __aiter__(self) -> Socket:
         return self
 
     async def __anext__(self) -> Message:
-        from .exceptions import Closed
+        return await _aio.anext_msg(self)
 
-        try:
-            return await self.arecv_msg()
-        except Closed:
-            raise StopAsyncIteration from None
-
-
-# Native read-only attributes: writing them raises ReadOnly, as in pynng.
-for _name in ("raw", "protocol", "protocol_name", "peer", "peer_name", "recv_fd", "send_fd"):
-    setattr(Socket, _name, property(getattr(_nng.Socket, _name).__get__, _read_only))
 
 _PROTOCOL_OPTIONS = ("polyamorous", "resend_time", "survey_time", "sub_prefnew")
 _install_options(Socket, "socket", skip=_PROTOCOL_OPTIONS)
@@ -272,7 +240,7 @@ class Req0(Socket):
     """Request side of request/reply; ``resend_time`` in ms."""
 
     _protocol = "req0"
-    resend_time = _Option("resend_time", True, True, kind="ms")
+    resend_time = _nng.OptionProperty("resend_time")
 
     def __init__(self, *, resend_time: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -290,7 +258,7 @@ class Surveyor0(Socket):
     """Surveyor; ``survey_time`` in ms."""
 
     _protocol = "surveyor0"
-    survey_time = _Option("survey_time", True, True, kind="ms")
+    survey_time = _nng.OptionProperty("survey_time")
 
     def __init__(self, *, survey_time: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -316,112 +284,21 @@ class Surveyor0(Socket):
         return _survey_result(self, lambda: super(Surveyor0, self).recv_msg(block))
 
 
-def _survey_result(sock: Surveyor0, call: Any) -> Any:
-    from .exceptions import BadState, Timeout
+def _survey_result(sock: Surveyor0, call: Callable[[], _T]) -> _T:
+    from .exceptions import BadState, Timeout, _error
 
     try:
         return call()
     except BadState:
         if not sock._surveyed:
             raise
-        raise Timeout("Timed out", 5) from None
+        raise _error(Timeout) from None
 
 
 class Respondent0(Socket):
     """Respondent: answers surveys."""
 
     _protocol = "respondent0"
-
-
-def _pipe_asend(self: Pipe, data: Any) -> Any:
-    return _aio.asend_msg(self.socket, _with_pipe(Message(data), self))
-
-
-def _pipe_asend_msg(self: Pipe, msg: Message) -> Any:
-    return _aio.asend_msg(self.socket, _with_pipe(msg, self))
-
-
-def _with_pipe(msg: Message, pipe: Pipe) -> Message:
-    msg.pipe = pipe
-    return msg
-
-
-def _ctx_methods() -> None:
-    async def arecv(self: Context) -> bytes:
-        return await _aio.arecv(self)
-
-    async def asend(self: Context, data: Any) -> None:
-        await _aio.asend(self, data)
-
-    async def arecv_msg(self: Context) -> Message:
-        return await _aio.arecv_msg(self)
-
-    async def asend_msg(self: Context, msg: Message) -> None:
-        await _aio.asend_msg(self, msg)
-
-    for f in (arecv, asend, arecv_msg, asend_msg):
-        setattr(Context, f.__name__, f)
-
-
-def _not_supported(self: Any) -> Any:
-    from .exceptions import NotSupported
-
-    raise NotSupported("Not supported", 9)
-
-
-def _not_supported_set(self: Any, _value: Any) -> None:
-    _not_supported(self)
-
-
-def _endpoint_properties() -> None:
-    """pynng's endpoint and pipe properties that NNG 2 no longer answers itself."""
-    from .sockaddr import SockAddr
-
-    def from_socket(name: str, setter: Any = None) -> property:
-        return property(lambda self: getattr(self.socket, name), setter,
-                        doc=f"The socket's {name}.")
-
-    # What writing them raises follows pynng: NNG's NotSupported on endpoints, a plain
-    # read-only attribute on pipes.
-    for cls, setter in ((Dialer, _not_supported_set), (Listener, _not_supported_set),
-                        (Pipe, None)):
-        cls.peer = from_socket("peer", setter)  # type: ignore[attr-defined]
-        cls.peer_name = from_socket("peer_name", setter)  # type: ignore[attr-defined]
-    Pipe.protocol = from_socket("protocol")  # type: ignore[attr-defined]
-    Pipe.protocol_name = from_socket("protocol_name")  # type: ignore[attr-defined]
-    Pipe.url = property(  # type: ignore[attr-defined]
-        lambda self: (self.listener if self._from_listener else self.dialer).url,
-        doc="The URL of the dialer or listener that made the pipe.",
-    )
-    # NNG 1 let listeners report (and take) the socket's reconnect times; NNG 2 listeners
-    # have none, so they are the socket's.
-    for name in ("reconnect_time_min", "reconnect_time_max"):
-        setattr(Listener, name, property(
-            lambda self, n=name: getattr(self.socket, n),
-            lambda self, v, n=name: setattr(self.socket, n, v)))
-    for cls in (Dialer, Listener):
-        cls.url = property(cls.url.__get__, _read_only)  # type: ignore[attr-defined]
-    # A dialer has no local address until it connects; pynng reported an empty one.
-    Dialer.local_address = property(lambda self: SockAddr())  # type: ignore[attr-defined]
-    for cls in (Dialer, Listener):
-        cls.remote_address = property(_not_supported)  # type: ignore[attr-defined]
-        for name in ("tls_ca_file", "tls_cert_key_file", "tls_auth_mode", "tls_server_name"):
-            setattr(cls, name, property(_not_supported))
-        cls.tls_config = property(_tls_config_unreadable)  # type: ignore[attr-defined]
-
-
-def _tls_config_unreadable(self: Any) -> Any:
-    raise TypeError("tls_config cannot be read")
-
-
-_ctx_methods()
-_endpoint_properties()
-Pipe.asend = _pipe_asend  # type: ignore[attr-defined]
-Pipe.asend_msg = _pipe_asend_msg  # type: ignore[attr-defined]
-_install_options(Context, "ctx")
-_install_options(Dialer, "dialer")
-_install_options(Listener, "listener")
-_install_options(Pipe, "pipe")
 
 
 @atexit.register

@@ -4,13 +4,14 @@
 //! released; between slices it runs Python's signal handlers, so KeyboardInterrupt
 //! interrupts a `recv` within one slice (50 ms), and other threads run meanwhile.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nngbridge::Aio;
 use pyo3::prelude::*;
 
-use crate::errors::IntoPy;
+use crate::errors::{to_pyerr, IntoPy};
 
 const SLICE: Duration = Duration::from_millis(50);
 
@@ -43,6 +44,28 @@ impl AioPool {
     }
 }
 
+/// Waits for the operation started on `aio` without the GIL, between slices running
+/// Python's signal handlers; a handler that raises cancels the operation (the aio then
+/// holds its cancelled outcome) and ends the wait with its exception.
+fn wait_aio(py: Python<'_>, aio: &Aio) -> PyResult<()> {
+    let done = AtomicBool::new(false);
+    let waited = wait_interruptible(
+        py,
+        None,
+        || done.load(Ordering::Relaxed).then_some(Ok(())),
+        |slice| {
+            if aio.wait_timeout(slice) {
+                done.store(true, Ordering::Relaxed);
+            }
+        },
+    );
+    if waited.is_err() {
+        aio.cancel();
+        py.detach(|| aio.wait());
+    }
+    waited
+}
+
 /// Starts an operation on an aio from `pool` with `start`, waits for it without the GIL,
 /// and returns its outcome; a pending signal handler that raises cancels it.
 pub fn run<F>(py: Python<'_>, pool: &AioPool, start: F) -> PyResult<Option<nngbridge::Message>>
@@ -52,21 +75,59 @@ where
     let aio = pool.take()?;
     aio.set_timeout(None);
     start(&aio).py()?;
-    loop {
-        if py.detach(|| aio.wait_timeout(SLICE)) {
-            break;
-        }
-        if let Err(e) = py.check_signals() {
-            aio.cancel();
-            py.detach(|| aio.wait());
-            let _ = aio.finish();
-            pool.put(aio);
-            return Err(e);
-        }
-    }
+    let waited = wait_aio(py, &aio);
     let out = aio.finish();
     pool.put(aio);
+    waited?;
     out.py()
+}
+
+/// Sends `msg` with `start` as [`run`] does; a send that fails (or is interrupted) gives
+/// the message back with the error, so the caller can keep it (pynng marks a `Message`
+/// sent only once the send succeeded).
+pub fn run_send<F>(
+    py: Python<'_>,
+    pool: &AioPool,
+    msg: nngbridge::Message,
+    start: F,
+) -> Result<(), (PyErr, Option<nngbridge::Message>)>
+where
+    F: FnOnce(&Aio, nngbridge::Message) -> nngbridge::Result<()>,
+{
+    let aio = match pool.take() {
+        Ok(a) => a,
+        Err(e) => return Err((e, Some(msg))),
+    };
+    aio.set_timeout(None);
+    start(&aio, msg).map_err(|e| (to_pyerr(e), None))?;
+    let waited = wait_aio(py, &aio);
+    let out = aio.finish_send();
+    pool.put(aio);
+    match (waited, out) {
+        (_, Ok(())) => Ok(()),
+        (Err(e), Err((_, back))) => Err((e, back)),
+        (Ok(()), Err((e, back))) => Err((to_pyerr(e), back)),
+    }
+}
+
+/// The one Ctrl+C-interruptible wait: until `attempt` has an outcome, waits with `wait`
+/// (GIL released) for at most one slice and not past `deadline`, running Python's signal
+/// handlers between slices. A handler that raises ends the wait with its exception; the
+/// deadline passing ends it with Timeout.
+pub fn wait_interruptible<T>(
+    py: Python<'_>,
+    deadline: Option<Instant>,
+    mut attempt: impl FnMut() -> Option<PyResult<T>>,
+    wait: impl Fn(Duration) + Sync,
+) -> PyResult<T> {
+    loop {
+        if let Some(out) = attempt() {
+            return out;
+        }
+        py.check_signals()?;
+        let slice = next_slice(deadline).ok_or_else(|| to_pyerr(nngbridge::Error::Timeout))?;
+        py.detach(|| wait(slice));
+    }
 }
 
 static MAIN_THREAD: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -92,19 +153,19 @@ pub fn on_main_thread() -> bool {
 }
 
 /// The instant a blocking call with NNG timeout `ms` (-1: none) started now must end.
-pub fn deadline(ms: i32) -> Option<std::time::Instant> {
+pub fn deadline(ms: i32) -> Option<Instant> {
     u64::try_from(ms)
         .ok()
-        .map(|ms| std::time::Instant::now() + Duration::from_millis(ms))
+        .map(|ms| Instant::now() + Duration::from_millis(ms))
 }
 
 /// How long the next slice may wait: at most one slice, and not past the deadline.
 /// `None` means the deadline has passed.
-pub fn next_slice(deadline: Option<std::time::Instant>) -> Option<Duration> {
+fn next_slice(deadline: Option<Instant>) -> Option<Duration> {
     match deadline {
         None => Some(SLICE),
         Some(d) => {
-            let left = d.saturating_duration_since(std::time::Instant::now());
+            let left = d.saturating_duration_since(Instant::now());
             (!left.is_zero()).then(|| left.min(SLICE))
         }
     }

@@ -1,7 +1,8 @@
 //! NNG errors to Python exceptions, in one place.
 //!
-//! The exception classes live in `nngbridge/exceptions.py` (pynng's hierarchy and errno
-//! values); its `EXCEPTION_MAP` is the single table from errno to class.
+//! The exception classes live in `nngbridge/exceptions.py` (pynng's hierarchy); its
+//! `EXCEPTION_MAP` from errno to class is built from `_nng.ERRORS` (the core's
+//! `ERROR_CODES`), so every number has one home.
 
 use nngbridge::Error;
 use pyo3::prelude::*;

@@ -6,49 +6,28 @@
 //! copies where the ABI allows. It holds no protocol logic of its own.
 
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::PyDict;
 
 mod aio;
 mod blocking;
 mod buffers;
+mod capi;
 mod errors;
+mod install;
 mod message;
 mod msgpack;
+mod options;
 mod sockets;
+mod tls;
 
-/// The option table as `(name, kind, readable, writable, targets, nng_name)` tuples,
-/// where targets is a tuple of "socket", "ctx", "dialer", "listener", "pipe".
-fn option_table(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyTuple>>> {
-    use nngbridge::options as o;
-    o::OPTIONS
-        .iter()
-        .map(|d| {
-            let kind = format!("{:?}", d.kind).to_lowercase();
-            let mut on = Vec::new();
-            for (bit, name) in [
-                (o::ON_SOCKET, "socket"),
-                (o::ON_CTX, "ctx"),
-                (o::ON_DIALER, "dialer"),
-                (o::ON_LISTENER, "listener"),
-                (o::ON_PIPE, "pipe"),
-            ] {
-                if d.on & bit != 0 {
-                    on.push(name);
-                }
-            }
-            PyTuple::new(
-                py,
-                [
-                    d.name.into_pyobject(py)?.into_any(),
-                    kind.into_pyobject(py)?.into_any(),
-                    d.readable.into_pyobject(py)?.to_owned().into_any(),
-                    d.writable.into_pyobject(py)?.to_owned().into_any(),
-                    PyTuple::new(py, on)?.into_any(),
-                    d.nng_name.to_string_lossy().into_pyobject(py)?.into_any(),
-                ],
-            )
-        })
-        .collect()
+/// NNG's named errors as `{name: errno}`, from the core's one table; the Python
+/// exception classes of the same names take their numbers from it.
+fn error_table(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    for (e, code) in nngbridge::ERROR_CODES {
+        d.set_item(format!("{e:?}"), code)?;
+    }
+    Ok(d)
 }
 
 /// NNG's text for an error number.
@@ -99,9 +78,12 @@ fn _nng(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(buffer_cache_size, m)?)?;
     m.add_function(wrap_pyfunction!(_strerror, m)?)?;
     m.add_function(wrap_pyfunction!(blocking::_wait_idle, m)?)?;
-    m.add("OPTIONS", option_table(m.py())?)?;
+    options::register(m)?;
+    install::register(m)?;
+    m.add("ERRORS", error_table(m.py())?)?;
     m.add("BUFFER_PROTOCOL", cfg!(Py_3_11))?;
     msgpack::register(m)?;
+    tls::register(m)?;
     blocking::init_main_thread(m.py())?;
     Ok(())
 }

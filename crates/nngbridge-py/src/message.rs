@@ -32,6 +32,14 @@ impl Message {
         }
     }
 
+    /// A message this crate made to be filled in place (`msgpack::pack_with_tail`).
+    pub fn wrap_writable(msg: nngbridge::Message) -> Message {
+        Message {
+            writable: true,
+            ..Message::wrap(msg, None)
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<nngbridge::Message>> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -54,9 +62,13 @@ impl Message {
         Ok(m)
     }
 
-    /// Puts a message back after a failed send, so it can be sent again.
-    pub fn restore(&self, msg: nngbridge::Message) {
-        *self.lock() = Some(msg);
+    /// After a failed send: keeps the message NNG gave back (so it can be sent again,
+    /// as pynng allows) and passes the send's error on.
+    pub fn keep_unsent(&self, err: PyErr, back: Option<nngbridge::Message>) -> PyErr {
+        if let Some(m) = back {
+            *self.lock() = Some(m);
+        }
+        err
     }
 
     pub fn set_pipe_obj(&self, pipe: Option<Py<Pipe>>) {
@@ -110,7 +122,22 @@ impl Message {
     /// The body as `bytes` (a copy).
     #[getter]
     fn bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        self.with_body(py, |b| PyBytes::new(py, b))
+        // Allocate first, then copy under the lock: an allocation can run a finaliser
+        // that uses this message, which must not find the lock held.
+        let len = self.with_body(py, |b| b.len())?;
+        PyBytes::new_with(py, len, |out| {
+            self.with_body(py, |b| {
+                if b.len() == out.len() {
+                    out.copy_from_slice(b);
+                    Ok(())
+                } else {
+                    Err(message_state_error(
+                        py,
+                        "The message changed while being read.",
+                    ))
+                }
+            })?
+        })
     }
 
     /// A `memoryview` of the body: without a copy on the cp311 wheel, a copy on cp39.
@@ -202,9 +229,10 @@ impl Message {
         };
         this.exports.fetch_add(1, Ordering::SeqCst);
         // SAFETY: view is non-null (checked) and owned by the caller; the body stays
-        // valid while exports > 0 because take_for_send refuses to give it away then,
-        // and the view holds a reference to `slf`, so the message is not freed. Only a
-        // `Message.alloc` body is exported writable; nothing else reads it meanwhile.
+        // valid while exports > 0 because take_for_send refuses to give it away then
+        // (and nothing else resizes a body), and the view holds a reference to `slf`, so
+        // the message is not freed. Only a `Message.alloc` body is exported writable; we
+        // read it only by copying it out, with the GIL held and no Python code running.
         unsafe {
             (*view).obj = slf.clone().into_any().into_ptr();
             (*view).buf = ptr as *mut std::os::raw::c_void;

@@ -5,17 +5,18 @@
 //! unsigned 64-bit), `float` (float64), `bool`, `None`. Integers use their smallest
 //! encoding, as msgpack-python does, so both produce the same bytes. Decoding checks
 //! every length against the input (no allocation larger than the input) and nesting
-//! depth, and raises `ValueError` on truncated, trailing or malformed data.
+//! depth, and raises `ValueError` on truncated, trailing or malformed data. The rules are
+//! `nngbridge_scene::codec`'s, the one definition every MessagePack path follows.
 
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::buffers;
+use crate::capi::{self, Frozen, Obj};
 use crate::errors::IntoPy;
 
-/// Nesting deeper than this is refused both ways (msgpack-python's stack limit is 1024).
-pub const MAX_DEPTH: usize = 512;
+use nngbridge_scene::codec::MAX_DEPTH;
 
 fn put_uint(out: &mut Packer, v: u64) {
     if v < 128 {
@@ -170,43 +171,33 @@ impl Packer {
         let out = if self.deferred.is_empty() {
             PyBytes::new(py, &self.small)
         } else {
-            let total = self.small.len()
-                + self
-                    .deferred
-                    .iter()
-                    .map(|(_, b)| b.bind(py).as_bytes().len())
-                    .sum::<usize>();
-            // SAFETY: a new bytes object of `total` uninitialised bytes, filled completely
-            // below before anything else can see it (the C API's documented way to build
-            // bytes in place; pyo3's `new_with` would zero it first).
-            let raw = unsafe { pyo3::ffi::PyBytes_FromStringAndSize(std::ptr::null(), total as _) };
-            if raw.is_null() {
-                return Err(PyErr::fetch(py));
-            }
-            // SAFETY: `raw` is a new reference we own.
-            let bytes = unsafe { Bound::from_owned_ptr(py, raw).cast_into_unchecked::<PyBytes>() };
-            // SAFETY: the buffer of a bytes object we just made and nobody else holds.
-            let dst = unsafe {
-                std::slice::from_raw_parts_mut(pyo3::ffi::PyBytes_AsString(raw) as *mut u8, total)
-            };
-            let (mut from, mut to) = (0, 0);
-            for (at, b) in &self.deferred {
-                let head = &self.small[from..*at];
-                dst[to..to + head.len()].copy_from_slice(head);
-                to += head.len();
-                let body = b.bind(py).as_bytes();
-                dst[to..to + body.len()].copy_from_slice(body);
-                to += body.len();
-                from = *at;
-            }
-            dst[to..].copy_from_slice(&self.small[from..]);
-            bytes
+            capi::bytes_concat(py, &self.parts(py))?
         };
         if self.small.capacity() <= SCRATCH_KEEP {
             let small = std::mem::take(&mut self.small);
             SCRATCH.with(|s| s.set(small));
         }
         Ok(out)
+    }
+
+    /// The packed bytes in order, deferred `bytes` in their places.
+    fn parts<'s>(&'s self, py: Python<'s>) -> Vec<&'s [u8]> {
+        let mut parts = Vec::with_capacity(2 * self.deferred.len() + 1);
+        let mut from = 0;
+        for (at, b) in &self.deferred {
+            parts.push(&self.small[from..*at]);
+            parts.push(b.bind(py).as_bytes());
+            from = *at;
+        }
+        parts.push(&self.small[from..]);
+        parts
+    }
+
+    fn into_vec(self, py: Python<'_>) -> Vec<u8> {
+        if self.deferred.is_empty() {
+            return self.small;
+        }
+        self.parts(py).concat()
     }
 
     fn into_message(mut self) -> PyResult<nngbridge::Message> {
@@ -222,7 +213,7 @@ impl Packer {
 /// Packs `obj` straight into a new NNG message (see [`Packer`]).
 pub fn pack_message(obj: &Bound<'_, PyAny>) -> PyResult<nngbridge::Message> {
     let mut p = Packer::message()?;
-    pack_tree(&mut p, obj, Packer::message)?;
+    pack_tree(&mut p, obj, 0, Packer::message)?;
     p.into_message()
 }
 
@@ -294,8 +285,7 @@ fn subclass_kind(obj: &Bound<'_, PyAny>) -> Kind {
 }
 
 fn put_pystr(out: &mut Packer, s: &Bound<'_, PyAny>) -> PyResult<()> {
-    // SAFETY: `s` is a str (checked by the caller).
-    let s = unsafe { s.cast_unchecked::<PyString>() };
+    let s = s.cast::<PyString>()?;
     #[cfg(Py_3_11)]
     {
         // UTF-8 cached in the str object (no copy) for ASCII and after the first call.
@@ -308,14 +298,7 @@ fn put_pystr(out: &mut Packer, s: &Bound<'_, PyAny>) -> PyResult<()> {
 }
 
 fn put_pyint(out: &mut Packer, obj: &Bound<'_, PyAny>) -> PyResult<()> {
-    let mut overflow: std::os::raw::c_int = 0;
-    // SAFETY: `obj` is an int (checked by the caller); the call reports overflow through
-    // `overflow` instead of raising.
-    let v = unsafe { pyo3::ffi::PyLong_AsLongLongAndOverflow(obj.as_ptr(), &mut overflow) };
-    if overflow == 0 {
-        if v == -1 && PyErr::occurred(obj.py()) {
-            return Err(PyErr::fetch(obj.py()));
-        }
+    if let Some(v) = capi::int_as_i64(obj)? {
         put_int(out, v);
     } else if let Ok(v) = obj.extract::<u64>() {
         put_uint(out, v);
@@ -326,31 +309,22 @@ fn put_pyint(out: &mut Packer, obj: &Bound<'_, PyAny>) -> PyResult<()> {
 }
 
 fn pack_into(out: &mut Packer, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<()> {
-    if depth > MAX_DEPTH {
-        return Err(PyValueError::new_err("Too deeply nested"));
-    }
     let mut kind = exact_kind(obj);
     if kind == Kind::Other {
         kind = subclass_kind(obj);
+    }
+    if depth >= MAX_DEPTH && matches!(kind, Kind::Dict | Kind::List | Kind::Tuple) {
+        return Err(too_deep());
     }
     match kind {
         Kind::None => out.push(0xc0),
         Kind::Bool => out.push(if obj.is_truthy()? { 0xc3 } else { 0xc2 }),
         Kind::Int => put_pyint(out, obj)?,
-        Kind::Float => {
-            // SAFETY: `obj` is a float.
-            let f = unsafe { obj.cast_unchecked::<PyFloat>() };
-            out.push(0xcb);
-            out.extend_from_slice(&f.value().to_be_bytes());
-        }
+        Kind::Float => put_f64(out, capi::float_value(obj)),
         Kind::Str => put_pystr(out, obj)?,
-        Kind::Bytes => {
-            // SAFETY: `obj` is a bytes object.
-            out.put_bytes(unsafe { obj.cast_unchecked::<PyBytes>() })?
-        }
+        Kind::Bytes => out.put_bytes(obj.cast::<PyBytes>()?)?,
         Kind::Dict => {
-            // SAFETY: `obj` is a dict.
-            let d = unsafe { obj.cast_unchecked::<PyDict>() };
+            let d = obj.cast::<PyDict>()?;
             put_len(out, d.len(), Some((0x80, 15)), None, 0xde, 0xdf)?;
             for (k, v) in d.iter() {
                 pack_into(out, &k, depth + 1)?;
@@ -358,16 +332,14 @@ fn pack_into(out: &mut Packer, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult
             }
         }
         Kind::List => {
-            // SAFETY: `obj` is a list.
-            let l = unsafe { obj.cast_unchecked::<PyList>() };
+            let l = obj.cast::<PyList>()?;
             put_len(out, l.len(), Some((0x90, 15)), None, 0xdc, 0xdd)?;
             for item in l.iter() {
                 pack_into(out, &item, depth + 1)?;
             }
         }
         Kind::Tuple => {
-            // SAFETY: `obj` is a tuple.
-            let t = unsafe { obj.cast_unchecked::<PyTuple>() };
+            let t = obj.cast::<PyTuple>()?;
             put_len(out, t.len(), Some((0x90, 15)), None, 0xdc, 0xdd)?;
             for item in t.iter() {
                 pack_into(out, &item, depth + 1)?;
@@ -393,6 +365,12 @@ fn pack_into(out: &mut Packer, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult
         }
     }
     Ok(())
+}
+
+/// A container nested in [`MAX_DEPTH`] others already.
+#[cold]
+fn too_deep() -> PyErr {
+    PyValueError::new_err("Too deeply nested")
 }
 
 /// Why the fast pass ([`pack_fast`]) stopped: a Python error, or an object it leaves to
@@ -421,113 +399,49 @@ fn put_str_len(out: &mut Packer, n: usize) -> PyResult<()> {
     }
 }
 
-/// Copies `n` bytes without a call to `memcpy` for the short strings that dominate
-/// messages (keys, names), using overlapping unaligned loads and stores.
-///
-/// # Safety
-/// `src` is readable and `dst` writable for `n` bytes, and they do not overlap.
-#[cfg(Py_3_10)]
 #[inline(always)]
-unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
-    use std::ptr::{copy_nonoverlapping, read_unaligned as rd, write_unaligned as wr};
-    // SAFETY: every access is within the first `n` bytes of `src` and `dst`.
-    unsafe {
-        if n > 16 {
-            copy_nonoverlapping(src, dst, n);
-        } else if n >= 8 {
-            let (a, b) = (rd(src.cast::<u64>()), rd(src.add(n - 8).cast::<u64>()));
-            wr(dst.cast::<u64>(), a);
-            wr(dst.add(n - 8).cast::<u64>(), b);
-        } else if n >= 4 {
-            let (a, b) = (rd(src.cast::<u32>()), rd(src.add(n - 4).cast::<u32>()));
-            wr(dst.cast::<u32>(), a);
-            wr(dst.add(n - 4).cast::<u32>(), b);
-        } else if n > 0 {
-            *dst = *src;
-            *dst.add(n / 2) = *src.add(n / 2);
-            *dst.add(n - 1) = *src.add(n - 1);
-        }
-    }
-}
-
-#[inline(always)]
-fn put_fast_str(out: &mut Packer, obj: *mut pyo3::ffi::PyObject, py: Python<'_>) -> Fast {
+fn put_fast_str(out: &mut Packer, obj: Obj<'_, '_>) -> Fast {
     #[cfg(Py_3_10)]
     {
-        let mut n: pyo3::ffi::Py_ssize_t = 0;
-        // SAFETY: `obj` is a live str; the UTF-8 is cached in it (no copy for ASCII) and
-        // stays valid while the str is alive, which covers this function.
-        let p = unsafe { pyo3::ffi::PyUnicode_AsUTF8AndSize(obj, &mut n) };
-        if p.is_null() {
-            return Err(PyErr::fetch(py).into());
-        }
-        let n = n as usize;
+        let Some(b) = capi::str_utf8(obj) else {
+            return Err(PyErr::fetch(obj.py()).into());
+        };
+        let n = b.len();
         if n >= 32 {
-            // SAFETY: `n` bytes at `p`, as returned by the call above.
-            let b = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n) };
             put_str_len(out, n)?;
             out.extend_from_slice(b);
-            return Ok(());
-        }
-        let v = &mut out.small;
-        v.reserve(n + 1);
-        // SAFETY: room for the fixstr header and `n` bytes was reserved above; the
-        // source is the str's UTF-8 (`n` bytes), which cannot overlap our buffer.
-        unsafe {
-            let dst = v.as_mut_ptr().add(v.len());
-            *dst = 0xa0 | n as u8;
-            copy_short(p.cast::<u8>(), dst.add(1), n);
-            v.set_len(v.len() + n + 1);
+        } else {
+            capi::push_short(&mut out.small, 0xa0 | n as u8, b);
         }
         Ok(())
     }
     #[cfg(not(Py_3_10))]
     {
-        // SAFETY: `obj` is a live object for the duration of this call.
-        let s = unsafe { Bound::ref_from_ptr(py, &obj) };
-        Ok(put_pystr(out, s)?)
+        Ok(put_pystr(out, &obj)?)
     }
 }
 
 #[inline(always)]
 fn put_f64(out: &mut Packer, f: f64) {
-    let v = &mut out.small;
-    v.reserve(9);
-    // SAFETY: 9 bytes reserved above.
-    unsafe {
-        let dst = v.as_mut_ptr().add(v.len());
-        *dst = 0xcb;
-        std::ptr::write_unaligned(dst.add(1).cast::<[u8; 8]>(), f.to_be_bytes());
-        v.set_len(v.len() + 9);
-    }
+    capi::push_9(&mut out.small, 0xcb, f.to_be_bytes());
 }
 
 /// The common scalars handled where they are met (inlined into the container loops);
 /// everything else goes to [`pack_fast`].
 #[inline(always)]
-fn pack_fast_item(
-    out: &mut Packer,
-    obj: *mut pyo3::ffi::PyObject,
-    depth: usize,
-    py: Python<'_>,
-) -> Fast {
+fn pack_fast_item<'py>(out: &mut Packer, obj: Obj<'_, 'py>, depth: usize, fz: Frozen<'py>) -> Fast {
     use pyo3::ffi;
-    if depth <= MAX_DEPTH {
-        // SAFETY: `obj` is a live object (caller); the type pointer is only compared.
-        let t = unsafe { ffi::Py_TYPE(obj) };
-        if t == &raw mut ffi::PyUnicode_Type {
-            return put_fast_str(out, obj, py);
-        } else if t == &raw mut ffi::PyFloat_Type {
-            // SAFETY: `obj` is a float: the call cannot fail.
-            put_f64(out, unsafe { ffi::PyFloat_AsDouble(obj) });
-            return Ok(());
-        // SAFETY: the address of the static None object.
-        } else if obj == unsafe { ffi::Py_None() } {
-            out.push(0xc0);
-            return Ok(());
-        }
+    let t = obj.get_type_ptr();
+    if t == &raw mut ffi::PyUnicode_Type {
+        return put_fast_str(out, obj);
+    } else if t == &raw mut ffi::PyFloat_Type {
+        put_f64(out, capi::float_value(&obj));
+        return Ok(());
+    } else if obj.is_none() {
+        out.push(0xc0);
+        return Ok(());
     }
-    pack_fast(out, obj, depth, py)
+    pack_fast(out, obj, depth, fz)
 }
 
 /// [`pack_into`] for trees that run no Python code while packed (built-in containers and
@@ -538,89 +452,60 @@ fn pack_fast_item(
 /// At any other object it stops with [`Stop::Slow`] before touching it, and the caller
 /// packs the whole tree again with [`pack_into`]; up to that point both write the same
 /// bytes and raise the same errors.
-fn pack_fast(
-    out: &mut Packer,
-    obj: *mut pyo3::ffi::PyObject,
-    depth: usize,
-    py: Python<'_>,
-) -> Fast {
+fn pack_fast<'py>(out: &mut Packer, obj: Obj<'_, 'py>, depth: usize, fz: Frozen<'py>) -> Fast {
     use pyo3::ffi;
-    if depth > MAX_DEPTH {
-        return Err(PyValueError::new_err("Too deeply nested").into());
-    }
-    // SAFETY: `obj` is a live object (caller); the type pointer is only compared.
-    let t = unsafe { ffi::Py_TYPE(obj) };
+    let t = obj.get_type_ptr();
     let kind = if t == &raw mut ffi::PyUnicode_Type {
-        return put_fast_str(out, obj, py);
+        return put_fast_str(out, obj);
     } else if t == &raw mut ffi::PyFloat_Type {
-        // SAFETY: `obj` is a float: the call cannot fail.
-        put_f64(out, unsafe { ffi::PyFloat_AsDouble(obj) });
+        put_f64(out, capi::float_value(&obj));
         return Ok(());
     } else {
-        // SAFETY: `obj` is live for this call.
-        let any = unsafe { Bound::ref_from_ptr(py, &obj) };
-        let k = exact_kind(any);
+        let k = exact_kind(&obj);
         if k == Kind::Other {
-            subclass_kind(any)
+            subclass_kind(&obj)
         } else {
             k
         }
     };
+    if depth >= MAX_DEPTH && matches!(kind, Kind::Dict | Kind::List | Kind::Tuple) {
+        return Err(too_deep().into());
+    }
     match kind {
         Kind::None => out.push(0xc0),
         // `bool` cannot be subclassed: the two singletons are all there is.
-        // SAFETY: Py_True is the address of a static object.
-        Kind::Bool => out.push(if obj == unsafe { ffi::Py_True() } {
-            0xc3
-        } else {
-            0xc2
-        }),
-        Kind::Int => {
-            // SAFETY: `obj` is live for this call.
-            put_pyint(out, unsafe { Bound::ref_from_ptr(py, &obj) })?
-        }
-        Kind::Str => return put_fast_str(out, obj, py),
-        Kind::Float => {
-            // SAFETY: `obj` is a float subclass: no Python code, cannot fail.
-            put_f64(out, unsafe { ffi::PyFloat_AsDouble(obj) });
-        }
+        Kind::Bool => out.push(if capi::is_true(&obj) { 0xc3 } else { 0xc2 }),
+        Kind::Int => put_pyint(out, &obj)?,
+        Kind::Str => return put_fast_str(out, obj),
+        // A float subclass: no Python code, cannot fail.
+        Kind::Float => put_f64(out, capi::float_value(&obj)),
         Kind::Bytes => {
-            // SAFETY: `obj` is a live bytes object.
-            let b = unsafe { Bound::ref_from_ptr(py, &obj).cast_unchecked::<PyBytes>() };
-            out.put_bytes(b)?
+            let b = obj.cast::<PyBytes>().map_err(PyErr::from)?;
+            out.put_bytes(&b)?
         }
         Kind::Dict => {
-            // SAFETY: `obj` is a dict.
-            let n = unsafe { ffi::PyDict_Size(obj) };
+            let n = capi::dict_len(&obj);
             put_len(out, n as usize, Some((0x80, 15)), None, 0xde, 0xdf)?;
-            let mut pos: ffi::Py_ssize_t = 0;
-            let mut k = std::ptr::null_mut();
-            let mut v = std::ptr::null_mut();
-            // SAFETY: PyDict_Next gives borrowed key/value pointers; the dict cannot
-            // change while no Python code runs (see above).
-            while unsafe { ffi::PyDict_Next(obj, &mut pos, &mut k, &mut v) } != 0 {
-                pack_fast_item(out, k, depth + 1, py)?;
-                pack_fast_item(out, v, depth + 1, py)?;
+            let mut pos = 0;
+            while let Some((k, v)) = fz.dict_next(obj, &mut pos) {
+                pack_fast_item(out, k, depth + 1, fz)?;
+                pack_fast_item(out, v, depth + 1, fz)?;
             }
         }
         Kind::List => {
-            // SAFETY: `obj` is a list.
-            let n = unsafe { ffi::PyList_Size(obj) };
+            let n = capi::list_len(&obj);
             put_len(out, n as usize, Some((0x90, 15)), None, 0xdc, 0xdd)?;
             for i in 0..n {
-                // SAFETY: `i` is in bounds; a borrowed reference (see above).
-                let item = unsafe { ffi::PyList_GetItem(obj, i) };
-                pack_fast_item(out, item, depth + 1, py)?;
+                let item = fz.list_item(obj, i).ok_or_else(|| PyErr::fetch(fz.py()))?;
+                pack_fast_item(out, item, depth + 1, fz)?;
             }
         }
         Kind::Tuple => {
-            // SAFETY: `obj` is a tuple.
-            let n = unsafe { ffi::PyTuple_Size(obj) };
+            let n = capi::tuple_len(&obj);
             put_len(out, n as usize, Some((0x90, 15)), None, 0xdc, 0xdd)?;
             for i in 0..n {
-                // SAFETY: `i` is in bounds; a borrowed reference into an immutable tuple.
-                let item = unsafe { ffi::PyTuple_GetItem(obj, i) };
-                pack_fast_item(out, item, depth + 1, py)?;
+                let item = fz.tuple_item(obj, i).ok_or_else(|| PyErr::fetch(fz.py()))?;
+                pack_fast_item(out, item, depth + 1, fz)?;
             }
         }
         Kind::Other => return Err(Box::new(Stop::Slow)),
@@ -633,15 +518,19 @@ fn pack_fast(
 fn pack_tree(
     out: &mut Packer,
     obj: &Bound<'_, PyAny>,
+    depth: usize,
     fresh: impl FnOnce() -> PyResult<Packer>,
 ) -> PyResult<()> {
-    match pack_fast(out, obj.as_ptr(), 0, obj.py()) {
+    // SAFETY: the fast pass runs no Python code (see `pack_fast`), and so keeps Frozen's
+    // promise: the containers it reads through borrowed references do not change.
+    let fz = unsafe { Frozen::assume(obj.py()) };
+    match pack_fast(out, obj.as_borrowed(), depth, fz) {
         Ok(()) => Ok(()),
         Err(stop) => match *stop {
             Stop::Err(e) => Err(e),
             Stop::Slow => {
                 *out = fresh()?;
-                pack_into(out, obj, 0)
+                pack_into(out, obj, depth)
             }
         },
     }
@@ -651,8 +540,188 @@ fn pack_tree(
 #[pyfunction]
 pub fn packb<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
     let mut out = Packer::vec();
-    pack_tree(&mut out, obj, || Ok(Packer::vec()))?;
+    pack_tree(&mut out, obj, 0, || Ok(Packer::vec()))?;
     out.into_bytes(py)
+}
+
+/// One value packed on its own, at `depth` (for [`pack_with_tail`]).
+fn pack_vec(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Vec<u8>> {
+    let mut out = Packer::vec();
+    pack_tree(&mut out, obj, depth, || Ok(Packer::vec()))?;
+    Ok(out.into_vec(obj.py()))
+}
+
+/// A map or str header that may be written wider than it needs to be: its sizes in bytes
+/// per width (fix, 8-bit, 16-bit, 32-bit length; 0 where the format has no such width)
+/// and the narrowest that fits.
+struct Header {
+    len: usize,
+    sizes: [usize; 4],
+    narrowest: usize,
+}
+
+impl Header {
+    fn map(len: usize) -> Header {
+        let narrowest = if len <= 15 {
+            0
+        } else if len <= 0xffff {
+            2
+        } else {
+            3
+        };
+        Header {
+            len,
+            sizes: [1, 0, 3, 5],
+            narrowest,
+        }
+    }
+
+    fn str(len: usize) -> Header {
+        let narrowest = match len {
+            0..=31 => 0,
+            32..=0xff => 1,
+            0x100..=0xffff => 2,
+            _ => 3,
+        };
+        Header {
+            len,
+            sizes: [1, 2, 3, 5],
+            narrowest,
+        }
+    }
+
+    fn write(&self, out: &mut Vec<u8>, width: usize, map: bool) {
+        let l = self.len;
+        match (map, width) {
+            (true, 0) => out.push(0x80 | l as u8),
+            (false, 0) => out.push(0xa0 | l as u8),
+            (false, 1) => out.extend_from_slice(&[0xd9, l as u8]),
+            (_, 2) => {
+                out.push(if map { 0xde } else { 0xda });
+                out.extend_from_slice(&(l as u16).to_be_bytes());
+            }
+            _ => {
+                out.push(if map { 0xdf } else { 0xdb });
+                out.extend_from_slice(&(l as u32).to_be_bytes());
+            }
+        }
+    }
+}
+
+/// Widths for `headers` (one each) that make them `pad` bytes longer in all, if any do.
+fn widen(headers: &[&Header], pad: usize) -> Option<Vec<usize>> {
+    let (first, rest) = match headers.split_first() {
+        Some(split) => split,
+        None => return (pad == 0).then(Vec::new),
+    };
+    let base = first.sizes[first.narrowest];
+    (first.narrowest..4)
+        .filter(|w| first.sizes[*w] != 0 && first.sizes[*w] - base <= pad)
+        .find_map(|w| {
+            let mut ws = widen(rest, pad - (first.sizes[w] - base))?;
+            ws.insert(0, w);
+            Some(ws)
+        })
+}
+
+/// `pack_with_tail(obj, tail_key, nbytes, align=4)`: a writable `Message` holding `obj`
+/// packed, with one more map entry at its very end, `tail_key: bin 32` of `nbytes`
+/// zero bytes, the payload's address a multiple of `align` (1, 2, 4 or 8), for the caller
+/// to fill in place (`memoryview(msg)[len(msg) - nbytes:]`, cp311) and send. `tail_key`
+/// is a key of `obj`, or a tuple of keys: the path to the map that gets the entry, each
+/// map on it the last entry of the one before. The padding is in the widths of the map
+/// and key headers on that path (any width is valid MessagePack), so every reader decodes
+/// exactly `obj` with the payload added.
+#[pyfunction]
+#[pyo3(signature = (obj, tail_key, nbytes, align=4))]
+pub fn pack_with_tail(
+    py: Python<'_>,
+    obj: &Bound<'_, PyAny>,
+    tail_key: &Bound<'_, PyAny>,
+    nbytes: usize,
+    align: usize,
+) -> PyResult<crate::message::Message> {
+    let path: Vec<String> = match tail_key.extract::<String>() {
+        Ok(k) => vec![k],
+        Err(_) => tail_key.extract()?,
+    };
+    let Some((last, outer)) = path.split_last() else {
+        return Err(PyValueError::new_err("tail_key: no key given"));
+    };
+    if !matches!(align, 1 | 2 | 4 | 8) {
+        return Err(PyValueError::new_err("align must be 1, 2, 4 or 8"));
+    }
+    if u32::try_from(nbytes).is_err() {
+        return Err(PyValueError::new_err("nbytes does not fit a bin 32"));
+    }
+    if path.len() > MAX_DEPTH {
+        return Err(too_deep());
+    }
+    // The maps along the path, and each one's entries but the path's next map.
+    let mut maps = vec![obj.cast::<PyDict>()?.clone()];
+    for key in outer {
+        let d = maps.last().cloned().ok_or_else(too_deep)?;
+        let next = d
+            .iter()
+            .last()
+            .filter(|(k, _)| k.extract::<String>().is_ok_and(|k| &k == key))
+            .map(|(_, v)| v)
+            .ok_or_else(|| {
+                PyValueError::new_err(format!("'{key}' is not the last entry of its map"))
+            })?;
+        maps.push(next.cast_into::<PyDict>()?);
+    }
+    let inner = maps.last().cloned().ok_or_else(too_deep)?;
+    if inner.contains(last)? {
+        return Err(PyValueError::new_err(format!(
+            "'{last}' is already in the map"
+        )));
+    }
+    let mut headers = Vec::new();
+    let mut bodies = Vec::new();
+    for (depth, d) in maps.iter().enumerate() {
+        let is_inner = depth + 1 == maps.len();
+        headers.push(Header::map(d.len() + usize::from(is_inner)));
+        let mut body = Vec::new();
+        let n = d.len();
+        for (i, (k, v)) in d.iter().enumerate() {
+            body.extend(pack_vec(&k, depth + 1)?);
+            if is_inner || i + 1 < n {
+                body.extend(pack_vec(&v, depth + 1)?);
+            }
+        }
+        bodies.push(body);
+    }
+    headers.push(Header::str(last.len()));
+    let narrow: usize = headers.iter().map(|h| h.sizes[h.narrowest]).sum();
+    let head_min = narrow + bodies.iter().map(Vec::len).sum::<usize>() + last.len() + 5;
+    let mut msg = py
+        .detach(|| nngbridge::Message::with_len(head_min + align - 1 + nbytes))
+        .py()?;
+    let at = msg.body().as_ptr() as usize + head_min;
+    let pad = (align - at % align) % align;
+    let refs: Vec<&Header> = headers.iter().collect();
+    let widths = widen(&refs, pad)
+        .ok_or_else(|| PyValueError::new_err("no header on the path can take the padding"))?;
+    let mut head = Vec::with_capacity(head_min + pad);
+    for ((h, w), body) in headers.iter().zip(&widths).zip(&bodies) {
+        h.write(&mut head, *w, true);
+        head.extend_from_slice(body);
+    }
+    if let (Some(h), Some(w)) = (headers.last(), widths.last()) {
+        h.write(&mut head, *w, false);
+    }
+    head.extend_from_slice(last.as_bytes());
+    head.push(0xc6);
+    head.extend_from_slice(&(nbytes as u32).to_be_bytes());
+    msg.set_len(head.len() + nbytes).py()?;
+    msg.body_mut()[..head.len()].copy_from_slice(&head);
+    if (msg.body().as_ptr() as usize + head.len()) % align != 0 {
+        return Err(PyValueError::new_err(
+            "the message body moved while packing",
+        ));
+    }
+    Ok(crate::message::Message::wrap_writable(msg))
 }
 
 struct Reader<'a, 'k> {
@@ -685,34 +754,7 @@ const KEY_SLOTS: usize = 512;
 const KEY_MAX_LEN: usize = 32;
 static KEYS: std::sync::Mutex<KeyCache> = std::sync::Mutex::new(KeyCache { slots: Vec::new() });
 
-/// Up to 32 bytes as four words, from overlapping loads (so with the length they determine
-/// the bytes): one comparison and a cheap hash instead of a byte loop and a `memcmp`.
-#[inline(always)]
-fn key_words(b: &[u8]) -> [u64; 4] {
-    let n = b.len();
-    debug_assert!(n <= KEY_MAX_LEN);
-    let p = b.as_ptr();
-    if n >= 8 {
-        // SAFETY: every load reads 8 bytes at an offset of at most n - 8.
-        let ld = |i: usize| unsafe { std::ptr::read_unaligned(p.add(i.min(n - 8)).cast::<u64>()) };
-        [ld(0), ld(8), ld(16), ld(24)]
-    } else if n >= 4 {
-        // SAFETY: both loads read 4 bytes within the first n >= 4.
-        let (lo, hi) = unsafe {
-            (
-                std::ptr::read_unaligned(p.cast::<u32>()),
-                std::ptr::read_unaligned(p.add(n - 4).cast::<u32>()),
-            )
-        };
-        [u64::from(lo) | u64::from(hi) << 32, 0, 0, 0]
-    } else {
-        let mut w = 0u64;
-        for (i, &c) in b.iter().enumerate() {
-            w |= u64::from(c) << (8 * i);
-        }
-        [w, 0, 0, 0]
-    }
-}
+use capi::key_words;
 
 impl KeyCache {
     fn slot(n: usize, w: &[u64; 4]) -> usize {
@@ -734,29 +776,18 @@ impl KeyCache {
             }
         }
         let s = new_str(py, b)?;
-        // SAFETY: new_str made a str.
-        let st = unsafe { s.cast_unchecked::<PyString>() };
         *slot = KeySlot {
             len: b.len(),
             words,
-            s: Some(st.clone().unbind()),
+            s: Some(s.clone().unbind()),
         };
-        Ok(s)
+        Ok(s.into_any())
     }
 }
 
 /// A `str` from UTF-8 bytes, validated once, by CPython.
-fn new_str<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    // SAFETY: pointer and length of a live slice; CPython copies (and checks) the bytes.
-    let raw = unsafe {
-        pyo3::ffi::PyUnicode_DecodeUTF8(b.as_ptr().cast(), b.len() as _, c"strict".as_ptr())
-    };
-    if raw.is_null() {
-        drop(PyErr::fetch(py));
-        return Err(err("Unpack failed: invalid UTF-8 in str"));
-    }
-    // SAFETY: a new reference we own.
-    Ok(unsafe { Bound::from_owned_ptr(py, raw) })
+fn new_str<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyString>> {
+    capi::new_str(py, b).ok_or_else(|| err("Unpack failed: invalid UTF-8 in str"))
 }
 
 /// `str` or `bytes` (or a subclass): exact types first, as decoded keys are.
@@ -806,9 +837,6 @@ impl<'a> Reader<'a, '_> {
     }
 
     fn value<'py>(&mut self, py: Python<'py>, depth: usize) -> PyResult<Bound<'py, PyAny>> {
-        if depth > MAX_DEPTH {
-            return Err(err("Unpack failed: too deeply nested"));
-        }
         let m = self.u8()?;
         Ok(match m {
             0x00..=0x7f => (m as i64).into_pyobject(py)?.into_any(),
@@ -867,7 +895,7 @@ impl<'a> Reader<'a, '_> {
         if self.raw {
             return Ok(PyBytes::new(py, b).into_any());
         }
-        new_str(py, b)
+        Ok(new_str(py, b)?.into_any())
     }
 
     /// A map key: short `str` keys come from the key cache.
@@ -886,7 +914,10 @@ impl<'a> Reader<'a, '_> {
         self.value(py, depth + 1)
     }
 
-    fn check_count(&self, n: usize, min_item: usize) -> PyResult<()> {
+    fn check_count(&self, n: usize, min_item: usize, depth: usize) -> PyResult<()> {
+        if depth >= MAX_DEPTH {
+            return Err(err("Unpack failed: too deeply nested"));
+        }
         // Every element takes at least one byte: a count larger than what is left is a
         // lie, and believing it would allocate without bound.
         if n.saturating_mul(min_item) > self.data.len() - self.pos {
@@ -901,37 +932,13 @@ impl<'a> Reader<'a, '_> {
         n: usize,
         depth: usize,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.check_count(n, 1)?;
-        // SAFETY: makes a new list/tuple of `n` empty slots, which we own.
-        let raw = unsafe {
-            if self.use_list {
-                pyo3::ffi::PyList_New(n as _)
-            } else {
-                pyo3::ffi::PyTuple_New(n as _)
-            }
-        };
-        if raw.is_null() {
-            return Err(PyErr::fetch(py));
-        }
-        // SAFETY: `raw` is a new reference. If an item fails below, the half-filled
-        // container is dropped; CPython's deallocators skip empty (NULL) slots.
-        let seq = unsafe { Bound::from_owned_ptr(py, raw) };
-        for i in 0..n {
-            let item = self.value(py, depth + 1)?.into_ptr();
-            // SAFETY: each slot `i < n` is set once, with a reference the call steals.
-            unsafe {
-                if self.use_list {
-                    pyo3::ffi::PyList_SetItem(raw, i as _, item);
-                } else {
-                    pyo3::ffi::PyTuple_SetItem(raw, i as _, item);
-                }
-            }
-        }
-        Ok(seq)
+        self.check_count(n, 1, depth)?;
+        let list = self.use_list;
+        capi::new_seq(py, n, list, || self.value(py, depth + 1))
     }
 
     fn map<'py>(&mut self, py: Python<'py>, n: usize, depth: usize) -> PyResult<Bound<'py, PyAny>> {
-        self.check_count(n, 2)?;
+        self.check_count(n, 2, depth)?;
         let d = PyDict::new(py);
         for _ in 0..n {
             let k = self.key(py, depth)?;
@@ -945,11 +952,8 @@ impl<'a> Reader<'a, '_> {
                 )));
             }
             let v = self.value(py, depth + 1)?;
-            // SAFETY: three live objects; the dict takes its own references.
-            if unsafe { pyo3::ffi::PyDict_SetItem(d.as_ptr(), k.as_ptr(), v.as_ptr()) } < 0 {
-                let e = PyErr::fetch(py);
-                return Err(PyValueError::new_err(format!("bad map key: {e}")));
-            }
+            capi::dict_set(&d, &k, &v)
+                .map_err(|e| PyValueError::new_err(format!("bad map key: {e}")))?;
         }
         Ok(d.into_any())
     }
@@ -992,6 +996,11 @@ pub fn unpackb<'py>(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(packb, m)?)?;
     m.add_function(wrap_pyfunction!(unpackb, m)?)?;
+    m.add_function(wrap_pyfunction!(pack_with_tail, m)?)?;
     m.add("MAX_DEPTH", MAX_DEPTH)?;
+    m.add(
+        "DEFAULT_MAX_MESSAGE",
+        nngbridge_scene::codec::DEFAULT_MAX_MESSAGE,
+    )?;
     Ok(())
 }

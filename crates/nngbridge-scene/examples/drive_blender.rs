@@ -1,12 +1,14 @@
 //! A Rust peer driving the Blender add-on with typed commands:
-//! `drive_blender <requests-address>`. Exits non-zero if Blender answers wrongly. The
-//! token is the one Blender wrote for that address (`SceneClient::connect_local`).
+//! `drive_blender <requests-address> [<ca.pem> <cert.pem> <key.pem>]`. Exits non-zero if
+//! Blender answers wrongly. The token is the one Blender wrote for that address
+//! (`SceneClient::connect_local_with`); with the three PEM files, over `tls+tcp://` with
+//! a client certificate.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use nngbridge_scene::commands::*;
-use nngbridge_scene::{Array, CallError, ErrorCode, SceneClient};
+use nngbridge_scene::{Array, CallError, ErrorCode, SceneClient, TlsConfig, TlsMode};
 
 fn check(what: &str, ok: bool) -> Result<(), String> {
     if ok {
@@ -16,8 +18,9 @@ fn check(what: &str, ok: bool) -> Result<(), String> {
     }
 }
 
-fn drive(address: &str) -> Result<(), Box<dyn std::error::Error>> {
-    let client = SceneClient::connect_local(address)?.with_timeout(Duration::from_secs(30));
+fn drive(address: &str, tls: Option<&TlsConfig>) -> Result<(), Box<dyn std::error::Error>> {
+    let client =
+        SceneClient::connect_local_with(address, tls)?.with_timeout(Duration::from_secs(30));
     let hello = client.run(&Hello {})?;
     check("protocol 1", hello.protocol == 1)?;
     check(
@@ -102,12 +105,37 @@ fn drive(address: &str) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// A client TLS configuration for `tls+tcp://localhost` servers signed by `ca`, with a
+/// client certificate.
+fn client_tls(ca: &str, cert: &str, key: &str) -> Result<TlsConfig, Box<dyn std::error::Error>> {
+    let cfg = TlsConfig::new(TlsMode::Client)?;
+    cfg.add_ca_file(std::path::Path::new(ca))?;
+    cfg.set_server_name("localhost")?;
+    cfg.set_own_cert(
+        &std::fs::read_to_string(cert)?,
+        &std::fs::read_to_string(key)?,
+        None,
+    )?;
+    Ok(cfg)
+}
+
 fn main() -> ExitCode {
-    let Some(address) = std::env::args().nth(1) else {
-        eprintln!("usage: drive_blender <requests-address>");
-        return ExitCode::from(2);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (address, tls) = match args.as_slice() {
+        [address] => (address, None),
+        [address, ca, cert, key] => match client_tls(ca, cert, key) {
+            Ok(cfg) => (address, Some(cfg)),
+            Err(e) => {
+                eprintln!("rust peer: TLS: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            eprintln!("usage: drive_blender <requests-address> [<ca.pem> <cert.pem> <key.pem>]");
+            return ExitCode::from(2);
+        }
     };
-    match drive(&address) {
+    match drive(address, tls.as_ref()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("rust peer: {e}");

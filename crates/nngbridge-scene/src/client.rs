@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use nngbridge::{Context, Protocol, Socket};
+use nngbridge::{Context, Protocol, Socket, TlsConfig};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -56,8 +56,19 @@ pub struct SceneClient {
 impl SceneClient {
     /// Connects (in the background: calls wait for the connection up to their timeout).
     pub fn connect(address: &str) -> Result<SceneClient, CallError> {
+        SceneClient::connect_with(address, None)
+    }
+
+    /// [`SceneClient::connect`], over TLS when `tls` is given (a `tls+tcp://` address and a
+    /// client [`TlsConfig`]: the server's CA, its name, and a client certificate if the
+    /// server requires one). A failed handshake is retried in the background like a
+    /// refused connection; calls fail with their timeout.
+    pub fn connect_with(address: &str, tls: Option<&TlsConfig>) -> Result<SceneClient, CallError> {
         let socket = Socket::new(Protocol::Req0)?;
         socket.set_recv_max_size(0)?;
+        if let Some(cfg) = tls {
+            socket.set_tls(cfg)?;
+        }
         socket.dial_nonblocking(address)?;
         Ok(SceneClient {
             socket,
@@ -73,8 +84,17 @@ impl SceneClient {
     /// ([`crate::token`], `docs/protocol.md` §7.1); without one if it wrote none (a server
     /// started with `insecure_no_token`). `address` must be the server's exact address.
     pub fn connect_local(address: &str) -> Result<SceneClient, CallError> {
+        SceneClient::connect_local_with(address, None)
+    }
+
+    /// [`SceneClient::connect_local`] over TLS when `tls` is given (see
+    /// [`SceneClient::connect_with`]).
+    pub fn connect_local_with(
+        address: &str,
+        tls: Option<&TlsConfig>,
+    ) -> Result<SceneClient, CallError> {
         let token = crate::token::read_token(address)?;
-        let client = SceneClient::connect(address)?;
+        let client = SceneClient::connect_with(address, tls)?;
         Ok(match token {
             Some(t) => client.with_token(t),
             None => client,
@@ -202,8 +222,21 @@ pub struct EventStream {
 impl EventStream {
     /// Subscribes to `topics` (all when empty) on the events address.
     pub fn connect(address: &str, topics: &[&str]) -> Result<EventStream, CallError> {
+        EventStream::connect_with(address, topics, None)
+    }
+
+    /// [`EventStream::connect`], over TLS when `tls` is given (see
+    /// [`SceneClient::connect_with`]).
+    pub fn connect_with(
+        address: &str,
+        topics: &[&str],
+        tls: Option<&TlsConfig>,
+    ) -> Result<EventStream, CallError> {
         let socket = Socket::new(Protocol::Sub0)?;
         socket.set_recv_max_size(0)?;
+        if let Some(cfg) = tls {
+            socket.set_tls(cfg)?;
+        }
         if topics.is_empty() {
             socket.subscribe(b"")?;
         }

@@ -1,11 +1,29 @@
-//! Encoding and bounded decoding of protocol messages.
+//! Encoding and bounded decoding of protocol messages, and the one set of rules every
+//! MessagePack path of the project follows: this crate's decoder, [`SocketExt`]'s typed
+//! values, and the Python module's `packb`/`unpackb`/`pack_with_tail` (`nngbridge-py`, which
+//! takes these constants). `docs/protocol.md` §2 tabulates them.
 
+use nngbridge::{Context, Socket};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// The largest message this crate decodes by default (64 MiB: a 4K RGBA float frame is
 /// 127 MiB, so pixel transfers pass their own, larger limit).
 pub const DEFAULT_MAX_MESSAGE: usize = 64 << 20;
+
+/// Containers nested deeper than this are refused, both ways (msgpack-python's stack
+/// limit is 1024): a value may sit inside at most this many arrays and maps.
+pub const MAX_DEPTH: usize = 512;
+
+/// Ext types (`0xc7..=0xc9`, `0xd4..=0xd8`) are not part of the protocol: refused.
+pub const EXT_TYPES_ACCEPTED: bool = false;
+
+/// Map keys must be `str` (or `bin`): named fields. Python's `unpackb(strict_map_key=False)`
+/// is the one opt-out, for msgpack-python compatibility.
+pub const STR_KEYS_ONLY: bool = true;
+
+/// A message holds exactly one value: bytes after it are refused.
+pub const TRAILING_BYTES_ACCEPTED: bool = false;
 
 /// Why a message could not be decoded.
 #[derive(Debug, thiserror::Error)]
@@ -29,16 +47,23 @@ pub enum DecodeError {
     Malformed(&'static str),
 }
 
-/// Nesting deeper than this is refused.
-pub const MAX_DEPTH: usize = 512;
+/// Why a marker is refused: ext types and `0xc1`.
+fn refused_marker(m: u8) -> Option<&'static str> {
+    match m {
+        0xc7..=0xc9 | 0xd4..=0xd8 if !EXT_TYPES_ACCEPTED => Some("ext types are not supported"),
+        0xc1 => Some("invalid marker 0xc1"),
+        _ => None,
+    }
+}
 
 /// The length in bytes of the first MessagePack value in `b`, checked without
-/// allocating: every length is checked against the input, and nesting against
-/// [`MAX_DEPTH`].
+/// allocating against the rules above: every length against the input, nesting against
+/// [`MAX_DEPTH`], no ext types, `str`/`bin` map keys.
 pub fn value_len(b: &[u8]) -> Result<usize, DecodeError> {
-    // Pending values to skip, as a count (no recursion, so no stack to exhaust).
+    // Pending values to skip: (count, whether they are a map's keys and values), no
+    // recursion, so no stack to exhaust. Entries below the top are open containers.
     let mut pos = 0usize;
-    let mut pending: Vec<u64> = vec![1];
+    let mut pending: Vec<(u64, bool)> = vec![(1, false)];
     let need = |pos: usize, n: usize| -> Result<usize, DecodeError> {
         pos.checked_add(n)
             .filter(|e| *e <= b.len())
@@ -50,16 +75,28 @@ pub fn value_len(b: &[u8]) -> Result<usize, DecodeError> {
             .iter()
             .fold(0u64, |acc, x| (acc << 8) | u64::from(*x)))
     };
-    while let Some(top) = pending.last_mut() {
-        if *top == 0 {
+    while let Some((left, in_map)) = pending.last_mut() {
+        if *left == 0 {
             pending.pop();
             continue;
         }
-        *top -= 1;
+        // A map's entries alternate key, value, counting down from an even number.
+        let is_key = *in_map && *left % 2 == 0;
+        *left -= 1;
         let m = *b.get(pos).ok_or(DecodeError::Malformed("truncated"))?;
         pos += 1;
+        if let Some(why) = refused_marker(m) {
+            return Err(DecodeError::Malformed(why));
+        }
+        if STR_KEYS_ONLY && is_key && !matches!(m, 0xa0..=0xbf | 0xd9..=0xdb | 0xc4..=0xc6) {
+            return Err(DecodeError::Malformed("map key is not a str"));
+        }
+        let is_map = matches!(m, 0x80..=0x8f | 0xde | 0xdf);
+        if (is_map || matches!(m, 0x90..=0x9f | 0xdc | 0xdd)) && pending.len() > MAX_DEPTH {
+            return Err(DecodeError::Malformed("nested too deeply"));
+        }
         let (skip, children): (usize, u64) = match m {
-            0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => (0, 0),
+            0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc1 | 0xc2 | 0xc3 => (0, 0),
             0x80..=0x8f => (0, 2 * u64::from(m & 0x0f)),
             0x90..=0x9f => (0, u64::from(m & 0x0f)),
             0xa0..=0xbf => (usize::from(m & 0x1f), 0),
@@ -82,7 +119,6 @@ pub fn value_len(b: &[u8]) -> Result<usize, DecodeError> {
             0xdd => (4, be(pos, 4)?),
             0xde => (2, 2 * be(pos, 2)?),
             0xdf => (4, 2 * be(pos, 4)?),
-            0xc1 => return Err(DecodeError::Malformed("invalid marker 0xc1")),
         };
         pos = need(pos, skip)?;
         if children > 0 {
@@ -90,10 +126,7 @@ pub fn value_len(b: &[u8]) -> Result<usize, DecodeError> {
             if children > (b.len() - pos) as u64 {
                 return Err(DecodeError::Malformed("truncated"));
             }
-            if pending.len() > MAX_DEPTH {
-                return Err(DecodeError::Malformed("nested too deeply"));
-            }
-            pending.push(children);
+            pending.push((children, is_map));
         }
     }
     Ok(pos)
@@ -101,7 +134,11 @@ pub fn value_len(b: &[u8]) -> Result<usize, DecodeError> {
 
 /// Encodes a value as MessagePack with named fields.
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, rmp_serde::encode::Error> {
-    rmp_serde::to_vec_named(value)
+    let bytes = rmp_serde::to_vec_named(value)?;
+    // What we send obeys the rules we receive by (protocol.md §2): an ext value (an
+    // `rmpv::Value::Ext`) or a tree nested past MAX_DEPTH is refused here, not by the peer.
+    value_len(&bytes).map_err(<rmp_serde::encode::Error as serde::ser::Error>::custom)?;
+    Ok(bytes)
 }
 
 /// Decodes one value from `bytes`, refusing messages over `limit` bytes, nesting deeper
@@ -128,9 +165,85 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     decode_limited(bytes, DEFAULT_MAX_MESSAGE)
 }
 
+/// An error from [`SocketExt::send_value`] or [`SocketExt::recv_value`].
+#[derive(Debug, thiserror::Error)]
+pub enum ValueError {
+    /// The socket failed.
+    #[error(transparent)]
+    Nng(#[from] nngbridge::Error),
+    /// The value could not be encoded.
+    #[error("MessagePack encode: {0}")]
+    Encode(#[from] rmp_serde::encode::Error),
+    /// The message broke a rule of this module or was not the expected type.
+    #[error("MessagePack decode: {0}")]
+    Decode(#[from] DecodeError),
+}
+
+/// Any serde value over a socket or context, as MessagePack with named fields, decoded by
+/// [`decode`] (so under the same rules as the scene protocol).
+///
+/// ```
+/// use nngbridge::{Protocol, Socket};
+/// use nngbridge_scene::codec::SocketExt;
+///
+/// let pull = Socket::new(Protocol::Pull0)?;
+/// pull.listen("inproc://socket-ext-doc")?;
+/// let push = Socket::new(Protocol::Push0)?;
+/// push.dial("inproc://socket-ext-doc")?;
+/// push.send_value(&("object.list", 1))?;
+/// let got: (String, u8) = pull.recv_value()?;
+/// assert_eq!(got, ("object.list".to_string(), 1));
+/// # Ok::<(), nngbridge_scene::codec::ValueError>(())
+/// ```
+pub trait SocketExt {
+    /// Serialises `value` and sends it.
+    fn send_value<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), ValueError>;
+    /// Receives a message and decodes it ([`decode`]: at most [`DEFAULT_MAX_MESSAGE`]).
+    fn recv_value<T: DeserializeOwned>(&self) -> Result<T, ValueError>;
+}
+
+impl SocketExt for Socket {
+    fn send_value<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), ValueError> {
+        Ok(self.send(&encode(value)?)?)
+    }
+
+    fn recv_value<T: DeserializeOwned>(&self) -> Result<T, ValueError> {
+        Ok(decode(self.recv()?.body())?)
+    }
+}
+
+impl SocketExt for Context {
+    fn send_value<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), ValueError> {
+        Ok(self.send(&encode(value)?)?)
+    }
+
+    fn recv_value<T: DeserializeOwned>(&self) -> Result<T, ValueError> {
+        Ok(decode(self.recv()?.body())?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encode_refuses_what_decode_refuses() {
+        let ext = rmpv::Value::Ext(5, vec![1, 2, 3]);
+        assert!(encode(&ext).is_err(), "an ext value is refused when sent");
+        let mut deep = rmpv::Value::Array(vec![]);
+        for _ in 0..MAX_DEPTH {
+            deep = rmpv::Value::Array(vec![deep]);
+        }
+        assert!(
+            encode(&deep).is_err(),
+            "nesting past MAX_DEPTH is refused when sent"
+        );
+        let ok = rmpv::Value::Array(vec![rmpv::Value::from("fine")]);
+        assert_eq!(
+            decode::<rmpv::Value>(&encode(&ok).expect("encode")).expect("decode"),
+            ok
+        );
+    }
 
     #[test]
     fn value_len_measures_and_rejects() {

@@ -38,6 +38,7 @@ mod wire;
 
 pub use client::{CallError, EventStream, SceneClient};
 pub use commands::Command;
+pub use nngbridge::{TlsAuthMode, TlsConfig, TlsMode};
 pub use wire::{
     encode_event, split_event, Array, ErrorBody, ErrorCode, Event, Reply, Request, Value,
     PROTOCOL_VERSION,

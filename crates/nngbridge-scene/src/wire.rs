@@ -172,7 +172,7 @@ pub fn split_event(msg: &[u8]) -> Option<(&str, &[u8])> {
 pub fn encode_event<D: Serialize>(event: &Event<D>) -> Result<Vec<u8>, rmp_serde::encode::Error> {
     let mut out = event.topic.as_bytes().to_vec();
     out.push(0);
-    out.extend(rmp_serde::to_vec_named(event)?);
+    out.extend(crate::codec::encode(event)?);
     Ok(out)
 }
 

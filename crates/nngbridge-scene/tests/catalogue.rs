@@ -1,48 +1,72 @@
-//! The typed catalogue (`commands::ALL_COMMANDS`) names exactly the commands the add-on
-//! registers: every `@command("domain.verb", ...)` decorator in
-//! `python/nngbridge/blender/commands/*.py`. (The real-Blender check of names, argument
-//! names, types and choices is `examples/typed_domains.rs`, run by
-//! `tests/test_blender_rust_peer.py`.)
+//! The typed commands against `docs/commands.json`, the catalogue the add-on's registry
+//! emits (`python -m nngbridge.blender.catalogue`; `tests/test_catalogue.py` keeps the file
+//! current): the same command names, and for each the same argument names, compatible
+//! types, the same optionality and values inside the choices. The real-Blender check is
+//! `tests/typed_domains.rs`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use nngbridge_scene::commands::ALL_COMMANDS;
+use nngbridge_scene::commands::{ArgInfo, ALL_COMMANDS, COMMAND_ARGS};
+use nngbridge_scene::Value;
+use serde_json::Value as Json;
 
-/// The first string literal after each `@command(` in `source`.
-fn decorated_names(source: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut rest = source;
-    while let Some(at) = rest.find("@command(") {
-        rest = &rest[at + "@command(".len()..];
-        let start = rest.find('"').expect("a quoted command name");
-        let end = rest[start + 1..].find('"').expect("closing quote");
-        names.push(rest[start + 1..start + 1 + end].to_owned());
-    }
-    names
+mod support {
+    pub mod every_command;
+}
+
+/// `docs/commands.json`'s `commands`: name -> description.
+fn catalogue() -> BTreeMap<String, Json> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/commands.json");
+    let text = std::fs::read_to_string(&path).expect("docs/commands.json");
+    let mut all: BTreeMap<String, Json> = serde_json::from_str(&text).expect("valid JSON");
+    let Some(Json::Object(commands)) = all.remove("commands") else {
+        panic!("{path:?} has no commands map")
+    };
+    commands.into_iter().collect()
+}
+
+/// An argument's description: `{type: [str], required, nullable?, choices?, ...}`.
+fn arg_of<'a>(cat: &'a BTreeMap<String, Json>, cmd: &str, arg: &str) -> Option<&'a Json> {
+    cat.get(cmd)?.get("args")?.get(arg)
+}
+
+fn types_of(spec: &Json) -> Vec<&str> {
+    spec["type"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// The Python type names a Rust argument type is sent as, or `None` for a type whose
+/// values are checked instead (enums, nested structs, free-form [`Value`]s).
+fn python_types_of_rust(ty: &str) -> Option<&'static [&'static str]> {
+    let ty: String = ty.chars().filter(|c| !c.is_whitespace()).collect();
+    Some(match ty.as_str() {
+        "String" => &["str"],
+        "bool" => &["bool"],
+        "i32" | "i64" | "u32" | "u64" | "usize" => &["int"],
+        "f32" | "f64" => &["float"],
+        "Properties" => &["dict"],
+        t if t.starts_with("Vec<") || (t.starts_with('[') && t.contains(';')) => &["list"],
+        t if t.starts_with("BTreeMap<") => &["dict"],
+        _ => return None,
+    })
 }
 
 #[test]
-fn typed_commands_equal_the_add_on_registry() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../python/nngbridge/blender/commands");
-    let mut served = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).expect("the add-on's command sources") {
-        let path = entry.expect("dir entry").path();
-        if path.extension().is_some_and(|e| e == "py") {
-            let source = std::fs::read_to_string(&path).expect("read");
-            for name in decorated_names(&source) {
-                assert!(served.insert(name.clone()), "{name} registered twice");
-            }
-        }
-    }
+fn typed_commands_equal_the_catalogue() {
+    let cat = catalogue();
     assert!(
-        served.len() > 70,
-        "found only {} commands in {dir:?}",
-        served.len()
+        cat.len() > 70,
+        "only {} commands in the catalogue",
+        cat.len()
     );
-    let typed: BTreeSet<String> = ALL_COMMANDS.iter().map(|s| (*s).to_owned()).collect();
-    let untyped: Vec<_> = served.difference(&typed).collect();
-    let unserved: Vec<_> = typed.difference(&served).collect();
+    let listed: BTreeSet<&str> = cat.keys().map(String::as_str).collect();
+    let typed: BTreeSet<&str> = ALL_COMMANDS.iter().copied().collect();
+    assert_eq!(typed.len(), ALL_COMMANDS.len(), "a name is listed twice");
+    let untyped: Vec<_> = listed.difference(&typed).collect();
+    let unserved: Vec<_> = typed.difference(&listed).collect();
     assert!(
         untyped.is_empty() && unserved.is_empty(),
         "add-on commands without a typed struct: {untyped:?}; typed but not served: {unserved:?}"
@@ -50,114 +74,62 @@ fn typed_commands_equal_the_add_on_registry() {
 }
 
 #[test]
-fn decorator_scan_finds_multi_line_decorators() {
-    let src = "@command(\n    \"object.create\",\n    type=arg(str),\n)\n@command(\"batch\", x=1)";
-    assert_eq!(decorated_names(src), ["object.create", "batch"]);
-}
-
-mod support {
-    pub mod every_command;
-}
-
-/// One `@command(...)` decorator: the command's name and its arguments, each with the
-/// Python type names of its `arg(...)` (or `vec(...)`: a list) and whether nil is a value.
-struct Decorator {
-    name: String,
-    args: Vec<(String, Vec<String>, bool)>,
-}
-
-/// Splits `text` at commas outside brackets and string literals.
-fn split_top(text: &str) -> Vec<&str> {
-    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
-    let mut parts = Vec::new();
-    for (i, c) in text.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => depth -= 1,
-            (None, ',') if depth == 0 => {
-                parts.push(text[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
+fn typed_arguments_equal_the_catalogue_names_types_and_optionality() {
+    let cat = catalogue();
+    let mut problems = Vec::new();
+    for (name, args) in COMMAND_ARGS {
+        let wanted: BTreeSet<&str> = cat[*name]["args"]
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let have: BTreeSet<&str> = args.iter().map(|a| a.0).collect();
+        if have != wanted {
+            problems.push(format!(
+                "{name}: arguments {have:?}, the add-on's {wanted:?}"
+            ));
+            continue;
+        }
+        for &(arg, ty, optional) in args.iter() {
+            let spec = arg_of(&cat, name, arg).expect("checked above");
+            problems.extend(mismatch(name, (arg, ty, optional), spec));
         }
     }
-    parts.push(text[start..].trim());
-    parts.retain(|p| !p.is_empty());
-    parts
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// The text between `open` (just after a `(`) and its matching `)`.
-fn inside_parens(text: &str) -> &str {
-    let (mut depth, mut quote) = (1i32, None::<char>);
-    for (i, c) in text.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '(') => depth += 1,
-            (None, ')') => {
-                depth -= 1;
-                if depth == 0 {
-                    return &text[..i];
-                }
-            }
-            _ => {}
-        }
-    }
-    panic!("unbalanced parentheses in {text:.80}")
-}
-
-fn decorators(source: &str) -> Vec<Decorator> {
+/// What is wrong with one typed argument against its catalogue entry.
+fn mismatch(cmd: &str, (arg, ty, optional): ArgInfo, spec: &Json) -> Vec<String> {
     let mut out = Vec::new();
-    let mut rest = source;
-    while let Some(at) = rest.find("@command(") {
-        rest = &rest[at + "@command(".len()..];
-        let parts = split_top(inside_parens(rest));
-        let name = parts[0].trim_matches(|c| c == '"' || c == '\'').to_owned();
-        let mut args = Vec::new();
-        for part in &parts[1..] {
-            if *part == "/" {
-                continue;
-            }
-            let (key, value) = part.split_once('=').expect("key=arg(...)");
-            let value = value.trim();
-            let (types, nullable) = if let Some(inner) = value.strip_prefix("arg(") {
-                let inner = split_top(inside_parens(inner));
-                let types = inner
-                    .iter()
-                    .filter(|p| !p.contains('=') && !p.starts_with("**"))
-                    .map(|p| (*p).to_owned())
-                    .collect();
-                (types, inner.contains(&"nullable=True"))
-            } else if value.starts_with("vec(") {
-                (vec!["list".to_owned()], false)
-            } else {
-                panic!("{name}.{key}: unknown schema {value}")
-            };
-            args.push((key.trim().to_owned(), types, nullable));
+    let required = spec["required"].as_bool().unwrap_or(true);
+    let nullable = spec["nullable"].as_bool().unwrap_or(false);
+    // An Option is left out when None (the add-on's default) or, for a required or
+    // Option<Option<..>> argument, sent as nil: the add-on must accept one of those.
+    if optional != (!required || nullable) {
+        out.push(format!(
+            "{cmd}.{arg}: Rust optional={optional}, add-on required={required} nullable={nullable}"
+        ));
+    }
+    let compact: String = ty.chars().filter(|c| !c.is_whitespace()).collect();
+    let inner = compact
+        .strip_prefix("Option<")
+        .and_then(|t| t.strip_suffix('>'));
+    if inner.is_some() && (required || !nullable) {
+        out.push(format!(
+            "{cmd}.{arg}: Option<Option<..>> but nil is not a value"
+        ));
+    }
+    if let Some(py) = python_types_of_rust(inner.unwrap_or(&compact)) {
+        let types = types_of(spec);
+        if !py.iter().any(|t| types.contains(t)) {
+            out.push(format!(
+                "{cmd}.{arg}: Rust {ty} is not the add-on's {types:?}"
+            ));
         }
-        out.push(Decorator { name, args });
     }
     out
 }
 
-fn add_on_decorators() -> Vec<Decorator> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../python/nngbridge/blender/commands");
-    let mut all = Vec::new();
-    for entry in std::fs::read_dir(&dir).expect("the add-on's command sources") {
-        let path = entry.expect("dir entry").path();
-        if path.extension().is_some_and(|e| e == "py") {
-            all.extend(decorators(&std::fs::read_to_string(&path).expect("read")));
-        }
-    }
-    all
-}
-
-fn python_type(v: &nngbridge_scene::Value) -> &'static [&'static str] {
-    use nngbridge_scene::Value;
+fn python_type(v: &Value) -> &'static [&'static str] {
     match v {
         Value::Nil => &["None"],
         Value::Boolean(_) => &["bool"],
@@ -171,58 +143,66 @@ fn python_type(v: &nngbridge_scene::Value) -> &'static [&'static str] {
     }
 }
 
+/// Enums and nested structs, which the type names above leave out, by their values: every
+/// command with every optional argument given sends values of the add-on's types, inside
+/// its choices.
 #[test]
-fn every_typed_command_sends_the_add_on_argument_names_and_types() {
-    let decorators = add_on_decorators();
+fn every_typed_command_sends_values_the_catalogue_accepts() {
+    let cat = catalogue();
     let full = support::every_command::every_command_fully_populated().expect("encode");
+    let names: BTreeSet<&str> = full.iter().map(|(n, _)| *n).collect();
     assert_eq!(
-        full.len(),
+        names.len(),
         ALL_COMMANDS.len(),
         "every command populated once"
     );
     for (name, args) in &full {
-        let dec = decorators
-            .iter()
-            .find(|d| d.name == *name)
-            .unwrap_or_else(|| panic!("{name} is not in the add-on"));
-        let nngbridge_scene::Value::Map(sent) = args else {
+        let Value::Map(sent) = args else {
             panic!("{name}: arguments are not a map")
         };
+        let wanted: BTreeSet<&str> = cat[*name]["args"]
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
         let sent_names: BTreeSet<&str> = sent.iter().filter_map(|(k, _)| k.as_str()).collect();
-        let wanted: BTreeSet<&str> = dec.args.iter().map(|(k, _, _)| k.as_str()).collect();
-        assert_eq!(sent_names, wanted, "{name}: argument names");
+        assert_eq!(sent_names, wanted, "{name}: every argument given");
         for (k, v) in sent {
             let key = k.as_str().unwrap_or_default();
-            let (_, types, nullable) = dec
-                .args
-                .iter()
-                .find(|(a, _, _)| a == key)
-                .expect("checked above");
-            let fits = python_type(v).iter().any(|t| types.iter().any(|x| x == t))
-                || (v.is_nil() && *nullable);
+            let spec = arg_of(&cat, name, key).expect("checked above");
+            let types = types_of(spec);
+            let fits = python_type(v).iter().any(|t| types.contains(t))
+                || (v.is_nil() && spec["nullable"].as_bool().unwrap_or(false));
             assert!(fits, "{name}.{key}: {v} is not {types:?}");
+            if let (Some(choices), Some(s)) = (spec["choices"].as_array(), v.as_str()) {
+                assert!(
+                    choices.iter().any(|c| c.as_str() == Some(s)),
+                    "{name}.{key}: {s:?} is not one of {choices:?}"
+                );
+            }
         }
     }
 }
 
 #[test]
-fn decorator_parser_reads_names_types_and_nullability() {
-    let src = r#"@command("wm.progress", value=arg(float, nullable=True, minimum=0.0),
-             pos=vec(3), choice=arg(str, default=None, choices=("A", "B,C")), n=arg(int, **CH))"#;
-    let d = &decorators(src)[0];
-    assert_eq!(d.name, "wm.progress");
-    let names: Vec<_> = d
-        .args
-        .iter()
-        .map(|(k, t, n)| (k.as_str(), t.clone(), *n))
-        .collect();
-    assert_eq!(
-        names,
-        [
-            ("value", vec!["float".to_owned()], true),
-            ("pos", vec!["list".to_owned()], false),
-            ("choice", vec!["str".to_owned()], false),
-            ("n", vec!["int".to_owned()], false),
-        ]
-    );
+fn a_mismatch_is_reported() {
+    let spec: Json = serde_json::json!({"type": ["str"], "required": true});
+    assert!(mismatch("x.y", ("a", "String", false), &spec).is_empty());
+    assert_eq!(mismatch("x.y", ("a", "String", true), &spec).len(), 1);
+    assert_eq!(mismatch("x.y", ("a", "f64", false), &spec).len(), 1);
+    let nil: Json = serde_json::json!({"type": ["str"], "required": false, "nullable": true});
+    assert!(mismatch("x.y", ("a", "Option<String>", true), &nil).is_empty());
+}
+
+#[test]
+fn the_catalogue_decodes_as_session_commands_does() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/commands.json");
+    let text = std::fs::read_to_string(path).expect("docs/commands.json");
+    let listing: nngbridge_scene::commands::CommandSchemaListing =
+        serde_json::from_str(&text).expect("the typed schema listing");
+    let render = &listing.commands["render.still"];
+    assert!(render.job && render.domain == "render" && !render.since.is_empty());
+    assert!(render.errors.iter().any(|e| e == "FORBIDDEN"));
+    let progress = &listing.commands["wm.progress"].args["value"];
+    assert!(progress.required && progress.nullable);
+    assert_eq!(progress.maximum, Some(1.0));
 }

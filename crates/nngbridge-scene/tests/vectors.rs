@@ -69,3 +69,79 @@ fn binary_arrays_decode_typed() {
     assert_eq!(typed, bytes);
     let _: Value = decode(&bytes).unwrap();
 }
+
+/// tests/vectors/edge_cases.json: the bytes of each case, from its `[hex, times]` parts.
+fn edge_cases() -> Vec<(String, Vec<u8>, bool)> {
+    let cases: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir().join("edge_cases.json")).unwrap())
+            .unwrap();
+    let hex = |s: &str| -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let mut bytes = Vec::new();
+            for part in c["parts"].as_array().unwrap() {
+                let chunk = hex(part[0].as_str().unwrap());
+                for _ in 0..part[1].as_u64().unwrap() {
+                    bytes.extend_from_slice(&chunk);
+                }
+            }
+            let name = c["name"].as_str().unwrap().to_owned();
+            (name, bytes, c["accept"].as_bool().unwrap())
+        })
+        .collect()
+}
+
+/// The same cases go through Python's `unpackb` in tests/test_protocol_vectors.py: both
+/// decoders give the same verdict on each.
+#[test]
+fn edge_cases_get_the_shared_verdict() {
+    let cases = edge_cases();
+    assert!(cases.len() >= 20);
+    for (name, bytes, accept) in cases {
+        let got = decode::<Value>(&bytes);
+        assert_eq!(got.is_ok(), accept, "{name}: {got:?}");
+        assert_eq!(
+            nngbridge_scene::codec::value_len(&bytes).is_ok_and(|n| n == bytes.len()),
+            accept,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn typed_values_travel_as_messagepack_under_the_same_rules() {
+    use nngbridge::{Protocol, Socket};
+    use nngbridge_scene::codec::{SocketExt, ValueError};
+
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct Cmd {
+        cmd: String,
+        frame: i64,
+    }
+    let pull = Socket::new(Protocol::Pull0).unwrap();
+    pull.listen("inproc://scene-values").unwrap();
+    let push = Socket::new(Protocol::Push0).unwrap();
+    push.dial("inproc://scene-values").unwrap();
+    let sent = Cmd {
+        cmd: "scene.frame_set".into(),
+        frame: 42,
+    };
+    push.send_value(&sent).unwrap();
+    assert_eq!(pull.recv_value::<Cmd>().unwrap(), sent);
+    for (name, bytes, accept) in edge_cases() {
+        push.send(&bytes).unwrap();
+        let got = pull.recv_value::<Value>();
+        assert_eq!(got.is_ok(), accept, "{name}");
+        if !accept {
+            assert!(matches!(got, Err(ValueError::Decode(_))), "{name}");
+        }
+    }
+}

@@ -221,6 +221,15 @@ impl Aio {
         }
     }
 
+    /// Completes a finished send: `Ok` once NNG has the message; a send that failed
+    /// leaves the message with the caller, so it comes back with the error.
+    pub fn finish_send(&self) -> std::result::Result<(), (Error, Option<Message>)> {
+        let res = self.result();
+        let msg = self.take_msg();
+        self.shared.lock().op = Op::Idle;
+        res.map_err(|e| (e, msg))
+    }
+
     /// Completes the bookkeeping of a finished operation and returns its outcome: the
     /// received message for a receive, `None` for a send or sleep.
     pub fn finish(&self) -> Result<Option<Message>> {

@@ -47,7 +47,12 @@ thread_local! {
 
 /// Runs `f` (one `nng_msg_alloc` on this thread) telling the allocator that the body's
 /// bytes will all be written before anything reads them.
-pub(crate) fn unfilled<T>(f: impl FnOnce() -> T) -> T {
+///
+/// # Safety
+/// The first large `calloc` on this thread inside `f` returns a reused block without
+/// clearing it: it may hold another message's bytes. `f` must make no large `calloc`
+/// but the one whose every byte the caller overwrites before anything reads it.
+pub(crate) unsafe fn unfilled<T>(f: impl FnOnce() -> T) -> T {
     UNFILLED.with(|u| u.set(true));
     let out = f();
     UNFILLED.with(|u| u.set(false));
@@ -230,13 +235,14 @@ pub(crate) unsafe extern "C" fn nng_free(ptr: *mut c_void, size: usize) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    // The pool is process-wide: these tests take a lock so they do not race each other.
+    // The pool is process-wide: tests that depend on what it holds take this lock so
+    // they do not race each other.
     static SERIAL: Mutex<()> = Mutex::new(());
 
-    fn serial() -> MutexGuard<'static, ()> {
+    pub(crate) fn serial() -> MutexGuard<'static, ()> {
         SERIAL.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -347,11 +353,22 @@ mod tests {
     #[test]
     fn a_large_free_of_a_foreign_pointer_goes_to_libc() {
         let _s = serial();
+        let old = set_buffer_cache_limit(64 << 20);
+        let cached = buffer_cache_size();
         // SAFETY: a malloc'd block, freed through nng_free with a (wrong) large size:
-        // it is not in the pool, so it goes to libc's free.
+        // it is not in the pool, so it goes to libc's free (valgrind in
+        // scripts/check-memory.sh reports it if it does not).
         unsafe {
             let p = libc::malloc(100);
+            assert!(!p.is_null());
+            assert!(!pool().in_use.contains_key(&(p as usize)));
             nng_free(p, 8 << 20);
         }
+        assert_eq!(
+            buffer_cache_size(),
+            cached,
+            "nothing foreign enters the cache"
+        );
+        set_buffer_cache_limit(old);
     }
 }

@@ -75,8 +75,9 @@ impl Context {
 
     /// Sends a message; on failure you get it back.
     pub fn send_msg(&self, msg: Message) -> Result<(), SendError> {
-        // SAFETY: send_with passes a valid message that NNG takes only on success.
-        msg.send_with(|m| unsafe { sys::nng_ctx_sendmsg(self.ctx, m, 0) })
+        // SAFETY: send_with passes a valid message; NNG takes it exactly when it
+        // returns 0.
+        unsafe { msg.send_with(|m| sys::nng_ctx_sendmsg(self.ctx, m, 0)) }
     }
 
     /// Receives a message, blocking up to the context's receive timeout.
@@ -90,8 +91,8 @@ impl Context {
     }
 
     fn recv_flags(&self, flags: i32) -> Result<Message> {
-        // SAFETY: NNG writes a message we then own through the out-pointer.
-        Message::recv_with(|p| unsafe { sys::nng_ctx_recvmsg(self.ctx, p, flags) })
+        // SAFETY: on success NNG writes a message we then own through the out-pointer.
+        unsafe { Message::recv_with(|p| sys::nng_ctx_recvmsg(self.ctx, p, flags)) }
     }
 
     /// Starts an asynchronous send of `msg` on `aio`.

@@ -1,10 +1,43 @@
 //! Dialers and listeners: the two ends that make pipes.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
 use nng_sys as sys;
 
 use crate::addr::{url_to_string, SocketAddr};
-use crate::error::{NngRc, Result};
+use crate::error::{Error, NngRc, Result};
 use crate::options::{raw_options, unsupported, OptValue, Options, ON_DIALER, ON_LISTENER};
+
+/// Each open endpoint's URL, by (is a listener, id). `nng_dialer_get_url` returns a
+/// pointer into the endpoint after NNG lets go of it, which a close on another thread
+/// frees; a URL never changes, so it is copied once, when the endpoint is made and
+/// nobody else has its id yet, and read from here after.
+static URLS: Mutex<Option<HashMap<(bool, i32), String>>> = Mutex::new(None);
+
+fn urls() -> MutexGuard<'static, Option<HashMap<(bool, i32), String>>> {
+    URLS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn url_of(listener: bool, id: i32) -> Result<String> {
+    urls()
+        .as_ref()
+        .and_then(|m| m.get(&(listener, id)).cloned())
+        .ok_or(Error::NoEntry)
+}
+
+/// Forgets the URLs of endpoints that are closed (after a close of theirs or of their
+/// socket).
+pub(crate) fn forget_urls(dialers: &[Dialer], listeners: &[Listener]) {
+    if let Some(m) = urls().as_mut() {
+        for d in dialers {
+            m.remove(&(false, d.id()));
+        }
+        for l in listeners {
+            m.remove(&(true, l.id()));
+        }
+    }
+}
 
 /// Connects a socket to a listening peer and reconnects when the connection drops.
 #[derive(Debug, Clone, Copy)]
@@ -18,6 +51,10 @@ impl Dialer {
     pub(crate) fn from_raw(d: sys::nng_dialer) -> Option<Dialer> {
         let d = Dialer(d);
         (d.id() > 0).then_some(d)
+    }
+
+    pub(crate) fn raw(self) -> sys::nng_dialer {
+        self.0
     }
 
     /// The dialer's numeric id (positive).
@@ -50,15 +87,32 @@ impl Dialer {
     /// Closes the dialer and the pipe it made.
     pub fn close(self) -> Result<()> {
         // SAFETY: closing any dialer id is allowed; unknown ids give an error.
-        unsafe { sys::nng_dialer_close(self.0) }.check()
+        let rv = unsafe { sys::nng_dialer_close(self.0) }.check();
+        forget_urls(&[self], &[]);
+        rv
     }
 
-    /// The URL the dialer connects to.
-    pub fn url(self) -> Result<String> {
+    /// Records the URL of a dialer just created, before its id is handed out.
+    pub(crate) fn remember_url(self) -> Result<()> {
         let mut url = std::ptr::null();
-        // SAFETY: writes a pointer to the dialer's own URL into a live local.
+        // SAFETY: writes a pointer to the dialer's URL into a live local; read at once,
+        // while only our caller, which made the dialer, knows its id.
         unsafe { sys::nng_dialer_get_url(self.0, &mut url) }.check()?;
-        Ok(url_to_string(url))
+        let url = url_to_string(url);
+        urls()
+            .get_or_insert_with(HashMap::new)
+            .insert((false, self.id()), url);
+        Ok(())
+    }
+
+    /// The URL the dialer connects to; `NoEntry` once closed.
+    pub fn url(self) -> Result<String> {
+        let url = url_of(false, self.id())?;
+        // Only to learn whether it is still open: the pointer is not read.
+        let mut p = std::ptr::null();
+        // SAFETY: writes a pointer into a live local.
+        unsafe { sys::nng_dialer_get_url(self.0, &mut p) }.check()?;
+        Ok(url)
     }
 }
 
@@ -66,6 +120,10 @@ impl Listener {
     pub(crate) fn from_raw(l: sys::nng_listener) -> Option<Listener> {
         let l = Listener(l);
         (l.id() > 0).then_some(l)
+    }
+
+    pub(crate) fn raw(self) -> sys::nng_listener {
+        self.0
     }
 
     /// The listener's numeric id (positive).
@@ -83,15 +141,31 @@ impl Listener {
     /// Closes the listener and every pipe it accepted.
     pub fn close(self) -> Result<()> {
         // SAFETY: closing any listener id is allowed; unknown ids give an error.
-        unsafe { sys::nng_listener_close(self.0) }.check()
+        let rv = unsafe { sys::nng_listener_close(self.0) }.check();
+        forget_urls(&[], &[self]);
+        rv
+    }
+
+    /// Records the URL of a listener just created, before its id is handed out.
+    pub(crate) fn remember_url(self) -> Result<()> {
+        let mut url = std::ptr::null();
+        // SAFETY: as in `Dialer::remember_url`.
+        unsafe { sys::nng_listener_get_url(self.0, &mut url) }.check()?;
+        let url = url_to_string(url);
+        urls()
+            .get_or_insert_with(HashMap::new)
+            .insert((true, self.id()), url);
+        Ok(())
     }
 
     /// The URL the listener was created with (port 0 stays 0; see [`Listener::local_address`]).
     pub fn url(self) -> Result<String> {
-        let mut url = std::ptr::null();
-        // SAFETY: writes a pointer to the listener's own URL into a live local.
-        unsafe { sys::nng_listener_get_url(self.0, &mut url) }.check()?;
-        Ok(url_to_string(url))
+        let url = url_of(true, self.id())?;
+        // Only to learn whether it is still open: the pointer is not read.
+        let mut p = std::ptr::null();
+        // SAFETY: writes a pointer into a live local.
+        unsafe { sys::nng_listener_get_url(self.0, &mut p) }.check()?;
+        Ok(url)
     }
 
     /// The address the listener is bound to, with the real port for `tcp://host:0`.
@@ -127,15 +201,18 @@ impl Listener {
     }
 }
 
+// No string getters: `nng_dialer_get_string` and `nng_listener_get_string` return a
+// pointer into the endpoint that a close on another thread frees, and NNG has no copying
+// variant for endpoints. No string option is read from an endpoint.
 raw_options!(Dialer, ON_DIALER, d => d.0,
     get: [sys::nng_dialer_get_bool, sys::nng_dialer_get_int, sys::nng_dialer_get_size,
-          sys::nng_dialer_get_ms, unsupported::get, sys::nng_dialer_get_string],
+          sys::nng_dialer_get_ms, unsupported::get, unsupported::get],
     set: [sys::nng_dialer_set_bool, sys::nng_dialer_set_int, sys::nng_dialer_set_size,
           sys::nng_dialer_set_ms, unsupported::set, sys::nng_dialer_set_string]);
 
 raw_options!(Listener, ON_LISTENER, l => l.0,
     get: [sys::nng_listener_get_bool, sys::nng_listener_get_int, sys::nng_listener_get_size,
-          sys::nng_listener_get_ms, unsupported::get, sys::nng_listener_get_string],
+          sys::nng_listener_get_ms, unsupported::get, unsupported::get],
     set: [sys::nng_listener_set_bool, sys::nng_listener_set_int, sys::nng_listener_set_size,
           sys::nng_listener_set_ms, unsupported::set, sys::nng_listener_set_string]);
 

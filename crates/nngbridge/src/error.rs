@@ -124,92 +124,77 @@ pub enum Error {
     Unknown(u32),
 }
 
+/// Every named error with its NNG error number: the one table [`Error::from_code`],
+/// [`Error::errno`] and the Python exception map (`nngbridge._nng.ERRORS`) are built from.
+/// The variant's name is the name of pynng's exception class, where pynng has one.
+pub const ERROR_CODES: &[(Error, u32)] = &[
+    (Error::Interrupted, 1),
+    (Error::NoMemory, 2),
+    (Error::InvalidOperation, 3),
+    (Error::Busy, 4),
+    (Error::Timeout, 5),
+    (Error::ConnectionRefused, 6),
+    (Error::Closed, 7),
+    (Error::TryAgain, 8),
+    (Error::NotSupported, 9),
+    (Error::AddressInUse, 10),
+    (Error::BadState, 11),
+    (Error::NoEntry, 12),
+    (Error::ProtocolError, 13),
+    (Error::DestinationUnreachable, 14),
+    (Error::AddressInvalid, 15),
+    (Error::PermissionDenied, 16),
+    (Error::MessageTooLarge, 17),
+    (Error::ConnectionAborted, 18),
+    (Error::ConnectionReset, 19),
+    (Error::Canceled, 20),
+    (Error::OutOfFiles, 21),
+    (Error::OutOfSpace, 22),
+    (Error::AlreadyExists, 23),
+    (Error::ReadOnly, 24),
+    (Error::WriteOnly, 25),
+    (Error::CryptoError, 26),
+    (Error::AuthenticationError, 27),
+    (Error::NoArgument, 28),
+    (Error::Ambiguous, 29),
+    (Error::BadType, 30),
+    (Error::ConnectionShutdown, 31),
+    (Error::Stopped, 999),
+    (Error::Internal, 1000),
+];
+
+const SYSTEM_BIT: u32 = 0x1000_0000;
+const TRANSPORT_BIT: u32 = 0x2000_0000;
+
 impl Error {
     /// Maps an NNG error code to an [`Error`]; `0` is not an error and gives `None`.
     pub fn from_code(code: u32) -> Option<Error> {
-        use Error::*;
-        let e = match code {
-            0 => return None,
-            1 => Interrupted,
-            2 => NoMemory,
-            3 => InvalidOperation,
-            4 => Busy,
-            5 => Timeout,
-            6 => ConnectionRefused,
-            7 => Closed,
-            8 => TryAgain,
-            9 => NotSupported,
-            10 => AddressInUse,
-            11 => BadState,
-            12 => NoEntry,
-            13 => ProtocolError,
-            14 => DestinationUnreachable,
-            15 => AddressInvalid,
-            16 => PermissionDenied,
-            17 => MessageTooLarge,
-            18 => ConnectionAborted,
-            19 => ConnectionReset,
-            20 => Canceled,
-            21 => OutOfFiles,
-            22 => OutOfSpace,
-            23 => AlreadyExists,
-            24 => ReadOnly,
-            25 => WriteOnly,
-            26 => CryptoError,
-            27 => AuthenticationError,
-            28 => NoArgument,
-            29 => Ambiguous,
-            30 => BadType,
-            31 => ConnectionShutdown,
-            999 => Stopped,
-            1000 => Internal,
-            c if c & 0x1000_0000 != 0 => System(c & !0x1000_0000),
-            c if c & 0x2000_0000 != 0 => Transport(c & !0x2000_0000),
-            c => Unknown(c),
-        };
-        Some(e)
+        if code == 0 {
+            return None;
+        }
+        let named = ERROR_CODES
+            .iter()
+            .find(|(_, c)| *c == code)
+            .map(|(e, _)| *e);
+        Some(named.unwrap_or(if code & SYSTEM_BIT != 0 {
+            Error::System(code & !SYSTEM_BIT)
+        } else if code & TRANSPORT_BIT != 0 {
+            Error::Transport(code & !TRANSPORT_BIT)
+        } else {
+            Error::Unknown(code)
+        }))
     }
 
     /// The numeric NNG error code (the `errno` of pynng's exceptions).
     pub fn errno(self) -> u32 {
-        use Error::*;
         match self {
-            Interrupted => 1,
-            NoMemory => 2,
-            InvalidOperation => 3,
-            Busy => 4,
-            Timeout => 5,
-            ConnectionRefused => 6,
-            Closed => 7,
-            TryAgain => 8,
-            NotSupported => 9,
-            AddressInUse => 10,
-            BadState => 11,
-            NoEntry => 12,
-            ProtocolError => 13,
-            DestinationUnreachable => 14,
-            AddressInvalid => 15,
-            PermissionDenied => 16,
-            MessageTooLarge => 17,
-            ConnectionAborted => 18,
-            ConnectionReset => 19,
-            Canceled => 20,
-            OutOfFiles => 21,
-            OutOfSpace => 22,
-            AlreadyExists => 23,
-            ReadOnly => 24,
-            WriteOnly => 25,
-            CryptoError => 26,
-            AuthenticationError => 27,
-            NoArgument => 28,
-            Ambiguous => 29,
-            BadType => 30,
-            ConnectionShutdown => 31,
-            Stopped => 999,
-            Internal => 1000,
-            System(c) => c | 0x1000_0000,
-            Transport(c) => c | 0x2000_0000,
-            Unknown(c) => c,
+            Error::System(c) => c | SYSTEM_BIT,
+            Error::Transport(c) => c | TRANSPORT_BIT,
+            Error::Unknown(c) => c,
+            named => ERROR_CODES
+                .iter()
+                .find(|(e, _)| *e == named)
+                .map_or(0, |(_, c)| *c),
         }
     }
 
@@ -263,6 +248,22 @@ mod tests {
             assert_eq!(e.errno(), code, "{e:?}");
         }
         assert_eq!(Error::from_code(0), None);
+    }
+
+    #[test]
+    fn every_named_variant_is_in_the_table_once() {
+        for (e, code) in ERROR_CODES {
+            assert_ne!(e.errno(), 0, "{e:?}");
+            assert_eq!(
+                ERROR_CODES.iter().filter(|(_, c)| c == code).count(),
+                1,
+                "{e:?}"
+            );
+            assert!(
+                !format!("{e:?}").contains('('),
+                "{e:?} is not a unit variant"
+            );
+        }
     }
 
     #[test]

@@ -6,15 +6,14 @@
 //! What it is for: sockets of every NNG protocol, messages whose bodies are read and
 //! written in place, contexts for many requests in flight, pipes and their events,
 //! dialers and listeners, every option from one table ([`options::OPTIONS`]), asynchronous
-//! operations ([`Aio`]), one [`Error`] for every NNG error code, and MessagePack values
-//! over sockets ([`Socket::send_value`]).
+//! operations ([`Aio`]), and one [`Error`] for every NNG error code.
 //!
 //! Large message buffers (1 MiB and up) are reused on Unix: NNG allocates through this
 //! crate, which keeps freed large blocks mapped for the next message instead of a fresh
 //! `mmap` that page-faults on every page (`set_buffer_cache_limit`, 256 MiB by default).
 //!
-//! What it is not for: Python (see the `nngbridge-py` crate) or the scene protocol
-//! (`nngbridge-scene`).
+//! What it is not for: Python (see the `nngbridge-py` crate), MessagePack or the scene
+//! protocol (`nngbridge-scene`, whose `codec::SocketExt` sends and receives typed values).
 //!
 //! ```
 //! use nngbridge::{Protocol, Socket};
@@ -42,6 +41,7 @@ pub mod options;
 mod pipe;
 mod protocol;
 mod socket;
+mod tls;
 
 #[cfg(unix)]
 mod alloc;
@@ -67,12 +67,13 @@ pub use addr::SocketAddr;
 pub use aio::{Aio, AioCallback};
 pub use context::Context;
 pub use endpoint::{Dialer, Listener};
-pub use error::{Error, Result};
+pub use error::{Error, Result, ERROR_CODES};
 pub use message::Message;
 pub use options::{OptKind, OptValue, Options};
 pub use pipe::{Pipe, PipeEvent};
 pub use protocol::Protocol;
 pub use socket::{PipeHandler, SendError, Socket};
+pub use tls::{tls_engine, TlsAuthMode, TlsConfig, TlsMode};
 
 /// Initialises NNG once (NNG 2 needs `nng_init` before any other call). Every
 /// constructor calls it, so calling it yourself is never required. On Unix, NNG's large
@@ -109,18 +110,4 @@ pub fn nng_version() -> String {
     unsafe { std::ffi::CStr::from_ptr(p) }
         .to_string_lossy()
         .into_owned()
-}
-
-/// An error from [`Socket::send_value`] or [`Socket::recv_value`].
-#[derive(Debug, thiserror::Error)]
-pub enum ValueError {
-    /// The socket failed.
-    #[error(transparent)]
-    Nng(#[from] Error),
-    /// The value could not be encoded.
-    #[error("MessagePack encode: {0}")]
-    Encode(#[from] rmp_serde::encode::Error),
-    /// The message was not valid MessagePack for the type.
-    #[error("MessagePack decode: {0}")]
-    Decode(#[from] rmp_serde::decode::Error),
 }

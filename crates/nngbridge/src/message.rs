@@ -36,20 +36,27 @@ impl Message {
 
     /// A message whose body is `len` zero bytes, ready to be filled through [`Message::body_mut`].
     pub fn with_len(len: usize) -> Result<Message> {
-        let mut m = Message::alloc_unfilled(len)?;
+        // SAFETY: the whole body is zeroed before the message is returned.
+        let mut m = unsafe { Message::alloc_unfilled(len)? };
         m.body_mut().fill(0);
         Ok(m)
     }
 
-    /// A message of `len` body bytes whose content is unspecified (a reused large buffer
-    /// is not cleared first); the caller fills the whole body before anything reads it.
-    fn alloc_unfilled(len: usize) -> Result<Message> {
+    /// A message of `len` body bytes whose content is unspecified.
+    ///
+    /// # Safety
+    /// A reused large buffer is not cleared first, so the body may hold an earlier
+    /// message's bytes: the caller overwrites the whole body before the message is read,
+    /// sent or handed to anyone.
+    unsafe fn alloc_unfilled(len: usize) -> Result<Message> {
         crate::init();
         let mut p: *mut sys::nng_msg = std::ptr::null_mut();
         // SAFETY: nng_msg_alloc writes a fresh message pointer into `p` on success.
         let alloc = || unsafe { sys::nng_msg_alloc(&mut p, len) };
+        // SAFETY: this one nng_msg_alloc's large calloc is its body, and the caller
+        // writes all of it before anything reads it (this fn's contract).
         #[cfg(unix)]
-        let rv = crate::alloc::unfilled(alloc);
+        let rv = unsafe { crate::alloc::unfilled(alloc) };
         #[cfg(not(unix))]
         let rv = alloc();
         rv.check()?;
@@ -59,7 +66,8 @@ impl Message {
 
     /// A message whose body is a copy of `data`.
     pub fn from_bytes(data: &[u8]) -> Result<Message> {
-        let mut m = Message::alloc_unfilled(data.len())?;
+        // SAFETY: the whole body is overwritten with `data` before it is returned.
+        let mut m = unsafe { Message::alloc_unfilled(data.len())? };
         m.body_mut().copy_from_slice(data);
         Ok(m)
     }
@@ -85,7 +93,11 @@ impl Message {
 
     /// Hands the message to an NNG send call (`nng_sendmsg`, `nng_ctx_sendmsg`), which
     /// owns it on success; on failure the message is untouched and comes back.
-    pub(crate) fn send_with(
+    ///
+    /// # Safety
+    /// `send` returns 0 exactly when it took ownership of the message, and otherwise
+    /// leaves it valid and unfreed.
+    pub(crate) unsafe fn send_with(
         self,
         send: impl FnOnce(*mut sys::nng_msg) -> std::os::raw::c_int,
     ) -> Result<(), crate::SendError> {
@@ -103,13 +115,17 @@ impl Message {
 
     /// Takes the message an NNG receive call (`nng_recvmsg`, `nng_ctx_recvmsg`) writes
     /// through its out-pointer.
-    pub(crate) fn recv_with(
+    ///
+    /// # Safety
+    /// When `recv` returns 0 it has written a valid message that nobody else owns.
+    pub(crate) unsafe fn recv_with(
         recv: impl FnOnce(*mut *mut sys::nng_msg) -> std::os::raw::c_int,
     ) -> Result<Message> {
         let mut p = std::ptr::null_mut();
         recv(&mut p).check()?;
         let p = NonNull::new(p).ok_or(Error::Internal)?;
-        // SAFETY: a successful receive gives us sole ownership of the message.
+        // SAFETY: a successful receive gives us sole ownership of the message (this
+        // fn's contract).
         Ok(unsafe { Message::from_raw(p) })
     }
 
@@ -183,10 +199,22 @@ impl Message {
         unsafe { sys::nng_msg_reserve(self.as_ptr(), want).check() }
     }
 
-    /// Resizes the body to `len` bytes (new bytes are unspecified until written).
+    /// Resizes the body to `len` bytes; bytes added at the end are zero.
     pub fn set_len(&mut self, len: usize) -> Result<()> {
-        // SAFETY: the message is valid; realloc keeps existing content.
-        unsafe { sys::nng_msg_realloc(self.as_ptr(), len).check() }
+        let old = self.len();
+        // SAFETY: the message is valid; realloc keeps the existing content. What grows
+        // is uninitialised (or a reused buffer's old bytes) and is zeroed below.
+        unsafe { sys::nng_msg_realloc(self.as_ptr(), len).check()? };
+        if len > old {
+            // SAFETY: the body now holds `len` bytes and is ours alone (&mut self), so
+            // `old..len` lies inside it; a raw write, since those bytes are not yet
+            // initialised and no slice may cover them before this.
+            unsafe {
+                let body = sys::nng_msg_body(self.as_ptr()).cast::<u8>();
+                std::ptr::write_bytes(body.add(old), 0, len - old);
+            }
+        }
+        Ok(())
     }
 
     /// Empties the body.
@@ -258,5 +286,29 @@ mod tests {
         m.clear();
         assert!(m.is_empty());
         assert!(m.pipe().is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_grown_body_is_zero_even_in_a_dirty_reused_buffer() {
+        let _s = crate::alloc::tests::serial();
+        let old = crate::set_buffer_cache_limit(64 << 20);
+        // Not a power of two: NNG leaves room past the body, which `from_bytes` (an
+        // unfilled allocation) does not clear in a reused block.
+        let size = (3 << 20) + 5;
+        drop(Message::from_bytes(&vec![0xEE; size]).expect("message"));
+        let mut m = Message::from_bytes(&vec![0x11; size]).expect("message");
+        m.set_len(size + 32).expect("grow in place");
+        assert_eq!(&m.body()[..size], &vec![0x11; size][..]);
+        assert_eq!(&m.body()[size..], &[0; 32], "no earlier message's bytes");
+        m.set_len(1).expect("shrink");
+        m.set_len(100).expect("grow again");
+        assert_eq!(m.body()[0], 0x11);
+        assert_eq!(
+            &m.body()[1..],
+            &[0; 99][..],
+            "nor this message's own old bytes"
+        );
+        crate::set_buffer_cache_limit(old);
     }
 }

@@ -234,13 +234,29 @@ pub(crate) fn ms_to_duration(ms: i32) -> Option<Duration> {
     u64::try_from(ms).ok().map(Duration::from_millis)
 }
 
-fn cstr_to_string(p: *const c_char) -> String {
-    if p.is_null() {
-        return String::new();
+/// `nng_pipe_get_strdup` into a `String`. NNG's `nng_pipe_get_string` returns a pointer
+/// into the pipe after letting go of it, which a peer closing the pipe frees: the copy
+/// is taken while NNG holds the pipe.
+///
+/// # Safety
+/// `n` is a NUL-terminated string; `out` points to a live `String`.
+pub(crate) unsafe fn pipe_get_string(
+    p: sys::nng_pipe,
+    n: *const c_char,
+    out: *mut String,
+) -> sys::nng_err {
+    let mut s: *mut c_char = std::ptr::null_mut();
+    // SAFETY: `n` is NUL-terminated (caller); NNG writes an owned copy (or null) to `s`.
+    let rv = unsafe { sys::nng_pipe_get_strdup(p, n, &mut s) };
+    if !s.is_null() {
+        // SAFETY: `s` is a NUL-terminated string NNG allocated for us alone; it is read
+        // once, then freed once with the function NNG names for it. `out` is live (caller).
+        unsafe {
+            *out = CStr::from_ptr(s).to_string_lossy().into_owned();
+            sys::nng_strfree(s);
+        }
     }
-    // SAFETY: NNG returns NUL-terminated strings that live at least until the next
-    // call on the object; we copy at once.
-    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    rv
 }
 
 /// Implements `RawOptions` for one handle type from its NNG getter/setter functions.
@@ -262,7 +278,8 @@ macro_rules! raw_options {
                 let h = $handle;
                 let n = name.as_ptr();
                 // SAFETY: each getter writes one value of the named type through a
-                // pointer to a live local; `n` is NUL-terminated.
+                // pointer to a live local (strings: an owned copy, never a pointer into
+                // the object); `n` is NUL-terminated.
                 unsafe {
                     Ok(match kind {
                         OptKind::Bool => {
@@ -291,9 +308,9 @@ macro_rules! raw_options {
                             OptValue::U64(v)
                         }
                         OptKind::Str => {
-                            let mut p = ::std::ptr::null();
-                            $gstr(h, n, &mut p).check()?;
-                            OptValue::Str($crate::options::cstr_to_string_pub(p))
+                            let mut s = ::std::string::String::new();
+                            $gstr(h, n, &mut s).check()?;
+                            OptValue::Str(s)
                         }
                     })
                 }
@@ -330,11 +347,6 @@ macro_rules! raw_options {
     };
 }
 pub(crate) use raw_options;
-
-#[doc(hidden)]
-pub fn cstr_to_string_pub(p: *const c_char) -> String {
-    cstr_to_string(p)
-}
 
 /// Stand-ins for getter/setter types NNG does not offer on some objects.
 pub(crate) mod unsupported {

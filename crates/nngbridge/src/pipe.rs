@@ -35,15 +35,6 @@ impl PipeEvent {
             _ => None,
         }
     }
-
-    /// pynng's numbers for the events (0, 1, 2).
-    pub fn pynng_code(self) -> i32 {
-        match self {
-            PipeEvent::AddPre => 0,
-            PipeEvent::AddPost => 1,
-            PipeEvent::RemPost => 2,
-        }
-    }
 }
 
 impl Pipe {
@@ -117,7 +108,7 @@ impl Pipe {
 
 raw_options!(Pipe, ON_PIPE, p => p.0,
     get: [sys::nng_pipe_get_bool, sys::nng_pipe_get_int, sys::nng_pipe_get_size,
-          sys::nng_pipe_get_ms, unsupported::get, sys::nng_pipe_get_string],
+          sys::nng_pipe_get_ms, unsupported::get, crate::options::pipe_get_string],
     set: [unsupported::set, unsupported::set, unsupported::set,
           unsupported::set, unsupported::set, unsupported::set]);
 

@@ -41,6 +41,7 @@ struct EndpointOptions {
     values: Vec<(CString, OptValue)>,
     dialers: Vec<Dialer>,
     listeners: Vec<Listener>,
+    tls: Option<crate::TlsConfig>,
 }
 
 impl Drop for Inner {
@@ -48,6 +49,15 @@ impl Drop for Inner {
         // SAFETY: closing our own socket once; after close returns no pipe callback
         // runs any more (NNG waits for all pipes), so `pipes` may be freed after this.
         unsafe { sys::nng_socket_close(self.sock) };
+        self.forget_urls();
+    }
+}
+
+impl Inner {
+    /// Drops the recorded URLs of this socket's endpoints, closed with it.
+    fn forget_urls(&self) {
+        let eps = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
+        crate::endpoint::forget_urls(&eps.dialers, &eps.listeners);
     }
 }
 
@@ -181,7 +191,9 @@ impl Socket {
     /// Closing twice returns `Err(Closed)`.
     pub fn close(&self) -> Result<()> {
         // SAFETY: closing our socket id; NNG makes a second close fail with ECLOSED.
-        unsafe { sys::nng_socket_close(self.inner.sock) }.check()
+        let rv = unsafe { sys::nng_socket_close(self.inner.sock) }.check();
+        self.inner.forget_urls();
+        rv
     }
 
     /// Listens on `url` (e.g. `tcp://127.0.0.1:5555`, `ipc:///tmp/x`, `inproc://x`).
@@ -221,9 +233,19 @@ impl Socket {
         // SAFETY: url is NUL-terminated; NNG writes the new dialer into a live local.
         unsafe { sys::nng_dialer_create(&mut d, self.inner.sock, url.as_ptr()) }.check()?;
         let d = Dialer::from_raw(d).ok_or(Error::Internal)?;
+        if let Err(e) = d.remember_url() {
+            let _ = d.close();
+            return Err(e);
+        }
         let mut eps = self.endpoints();
         for (name, v) in &eps.values {
             let _ = d.raw_set(name, v);
+        }
+        if let Some(Err(e)) = eps.tls.as_ref().map(|c| d.set_tls(c)) {
+            if e != Error::NotSupported {
+                let _ = d.close();
+                return Err(e);
+            }
         }
         eps.dialers.push(d);
         Ok(d)
@@ -236,12 +258,41 @@ impl Socket {
         // SAFETY: url is NUL-terminated; NNG writes the new listener into a live local.
         unsafe { sys::nng_listener_create(&mut l, self.inner.sock, url.as_ptr()) }.check()?;
         let l = Listener::from_raw(l).ok_or(Error::Internal)?;
+        if let Err(e) = l.remember_url() {
+            let _ = l.close();
+            return Err(e);
+        }
         let mut eps = self.endpoints();
         for (name, v) in &eps.values {
             let _ = l.raw_set(name, v);
         }
+        if let Some(Err(e)) = eps.tls.as_ref().map(|c| l.set_tls(c)) {
+            if e != Error::NotSupported {
+                let _ = l.close();
+                return Err(e);
+            }
+        }
         eps.listeners.push(l);
         Ok(l)
+    }
+
+    /// Keeps `cfg` for the endpoints made from now on (see `Socket::set_tls`) and gives
+    /// it to the existing ones that have not started (the others keep theirs).
+    pub(crate) fn set_endpoint_tls(&self, cfg: Option<crate::TlsConfig>) {
+        let mut eps = self.endpoints();
+        if let Some(c) = &cfg {
+            for d in &eps.dialers {
+                let _ = d.set_tls(c);
+            }
+            for l in &eps.listeners {
+                let _ = l.set_tls(c);
+            }
+        }
+        eps.tls = cfg;
+    }
+
+    pub(crate) fn endpoint_tls(&self) -> Option<crate::TlsConfig> {
+        self.endpoints().tls.clone()
     }
 
     fn endpoints(&self) -> std::sync::MutexGuard<'_, EndpointOptions> {
@@ -344,8 +395,9 @@ impl Socket {
                 None => Ok(()),
             };
         }
-        // SAFETY: send_with passes a valid message that NNG takes only on success.
-        msg.send_with(|m| unsafe { sys::nng_sendmsg(self.inner.sock, m, flags) })
+        // SAFETY: send_with passes a valid message; NNG takes it exactly when it
+        // returns 0.
+        unsafe { msg.send_with(|m| sys::nng_sendmsg(self.inner.sock, m, flags)) }
     }
 
     /// Receives a message, blocking up to the receive timeout.
@@ -364,8 +416,8 @@ impl Socket {
                 .short_aio(|aio| self.recv_async(aio))?
                 .ok_or(Error::Internal);
         }
-        // SAFETY: NNG writes a message we then own through the out-pointer.
-        Message::recv_with(|p| unsafe { sys::nng_recvmsg(self.inner.sock, p, flags) })
+        // SAFETY: on success NNG writes a message we then own through the out-pointer.
+        unsafe { Message::recv_with(|p| sys::nng_recvmsg(self.inner.sock, p, flags)) }
     }
 
     /// Starts an asynchronous send of `msg` on `aio`.
@@ -383,21 +435,6 @@ impl Socket {
         // SAFETY: the aio is valid; completion is reported through the aio.
         unsafe { sys::nng_socket_recv(self.inner.sock, aio.as_ptr()) };
         Ok(())
-    }
-
-    /// Serialises `value` with MessagePack (named fields) and sends it.
-    pub fn send_value<T: serde::Serialize + ?Sized>(
-        &self,
-        value: &T,
-    ) -> Result<(), crate::ValueError> {
-        let bytes = rmp_serde::to_vec_named(value)?;
-        Ok(self.send(&bytes)?)
-    }
-
-    /// Receives a message and deserialises it from MessagePack.
-    pub fn recv_value<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::ValueError> {
-        let msg = self.recv()?;
-        Ok(rmp_serde::from_slice(msg.body())?)
     }
 
     /// Subscribes a `Sub0` socket to messages starting with `topic` (empty: all).

@@ -341,28 +341,6 @@ fn options_come_from_the_table() {
 }
 
 #[test]
-fn typed_values_travel_as_messagepack() {
-    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
-    struct Cmd {
-        cmd: String,
-        frame: i64,
-    }
-    let (pull, push) = pair(Protocol::Pull0, Protocol::Push0, "inproc://values");
-    let sent = Cmd {
-        cmd: "scene.frame_set".into(),
-        frame: 42,
-    };
-    push.send_value(&sent).expect("send value");
-    let got: Cmd = pull.recv_value().expect("recv value");
-    assert_eq!(got, sent);
-    push.send(b"\xc1 not msgpack").expect("garbage");
-    assert!(matches!(
-        pull.recv_value::<Cmd>(),
-        Err(nngbridge::ValueError::Decode(_))
-    ));
-}
-
-#[test]
 fn sockets_and_messages_do_not_leak_handles() {
     for _ in 0..2000 {
         let s = Socket::new(Protocol::Pair1).expect("open");

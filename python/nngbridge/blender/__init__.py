@@ -3,21 +3,13 @@ Blender without blocking its UI.
 
 * GUI: ``start(address, events=..., token=...)`` / ``stop()`` (a persistent timer pumps).
 * ``blender -b``: ``serve(address, events=..., token=...)`` runs until ``session.shutdown``.
+
+Blender reads the add-on's ``bl_info`` from the shim, ``addon/__init__.py``.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-bl_info = {
-    "name": "nngbridge",
-    "author": "nngbridge developers",
-    "version": (0, 1, 0),
-    "blender": (2, 93, 0),
-    "location": "Preferences > Add-ons > nngbridge",
-    "description": "Drive Blender over NNG: a MessagePack scene-command server with events",
-    "category": "System",
-}
 
 _server: Any = None
 
@@ -65,8 +57,11 @@ def start(address: str = "tcp://127.0.0.1:5555", *, events: str | None = None,
     clients find from the address (docs/protocol.md §7.1). Keywords: ``insecure_no_token``
     (serve without a token; default False), ``work_dir`` and ``allowed_dirs`` (where file
     commands may read and write, §7.2), ``allow_exec`` (default False), ``allow_remote``
-    (non-loopback binds, default False), and the limits ``max_message``, ``memory_budget``,
-    ``max_job_frames`` (defaults in ``registry``, docs/protocol.md §12)."""
+    (non-loopback binds without TLS, default False), ``tls`` (serve ``tls+tcp://``: a server
+    ``TLSConfig`` or ``{"cert": PEM file, "key": PEM file, "ca": PEM file,
+    "require_client_cert": bool}``, see ``server.ServerTls``), and the limits
+    ``max_message``, ``memory_budget``, ``max_job_frames`` (defaults in ``registry``,
+    docs/protocol.md §12)."""
     import bpy
 
     global _server

@@ -1,5 +1,5 @@
-"""Add-on preferences (address, events address, token, auto-start, the exec switch), a
-start/stop operator, and a status line in Blender's status bar."""
+"""Add-on preferences (address, events address, token, auto-start, the exec switch, TLS
+certificate paths), a start/stop operator, and a status line in Blender's status bar."""
 
 from __future__ import annotations
 
@@ -30,10 +30,16 @@ def start_from_prefs(p: Any) -> None:
     allowed = [d.strip() for d in p.allowed_dirs.split(os.pathsep) if d.strip()]
     # The folder picker may give a //-relative path: that is relative to the .blend.
     work_dir = bpy.path.abspath(p.work_dir) if p.work_dir else None
+    tls = None
+    if p.tls_cert:
+        tls = {"cert": bpy.path.abspath(p.tls_cert),
+               "key": bpy.path.abspath(p.tls_key) if p.tls_key else None,
+               "ca": bpy.path.abspath(p.tls_ca) if p.tls_ca else None,
+               "require_client_cert": p.tls_require_client_cert}
     start(p.address, events=p.events or None, token=p.token or None,
           insecure_no_token=p.insecure_no_token, work_dir=work_dir,
           allowed_dirs=allowed,
-          allow_exec=p.allow_exec, allow_remote=p.allow_remote,
+          allow_exec=p.allow_exec, allow_remote=p.allow_remote, tls=tls,
           max_message=p.max_message_mib << 20, memory_budget=p.memory_budget_mib << 20,
           max_job_frames=p.max_job_frames)
 
@@ -94,8 +100,26 @@ class NNGBridgePreferences(bpy.types.AddonPreferences):
         default=False,
     )
     allow_remote: BoolProperty(
-        name="Allow non-loopback addresses",
-        description="Lets other machines connect; set a token too",
+        name="Allow non-loopback addresses without TLS",
+        description="Lets other machines connect in clear; prefer TLS (a tls+tcp:// "
+                    "address and a certificate below)",
+        default=False,
+    )
+    tls_cert: StringProperty(
+        name="TLS certificate", subtype="FILE_PATH", default="",
+        description="PEM file of the server's certificate (set: serve tls+tcp:// addresses)",
+    )
+    tls_key: StringProperty(
+        name="TLS key", subtype="FILE_PATH", default="",
+        description="PEM file of the certificate's private key (empty: in the certificate file)",
+    )
+    tls_ca: StringProperty(
+        name="TLS client CA", subtype="FILE_PATH", default="",
+        description="PEM file of the CA that signs client certificates",
+    )
+    tls_require_client_cert: BoolProperty(
+        name="Require client certificates",
+        description="Only clients with a certificate signed by the client CA may connect",
         default=False,
     )
 
@@ -114,8 +138,9 @@ class NNGBridgePreferences(bpy.types.AddonPreferences):
 
         layout = self.layout
         for prop in ("address", "events", "token", "insecure_no_token", "work_dir",
-                     "allowed_dirs", "auto_start", "allow_exec", "allow_remote",
-                     "max_message_mib", "memory_budget_mib", "max_job_frames"):
+                     "allowed_dirs", "auto_start", "allow_exec", "allow_remote", "tls_cert",
+                     "tls_key", "tls_ca", "tls_require_client_cert", "max_message_mib",
+                     "memory_budget_mib", "max_job_frames"):
             layout.prop(self, prop)
         row = layout.row()
         row.label(text=status())

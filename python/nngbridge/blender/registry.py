@@ -15,11 +15,14 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from nngbridge import _nng
+
 PROTOCOL_VERSION = 1
+FIRST_RELEASE = "0.1.0"  # ``since`` of every command that predates per-command versions
 
 # Limits (docs/protocol.md §12). This is their one home; the doc's table names them.
 # Configurable (Server, serve(), the add-on preferences; ``configure``):
-MAX_MESSAGE = 64 << 20  # bytes of a request or a reply
+MAX_MESSAGE = _nng.DEFAULT_MAX_MESSAGE  # bytes of a request or a reply (the codec's)
 MEMORY_BUDGET = 1 << 30  # bytes one command may allocate (an image, pixels, a render)
 MAX_JOB_FRAMES = 100_000  # frames of one job (render.animation, clip.mean_colors)
 LIMITS: dict[str, int] = {"max_message": MAX_MESSAGE, "memory_budget": MEMORY_BUDGET,
@@ -261,13 +264,34 @@ def vec(n: int, default: Any = None) -> Arg:
     return arg(list, default=default, length=n)
 
 
+@dataclass(frozen=True)
+class About:
+    """What a command's schema cannot say, for the catalogue (docs/commands.json)."""
+
+    result: str | None = None  # the shape of a successful result, in protocol.md's notation
+    errors: tuple[str, ...] = ()  # error codes beyond INVALID_ARGUMENT, which any may answer
+    job: bool = False  # answers with a job id; the work runs in later pump calls
+    since: str = FIRST_RELEASE
+
+
 @dataclass
 class Command:
     name: str
     func: Callable[..., Any]
     schema: dict[str, Arg]
     doc: str
-    job: bool = False  # answers with a job id; the work runs in later pump calls
+    about: About = About()
+
+    @property
+    def job(self) -> bool:
+        return self.about.job
+
+    def describe(self) -> dict[str, Any]:
+        """This command as data: ``session.commands`` and docs/commands.json."""
+        return {"domain": self.name.split(".")[0], "doc": self.doc.split("\n\n")[0],
+                "args": {k: a.describe() for k, a in self.schema.items()},
+                "result": self.about.result, "errors": list(self.about.errors),
+                "job": self.about.job, "since": self.about.since}
 
 
 COMMANDS: dict[str, Command] = {}
@@ -280,10 +304,22 @@ def command(
     """Registers ``func`` as command ``cmd_name``, its keyword arguments checked by ``schema``."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        COMMANDS[cmd_name] = Command(cmd_name, func, schema, (func.__doc__ or "").strip())
+        COMMANDS[cmd_name] = Command(cmd_name, func, schema, (func.__doc__ or "").strip(),
+                                     getattr(func, "_nngbridge_about", About()))
         return func
 
     return register
+
+
+def about(result: str | None = None, *, errors: tuple[str, ...] = (), job: bool = False,
+          since: str = FIRST_RELEASE) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Describes a command for the catalogue; goes just below its ``@command``."""
+
+    def mark(func: Callable[..., Any]) -> Callable[..., Any]:
+        func._nngbridge_about = About(result, tuple(errors), job, since)  # type: ignore[attr-defined]
+        return func
+
+    return mark
 
 
 def withdraw(cmd_name: str, reason: str) -> None:
@@ -380,7 +416,7 @@ def token_matches(given: Any, expected: str) -> bool:
 
 
 def deferred(result: Any) -> Any:
-    """The deferred payload (``commands.images.Floats``) in ``result["data"]``, or None."""
+    """The deferred payload (``commands.image.Floats``) in ``result["data"]``, or None."""
     data = result.get("data") if isinstance(result, dict) else None
     return data if hasattr(data, "materialize") else None
 

@@ -25,14 +25,69 @@ DEFAULT_ADDRESS = "tcp://127.0.0.1:5555"
 DEFAULT_EVENTS = "tcp://127.0.0.1:5556"
 SHUTDOWN_LINGER_S = 1.0  # how long close() waits for the shutdown reply to go out
 _LOCAL = re.compile(
-    r"^(ipc|inproc|abstract)://|^tcp[46]?://(127\.\d+\.\d+\.\d+|localhost|\[::1\]):")
+    r"^(ipc|inproc|abstract)://"
+    r"|^(tls\+)?tcp[46]?://(127\.\d+\.\d+\.\d+|localhost|\[::1\]):")
 
 
-def check_local(address: str, allow_remote: bool) -> None:
-    """Refuses non-loopback binds unless the user asked for them (docs/protocol.md §1)."""
-    if not allow_remote and not _LOCAL.match(address):
-        raise ValueError(f"{address} is not a loopback or ipc address; pass allow_remote=True "
-                         "(and set a token) to serve other machines")
+def check_local(address: str, allow_remote: bool, tls: bool = False) -> None:
+    """Refuses non-loopback binds without TLS unless the user forces them with
+    ``allow_remote=True`` (docs/protocol.md §1); the error says how to secure them."""
+    if not allow_remote and not tls and not _LOCAL.match(address):
+        raise ValueError(
+            f"{address} is not a loopback or ipc address, and serving it without TLS sends "
+            "the token and the scene in clear to anyone on the network. Secure it: serve "
+            "tls+tcp://HOST:PORT with tls={'cert': 'server.pem', 'key': 'server.key', "
+            "'ca': 'ca.pem', 'require_client_cert': True} (clients then connect with the CA "
+            "and a client certificate: nngbridge call --tls-ca/--tls-cert/--tls-key, or "
+            "SceneClient::connect_with and a TlsConfig), or pass allow_remote=True to "
+            "serve it in clear anyway")
+
+
+class ServerTls:
+    """What ``tls=`` was: the server's ``TLSConfig`` and whether it requires client
+    certificates. ``tls`` is a ``nngbridge.TLSConfig`` (server mode) or a mapping with
+    ``cert`` (PEM file; it may hold the key too), ``key`` (PEM file), ``ca`` (PEM file of
+    the CA that signs client certificates), ``require_client_cert`` (needs ``ca``) and
+    ``password`` (of an encrypted key)."""
+
+    def __init__(self, tls: Any) -> None:
+        TLSConfig = nngbridge.TLSConfig
+        if isinstance(tls, TLSConfig):
+            if tls.mode != TLSConfig.MODE_SERVER:
+                raise ValueError("tls= needs a server TLSConfig (TLSConfig.MODE_SERVER)")
+            self.config, self.requires_client_cert = tls, False
+            return
+        unknown = set(tls) - {"cert", "key", "ca", "require_client_cert", "password"}
+        if unknown or not tls.get("cert"):
+            raise ValueError("tls= takes a TLSConfig or a dict with 'cert' (and 'key', 'ca', "
+                             f"'require_client_cert', 'password'); got {sorted(tls)}")
+        ca, require = tls.get("ca") or None, bool(tls.get("require_client_cert"))
+        if require and not ca:
+            raise ValueError("tls require_client_cert needs 'ca': the CA that signs the "
+                             "client certificates")
+        kw: dict[str, Any] = {"passwd": tls.get("password"), "ca_files": ca,
+                              "auth_mode": TLSConfig.AUTH_MODE_REQUIRED if require else
+                              TLSConfig.AUTH_MODE_OPTIONAL if ca else TLSConfig.AUTH_MODE_NONE}
+        if tls.get("key"):
+            kw["own_cert_string"] = _read_pem(tls["cert"])
+            kw["own_key_string"] = _read_pem(tls["key"])
+        else:
+            kw["cert_key_file"] = os.fspath(tls["cert"])
+        self.config = TLSConfig(TLSConfig.MODE_SERVER, **kw)
+        self.requires_client_cert = require
+
+
+def _read_pem(path: Any) -> str:
+    with open(path, encoding="ascii") as f:
+        return f.read()
+
+
+def check_scheme(address: str, tls: ServerTls | None) -> None:
+    """TLS and ``tls+tcp://`` go together: neither is silently dropped."""
+    if tls is not None and not address.startswith("tls+tcp"):
+        raise ValueError(f"tls= needs tls+tcp:// addresses, not {address}")
+    if tls is None and address.startswith("tls+tcp"):
+        raise ValueError(f"{address} needs tls= (the server's certificate and key)")
 
 
 def listen_private(sock: Any, address: str) -> None:
@@ -68,6 +123,8 @@ class Server:
     ``insecure_no_token=True`` is the only way to serve without one (with a warning).
     ``work_dir`` / ``allowed_dirs``: where file commands may read and write (``paths``).
     ``max_message``, ``memory_budget``, ``max_job_frames``: limits (``registry.LIMITS``).
+    ``tls``: serve ``tls+tcp://`` with this certificate (see ``ServerTls``); the events
+    address then uses it too.
     """
 
     def __init__(self, address: str = DEFAULT_ADDRESS, *, events: str | None = None,
@@ -76,15 +133,20 @@ class Server:
                  allow_exec: bool = False, allow_remote: bool = False,
                  max_message: int = registry.MAX_MESSAGE,
                  memory_budget: int = registry.MEMORY_BUDGET,
-                 max_job_frames: int = registry.MAX_JOB_FRAMES) -> None:
-        check_local(address, allow_remote)
+                 max_job_frames: int = registry.MAX_JOB_FRAMES, tls: Any = None) -> None:
+        server_tls = ServerTls(tls) if tls is not None else None
+        for addr in filter(None, (address, events)):
+            check_scheme(addr, server_tls)
+            check_local(addr, allow_remote, server_tls is not None)
         registry.configure(max_message=max_message, memory_budget=memory_budget,
                            max_job_frames=max_job_frames)
-        if events:
-            check_local(events, allow_remote)
         if insecure_no_token and (token or allow_remote):
             raise ValueError("insecure_no_token=True cannot be combined with a token or "
                              "allow_remote=True")
+        if insecure_no_token and not _LOCAL.match(address) and not (
+                server_tls and server_tls.requires_client_cert):
+            raise ValueError("insecure_no_token=True on a non-loopback address needs TLS "
+                             "with require_client_cert: nothing else would authenticate clients")
         self.address = address
         self.events_address = events
         self.token = None if insecure_no_token else (token or tokens.new_token())
@@ -102,10 +164,15 @@ class Server:
         self.rep = nngbridge.Rep0(recv_max_size=max_message)
         self.rep.add_post_pipe_remove_cb(self._hung_up)
         self.pub = None
+        self.tls = server_tls
         try:
+            if server_tls is not None:
+                self.rep.tls_config = server_tls.config
             listen_private(self.rep, address)
             if events:
                 self.pub = nngbridge.Pub0()
+                if server_tls is not None:
+                    self.pub.tls_config = server_tls.config
                 listen_private(self.pub, events)
             if self.token is not None:
                 self.token_file = self._publish_token(given=bool(token))
@@ -199,41 +266,26 @@ class Server:
 
     def _send_filled(self, reply: dict[str, Any], result: dict[str, Any], data: Any) -> bool:
         """Sends ``reply`` as one message whose last bytes ``data.fill`` (``foreach_get``)
-        writes in place, viewed as float32 by numpy. The reply is packed by hand, ``data``
-        last as a ``bin 32``, its payload 4-byte aligned (foreach_get refuses an unaligned
-        array): the ``v`` field's encoding takes up the slack (1 is ``01``, ``cc 01`` or
-        ``cd 00 01``, all the same integer). False (nothing sent) if that cannot be done."""
-        if list(result)[-1] != "data" or list(reply) != ["v", "id", "ok", "result"] or \
-                len(result) > 15:
+        writes in place, viewed as float32 by numpy: ``pack_with_tail`` packs the reply
+        with ``data`` last, as a ``bin 32`` whose payload is 4-byte aligned (foreach_get
+        refuses an unaligned array). False (nothing sent) if that cannot be done."""
+        if list(reply)[-1] != "result":
             return False
-        packb = nngbridge.packb
-        rest = (packb("id") + packb(reply["id"]) + packb("ok") + packb(reply["ok"])
-                + packb("result") + bytes([0x80 | len(result)])
-                + b"".join(packb(k) + packb(v) for k, v in result.items() if k != "data")
-                + packb("data") + b"\xc6" + data.nbytes.to_bytes(4, "big"))
-        v = reply["v"]
-        pads = {0: packb("v") + packb(v), 1: packb("v") + b"\xcc" + bytes([v]),
-                2: packb("v") + b"\xcd" + v.to_bytes(2, "big"),
-                3: b"\xd9\x01v" + b"\xcd" + v.to_bytes(2, "big")}
-        base = 1 + len(pads[0]) + len(rest)  # the map header, then the fields
-        head = b"\x84" + pads[(-base) % 4] + rest
-        msg = nngbridge.Message.alloc(len(head) + data.nbytes)
+        rest = {k: v for k, v in result.items() if k != "data"}
+        msg = nngbridge.pack_with_tail(dict(reply, result=rest), ("result", "data"),
+                                       data.nbytes, 4)
         whole = memoryview(msg)
-        body = whole[len(head):]
+        body = whole[len(whole) - data.nbytes:]
         values = None
         try:
             values = numpy.frombuffer(body, dtype=numpy.float32)
-            aligned = bool(values.flags.aligned)  # False if NNG's memory itself is not
-            if aligned:
-                whole[:len(head)] = head
-                data.fill(values)
+            data.fill(values)
         finally:
             del values  # numpy's view first: the message cannot be sent while viewed
             body.release()
             whole.release()
-        if aligned:
-            self.rep.send_msg(msg)
-        return aligned
+        self.rep.send_msg(msg)
+        return True
 
     def _readable(self, timeout_s: float) -> bool:
         if self._selector is None:

@@ -86,10 +86,8 @@ pub struct FCurves {
 }
 
 command! {
-    /// `anim.keyframe_insert`: keys `data_path` at `frame` (all of an array's items when
-    /// `index` is -1, the default), first setting it to `value` if given. Errors:
-    /// `NOT_FOUND` (target), `INVALID_ARGUMENT` (no such or not animatable property,
-    /// index out of range, a value of the wrong shape).
+    /// `anim.keyframe_insert`: keys `data_path` at `frame` (all of an array's items when `index` is -1,
+    /// the default), first setting it to `value` if given.
     pub struct AnimKeyframeInsert => "anim.keyframe_insert" -> FCurves {
         /// The target's kind.
         pub target: AnimTarget,
@@ -109,7 +107,7 @@ command! {
 }
 
 command! {
-    /// `anim.keyframes`: a target's F-curves with their keys. Errors: `NOT_FOUND`.
+    /// `anim.keyframes`: a target's F-curves with their keys.
     pub struct AnimKeyframes => "anim.keyframes" -> FCurves {
         /// The target's kind.
         pub target: AnimTarget,
@@ -129,7 +127,6 @@ pub struct Evaluated {
 
 command! {
     /// `anim.evaluate`: the animated value at `frame` without changing the scene's frame.
-    /// Errors: `NOT_FOUND` (target, or no F-curve for that path and index).
     pub struct AnimEvaluate => "anim.evaluate" -> Evaluated {
         /// The target's kind.
         pub target: AnimTarget,
@@ -145,8 +142,7 @@ command! {
 }
 
 command! {
-    /// `anim.keyframe_delete`: deletes the key(s) at `frame`. Errors: `NOT_FOUND` (target,
-    /// or no key there), `INVALID_ARGUMENT` (bad path or index).
+    /// `anim.keyframe_delete`: deletes the key(s) at `frame`.
     pub struct AnimKeyframeDelete => "anim.keyframe_delete" -> FCurves {
         /// The target's kind.
         pub target: AnimTarget,

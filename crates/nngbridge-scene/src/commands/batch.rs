@@ -27,7 +27,7 @@ impl BatchEntry {
 command! {
     /// `batch`: runs `commands` in order. With `stop_on_error` (the default) the first
     /// failure ends the batch and `applied` counts exactly the commands whose effects
-    /// stay. Errors: `TOO_LARGE` (more than 10 000 entries).
+    /// stay.
     #[derive(Default)]
     pub struct Batch => "batch" -> BatchResults {
         /// The commands.

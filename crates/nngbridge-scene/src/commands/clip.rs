@@ -39,7 +39,6 @@ pub struct Clip {
 
 command! {
     /// `clip.load`: loads a movie file or the first file of an image sequence.
-    /// Errors: `NOT_FOUND` (no such file), `INVALID_ARGUMENT` (not readable as a clip).
     pub struct ClipLoad => "clip.load" -> Clip {
         /// The file.
         pub path: String,
@@ -49,7 +48,7 @@ command! {
 }
 
 command! {
-    /// `clip.info`: one clip's description. Errors: `NOT_FOUND`.
+    /// `clip.info`: one clip's description.
     pub struct ClipInfo => "clip.info" -> Clip {
         /// The clip.
         pub name: String,
@@ -71,7 +70,6 @@ command! {
 
 command! {
     /// `clip.set`: moves the clip in the scene (only the given fields change).
-    /// Errors: `NOT_FOUND`.
     #[derive(Default)]
     pub struct ClipSet => "clip.set" -> Clip {
         /// The clip.
@@ -85,8 +83,7 @@ command! {
 
 command! {
     /// `clip.frame_pixels`: one frame (a scene frame, mapped through the clip's start and
-    /// offset) as `f4 [h, w, 4]`, rows bottom-up. Errors: `NOT_FOUND`,
-    /// `INVALID_ARGUMENT` (frame outside the clip).
+    /// offset) as an array, rows bottom-up.
     pub struct ClipFramePixels => "clip.frame_pixels" -> Array {
         /// The clip.
         pub name: String,
@@ -97,8 +94,7 @@ command! {
 
 command! {
     /// `clip.mean_colors`: a job computing each frame's mean colour, one frame per step;
-    /// its result is a [`MeanColors`]. Errors: `NOT_FOUND`, `INVALID_ARGUMENT` (frames
-    /// outside the clip or end before start), `BUSY`.
+    /// its result is a [`MeanColors`].
     #[derive(Default)]
     pub struct ClipMeanColors => "clip.mean_colors" -> JobStarted {
         /// The clip.

@@ -19,7 +19,7 @@ pub struct CollectionInfo {
 
 command! {
     /// `collection.create`: a collection under `parent` (default: the scene's), or the
-    /// existing one of that name. Errors: `NOT_FOUND` (parent).
+    /// existing one of that name.
     #[derive(Default)]
     pub struct CollectionCreate => "collection.create" -> CollectionInfo {
         /// The name.
@@ -37,13 +37,13 @@ pub struct CollectionListing {
 }
 
 command! {
-    /// `collection.list`.
+    /// `collection.list`: every collection, the scene's first.
     #[derive(Default)]
     pub struct CollectionList => "collection.list" -> CollectionListing {}
 }
 
 command! {
-    /// `collection.get`. Errors: `NOT_FOUND`.
+    /// `collection.get`: one collection's description.
     pub struct CollectionGet => "collection.get" -> CollectionInfo {
         /// The collection.
         pub name: String,
@@ -51,8 +51,8 @@ command! {
 }
 
 command! {
-    /// `collection.link`: links objects into a collection. Errors: `NOT_FOUND` (nothing
-    /// changes).
+    /// `collection.link`: links objects into a collection (nothing changes if a name is
+    /// unknown).
     #[derive(Default)]
     pub struct CollectionLink => "collection.link" -> CollectionInfo {
         /// The collection.
@@ -66,8 +66,7 @@ command! {
 }
 
 command! {
-    /// `collection.unlink`. Errors: `NOT_FOUND`, `INVALID_ARGUMENT` (an object is not in
-    /// the collection; `details.objects` lists them).
+    /// `collection.unlink`: unlinks objects from a collection.
     pub struct CollectionUnlink => "collection.unlink" -> CollectionInfo {
         /// The collection.
         pub collection: String,
@@ -78,8 +77,7 @@ command! {
 
 command! {
     /// `collection.delete`: its objects are deleted too when `objects`, otherwise moved
-    /// to the scene's collection if left in none. Errors: `NOT_FOUND`,
-    /// `INVALID_ARGUMENT` (the scene's collection).
+    /// to the scene's collection if left in none.
     #[derive(Default)]
     pub struct CollectionDelete => "collection.delete" -> DeletedOne {
         /// The collection.

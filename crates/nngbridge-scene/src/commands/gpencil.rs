@@ -18,7 +18,6 @@ pub enum Attach {
 
 command! {
     /// `gpencil.create`: new annotation data, optionally attached to the scene or a clip.
-    /// Errors: `NOT_FOUND` (clip), `INVALID_ARGUMENT` (`CLIP` without `clip`).
     #[derive(Default)]
     pub struct GpencilCreate => "gpencil.create" -> Named {
         /// The name.
@@ -47,7 +46,7 @@ pub struct AnnotationListing {
 }
 
 command! {
-    /// `gpencil.list`.
+    /// `gpencil.list`: every annotation data-block.
     #[derive(Default)]
     pub struct GpencilList => "gpencil.list" -> AnnotationListing {}
 }
@@ -75,7 +74,7 @@ pub struct AnnotationLayerListing {
 }
 
 command! {
-    /// `gpencil.layers`. Errors: `NOT_FOUND`.
+    /// `gpencil.layers`: an annotation's layers.
     pub struct GpencilLayers => "gpencil.layers" -> AnnotationLayerListing {
         /// The annotation data.
         pub name: String,
@@ -83,8 +82,7 @@ command! {
 }
 
 command! {
-    /// `gpencil.add_layer`. Errors: `NOT_FOUND`, `INVALID_ARGUMENT` (the layer exists,
-    /// thickness outside 1..10).
+    /// `gpencil.add_layer`: a new annotation layer.
     #[derive(Default)]
     pub struct GpencilAddLayer => "gpencil.add_layer" -> AnnotationLayer {
         /// The annotation data.
@@ -115,7 +113,7 @@ pub struct AnnotationFrames {
 }
 
 command! {
-    /// `gpencil.frames`. Errors: `NOT_FOUND`.
+    /// `gpencil.frames`: a layer's frames and their stroke counts.
     pub struct GpencilFrames => "gpencil.frames" -> AnnotationFrames {
         /// The annotation data.
         pub name: String,
@@ -136,8 +134,7 @@ pub struct StrokeAdded {
 }
 
 command! {
-    /// `gpencil.add_stroke`: a stroke on `frame` (created when missing). Errors:
-    /// `NOT_FOUND`, `INVALID_ARGUMENT` (no points, `pressure` of another length).
+    /// `gpencil.add_stroke`: a stroke on `frame` (created when missing).
     #[derive(Default)]
     pub struct GpencilAddStroke => "gpencil.add_stroke" -> StrokeAdded {
         /// The annotation data.
@@ -176,8 +173,7 @@ pub struct Strokes {
 }
 
 command! {
-    /// `gpencil.strokes`: a frame's strokes, points as binary arrays. Errors: `NOT_FOUND`
-    /// (also for a frame the layer does not have).
+    /// `gpencil.strokes`: a frame's strokes, points as binary arrays.
     pub struct GpencilStrokes => "gpencil.strokes" -> Strokes {
         /// The annotation data.
         pub name: String,
@@ -189,7 +185,7 @@ command! {
 }
 
 command! {
-    /// `gpencil.delete_frame`: removes a frame and its strokes. Errors: `NOT_FOUND`.
+    /// `gpencil.delete_frame`: removes a frame and its strokes.
     pub struct GpencilDeleteFrame => "gpencil.delete_frame" -> AnnotationLayer {
         /// The annotation data.
         pub name: String,

@@ -39,14 +39,13 @@ pub struct ImageListing {
 }
 
 command! {
-    /// `image.list`.
+    /// `image.list`: every image (names starting with `.` are hidden).
     #[derive(Default)]
     pub struct ImageList => "image.list" -> ImageListing {}
 }
 
 command! {
-    /// `image.new`: a generated RGBA image. Errors: `INVALID_ARGUMENT` (sizes outside
-    /// 1..65536).
+    /// `image.new`: a generated RGBA image.
     #[derive(Default)]
     pub struct ImageNew => "image.new" -> ImageInfo {
         /// Image name.
@@ -63,7 +62,7 @@ command! {
 }
 
 command! {
-    /// `image.load`. Errors: `NOT_FOUND` (file).
+    /// `image.load`: loads an image file.
     #[derive(Default)]
     pub struct ImageLoad => "image.load" -> ImageInfo {
         /// The file.
@@ -74,8 +73,7 @@ command! {
 }
 
 command! {
-    /// `image.pixels_get` → a float32 `[h, w, c]` array, rows bottom-up.
-    /// Errors: `NOT_FOUND`.
+    /// `image.pixels_get`: an image's pixels as a float32 array, rows bottom-up.
     pub struct ImagePixelsGet => "image.pixels_get" -> Array {
         /// The image.
         pub name: String,
@@ -83,8 +81,8 @@ command! {
 }
 
 command! {
-    /// `image.pixels_set`: the array must be `f4` and match the image's shape.
-    /// Errors: `NOT_FOUND`, `INVALID_ARGUMENT` (`details.shape` is the wanted shape).
+    /// `image.pixels_set`: replaces an image's pixels; the array must be `f4` and match the
+    /// image's shape.
     pub struct ImagePixelsSet => "image.pixels_set" -> Named {
         /// The image.
         pub name: String,
@@ -126,8 +124,7 @@ pub struct ImageSaved {
 
 command! {
     /// `image.save`: to `path` (default: the image's own) in `format` (default: from the
-    /// path's extension). Errors: `NOT_FOUND` (image, directory), `INVALID_ARGUMENT` (no
-    /// path at all).
+    /// path's extension).
     #[derive(Default)]
     pub struct ImageSave => "image.save" -> ImageSaved {
         /// The image.
@@ -147,7 +144,7 @@ pub struct MeanColor {
 }
 
 command! {
-    /// `image.mean_color`. Errors: `NOT_FOUND`.
+    /// `image.mean_color`: the mean of each channel.
     pub struct ImageMeanColor => "image.mean_color" -> MeanColor {
         /// The image.
         pub name: String,

@@ -64,8 +64,7 @@ impl JobInfo {
 }
 
 command! {
-    /// `job.status`: the job's latest state. Errors: `NOT_FOUND` (unknown or forgotten
-    /// job; the last 100 finished jobs are remembered).
+    /// `job.status`: the job's latest state (the last 100 finished jobs are remembered).
     pub struct JobStatus => "job.status" -> JobInfo {
         /// The job id.
         pub job: u64,
@@ -82,7 +81,7 @@ pub struct JobCancelled {
 }
 
 command! {
-    /// `job.cancel`: asks a job to stop before its next step. Errors: `NOT_FOUND`.
+    /// `job.cancel`: asks a job to stop before its next step.
     pub struct JobCancel => "job.cancel" -> JobCancelled {
         /// The job id.
         pub job: u64,
@@ -97,7 +96,7 @@ pub struct JobListing {
 }
 
 command! {
-    /// `job.list`.
+    /// `job.list`: active and remembered jobs, oldest first.
     #[derive(Default)]
     pub struct JobList => "job.list" -> JobListing {}
 }

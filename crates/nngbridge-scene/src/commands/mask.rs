@@ -87,7 +87,7 @@ pub struct MaskCreated {
 
 command! {
     /// `mask.create`: a new mask; `clip` (or `size`) sets the frame size used for pixel
-    /// coordinates. Errors: `NOT_FOUND` (clip), `INVALID_ARGUMENT` (size not positive).
+    /// coordinates.
     #[derive(Default)]
     pub struct MaskCreate => "mask.create" -> MaskCreated {
         /// The mask's name.
@@ -132,7 +132,6 @@ pub struct MaskLayerListing {
 
 command! {
     /// `mask.layers`: a mask's layers, with their splines' points when `points`.
-    /// Errors: `NOT_FOUND`.
     #[derive(Default)]
     pub struct MaskLayers => "mask.layers" -> MaskLayerListing {
         /// The mask.
@@ -146,8 +145,7 @@ command! {
 
 command! {
     /// `mask.add_layer`: a new layer; with `visible_frames` it is keyed visible on exactly
-    /// those frames (hidden on the frames around them). Errors: `NOT_FOUND`,
-    /// `INVALID_ARGUMENT` (a layer of that name exists).
+    /// those frames (hidden on the frames around them).
     #[derive(Default)]
     pub struct MaskAddLayer => "mask.add_layer" -> MaskLayer {
         /// The mask.
@@ -212,8 +210,6 @@ pub struct SplineAdded {
 
 command! {
     /// `mask.add_spline`: a spline of `points`. All points are checked first.
-    /// Errors: `NOT_FOUND` (mask, layer), `INVALID_ARGUMENT` (no points, bad point, pixels
-    /// on a mask without a frame size).
     #[derive(Default)]
     pub struct MaskAddSpline => "mask.add_spline" -> SplineAdded {
         /// The mask.
@@ -245,9 +241,7 @@ pub struct SplineKeyed {
 command! {
     /// `mask.key_spline`: moves a spline's points to `points` (as many as it has) and
     /// keyframes their positions and handles at `frame`, so the spline's shape is animated
-    /// on one layer; `AUTO`/`VECTOR` handles are recomputed first. Errors: `NOT_FOUND`
-    /// (mask, layer), `INVALID_ARGUMENT` (no such spline, a different point count, a bad
-    /// point).
+    /// on one layer; `AUTO`/`VECTOR` handles are recomputed first.
     #[derive(Default)]
     pub struct MaskKeySpline => "mask.key_spline" -> SplineKeyed {
         /// The mask.
@@ -267,7 +261,7 @@ command! {
 
 command! {
     /// `mask.layer_visibility_key`: keys the layer's visibility (viewport and render) at
-    /// `frame`. Errors: `NOT_FOUND`.
+    /// `frame`.
     pub struct MaskLayerVisibilityKey => "mask.layer_visibility_key" -> MaskLayer {
         /// The mask.
         pub name: String,
@@ -283,7 +277,6 @@ command! {
 command! {
     /// `mask.layer_set`: sets layer RNA properties (`alpha`, `blend`, `invert`,
     /// `falloff`, `hide`, ...), all checked before any is applied.
-    /// Errors: `NOT_FOUND`, `INVALID_ARGUMENT`.
     pub struct MaskLayerSet => "mask.layer_set" -> MaskLayer {
         /// The mask.
         pub name: String,
@@ -307,8 +300,7 @@ pub struct Bounds {
 
 command! {
     /// `mask.bounds`: the box around the curves (handles followed) of one layer, or of
-    /// every layer visible at `frame` (default: visible now). Errors: `NOT_FOUND` (mask,
-    /// layer, or no visible spline).
+    /// every layer visible at `frame` (default: visible now).
     #[derive(Default)]
     pub struct MaskBounds => "mask.bounds" -> Bounds {
         /// The mask.
@@ -323,7 +315,7 @@ command! {
 }
 
 command! {
-    /// `mask.delete`. Errors: `NOT_FOUND`.
+    /// `mask.delete`: deletes a mask.
     pub struct MaskDelete => "mask.delete" -> DeletedOne {
         /// The mask.
         pub name: String,

@@ -23,7 +23,14 @@ pub trait Command: Serialize {
     const NAME: &'static str;
     /// What a successful call returns.
     type Output: DeserializeOwned;
+    /// Its arguments in declaration order: `(wire name, Rust type as written with any
+    /// outer `Option<..>` removed, optional)`. `tests/catalogue.rs` compares them with
+    /// `docs/commands.json`.
+    const ARGS: &'static [ArgInfo];
 }
+
+/// One argument of a [`Command`]: `(wire name, Rust type, optional)`.
+pub type ArgInfo = (&'static str, &'static str, bool);
 
 /// Defines a command's argument struct and its [`Command`] impl:
 ///
@@ -40,51 +47,66 @@ pub trait Command: Serialize {
 /// }
 /// ```
 ///
+/// A command struct's rustdoc says what the command does; the macro appends where its
+/// arguments, result and errors are listed (docs/commands.json).
+///
 /// Without `=> "name" -> Output` it defines a nested argument struct (no [`Command`]).
 /// Every field whose type is spelled `Option<..>` gets
 /// `#[serde(skip_serializing_if = "Option::is_none")]` (an `Option<Option<T>>` thus sends
 /// `nil` for `Some(None)`).
 macro_rules! command {
-    (@field $attrs:tt $name:ident $imp:tt [$($done:tt)*]
-        $(#[$fm:meta])* pub $f:ident : Option<$ft:ty> $(, $($rest:tt)*)?
+    (@field $attrs:tt $name:ident $imp:tt [$($done:tt)*] [$($info:tt)*]
+        $(#[$($fm:tt)*])* pub $f:ident : Option<$ft:ty> $(, $($rest:tt)*)?
     ) => {
         command!(@field $attrs $name $imp [$($done)*
-            $(#[$fm])*
+            $(#[$($fm)*])*
             #[serde(skip_serializing_if = "Option::is_none")]
             pub $f: Option<$ft>,
-        ] $($($rest)*)?);
+        ] [$($info)* (command!(@wire $f $(#[$($fm)*])*), stringify!($ft), true),]
+        $($($rest)*)?);
     };
-    (@field $attrs:tt $name:ident $imp:tt [$($done:tt)*]
-        $(#[$fm:meta])* pub $f:ident : $ft:ty $(, $($rest:tt)*)?
+    (@field $attrs:tt $name:ident $imp:tt [$($done:tt)*] [$($info:tt)*]
+        $(#[$($fm:tt)*])* pub $f:ident : $ft:ty $(, $($rest:tt)*)?
     ) => {
-        command!(@field $attrs $name $imp [$($done)* $(#[$fm])* pub $f: $ft,]
+        command!(@field $attrs $name $imp [$($done)* $(#[$($fm)*])* pub $f: $ft,]
+            [$($info)* (command!(@wire $f $(#[$($fm)*])*), stringify!($ft), false),]
             $($($rest)*)?);
     };
-    (@field [$(#[$m:meta])*] $name:ident $imp:tt [$($done:tt)*]) => {
+    (@field [$(#[$m:meta])*] $name:ident $imp:tt [$($done:tt)*] [$($info:tt)*]) => {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         pub struct $name { $($done)* }
-        command!(@impl $name $imp);
+        command!(@impl $name $imp [$($info)*]);
     };
-    (@impl $name:ident {}) => {};
-    (@impl $name:ident { $wire:literal, $out:ty }) => {
+    // A field's wire name: its `#[serde(rename = "..")]`, else the field's own name.
+    (@wire $f:ident) => { stringify!($f) };
+    (@wire $f:ident #[serde(rename = $wire:literal)] $($more:tt)*) => { $wire };
+    (@wire $f:ident #[$($other:tt)*] $($more:tt)*) => { command!(@wire $f $($more)*) };
+    (@impl $name:ident {} $info:tt) => {};
+    (@impl $name:ident { $wire:literal, $out:ty } [$($info:tt)*]) => {
         impl $crate::commands::Command for $name {
             const NAME: &'static str = $wire;
             type Output = $out;
+            const ARGS: &'static [$crate::commands::ArgInfo] = &[$($info)*];
         }
     };
     (
         $(#[$m:meta])*
         pub struct $name:ident => $wire:literal -> $out:ty { $($body:tt)* }
     ) => {
-        command!(@field [$(#[$m])*] $name { $wire, $out } [] $($body)*);
+        // The catalogue is the one home of arguments, result and errors: link, don't copy.
+        command!(@field [$(#[$m])*
+            #[doc = ""]
+            #[doc = concat!("Arguments, result and errors: `", $wire, "` in `docs/commands.json`, ",
+                "the table in docs/protocol.md §11.")]
+        ] $name { $wire, $out } [] [] $($body)*);
     };
     // An argument struct nested in a command's arguments (no Command impl).
     (
         $(#[$m:meta])*
         pub struct $name:ident { $($body:tt)* }
     ) => {
-        command!(@field [$(#[$m])*] $name {} [] $($body)*);
+        command!(@field [$(#[$m])*] $name {} [] [] $($body)*);
     };
 }
 
@@ -168,92 +190,102 @@ pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, crate::CallEr
     Ok(crate::codec::decode(&crate::codec::encode(value)?)?)
 }
 
-/// Every command name the typed API covers, one per command struct. It equals the
-/// add-on's command list: `tests/catalogue.rs` checks it (and every struct's argument
-/// names and types) against the add-on's sources, `examples/typed_domains.rs` against a
-/// real Blender's `session.hello` and `session.commands`.
-pub const ALL_COMMANDS: &[&str] = &[
-    AnimEvaluate::NAME,
-    AnimKeyframeDelete::NAME,
-    AnimKeyframeInsert::NAME,
-    AnimKeyframes::NAME,
-    Batch::NAME,
-    ClipFramePixels::NAME,
-    ClipInfo::NAME,
-    ClipList::NAME,
-    ClipLoad::NAME,
-    ClipMeanColors::NAME,
-    ClipSet::NAME,
-    CollectionCreate::NAME,
-    CollectionDelete::NAME,
-    CollectionGet::NAME,
-    CollectionLink::NAME,
-    CollectionList::NAME,
-    CollectionUnlink::NAME,
-    Exec::NAME,
-    GpencilAddLayer::NAME,
-    GpencilAddStroke::NAME,
-    GpencilCreate::NAME,
-    GpencilDeleteFrame::NAME,
-    GpencilFrames::NAME,
-    GpencilLayers::NAME,
-    GpencilList::NAME,
-    GpencilStrokes::NAME,
-    ImageList::NAME,
-    ImageLoad::NAME,
-    ImageMeanColor::NAME,
-    ImageNew::NAME,
-    ImagePixelsGet::NAME,
-    ImagePixelsSet::NAME,
-    ImageSave::NAME,
-    JobCancel::NAME,
-    JobList::NAME,
-    JobStatus::NAME,
-    MaskAddLayer::NAME,
-    MaskAddSpline::NAME,
-    MaskKeySpline::NAME,
-    MaskBounds::NAME,
-    MaskCreate::NAME,
-    MaskDelete::NAME,
-    MaskLayerSet::NAME,
-    MaskLayerVisibilityKey::NAME,
-    MaskLayers::NAME,
-    MaskList::NAME,
-    ObjectCreate::NAME,
-    ObjectDelete::NAME,
-    ObjectGet::NAME,
-    ObjectHierarchy::NAME,
-    ObjectList::NAME,
-    ObjectRoot::NAME,
-    ObjectSelect::NAME,
-    ObjectSelection::NAME,
-    ObjectSet::NAME,
-    RenderAnimation::NAME,
-    RenderStill::NAME,
-    SceneGet::NAME,
-    ScenePropertyGet::NAME,
-    ScenePropertySet::NAME,
-    SceneSet::NAME,
-    SequencerAddEffect::NAME,
-    SequencerAddImage::NAME,
-    SequencerAddMovie::NAME,
-    SequencerAddText::NAME,
-    SequencerDelete::NAME,
-    SequencerEnsure::NAME,
-    SequencerList::NAME,
-    SequencerStripGet::NAME,
-    SequencerStripSet::NAME,
-    CommandSchemas::NAME,
-    Hello::NAME,
-    Ping::NAME,
-    Shutdown::NAME,
-    TrackingAddTrack::NAME,
-    TrackingMarkersDelete::NAME,
-    TrackingMarkersGet::NAME,
-    TrackingMarkersSet::NAME,
-    TrackingTracks::NAME,
-    WmProgress::NAME,
-];
+/// Lists every command struct once: `ALL_COMMANDS` (names) and `COMMAND_ARGS` (names with
+/// their [`Command::ARGS`]) come from the one list.
+macro_rules! catalogue {
+    ($($cmd:ident),* $(,)?) => {
+        /// Every command name the typed API covers, one per command struct. It equals the
+        /// add-on's command list: `tests/catalogue.rs` checks it (and every struct's
+        /// argument names, types and optionality) against `docs/commands.json`, which the
+        /// add-on's registry emits; `tests/typed_domains.rs` against a real Blender.
+        pub const ALL_COMMANDS: &[&str] = &[$($cmd::NAME),*];
+        /// Every command's name and arguments ([`Command::ARGS`]), as `ALL_COMMANDS`.
+        pub const COMMAND_ARGS: &[(&str, &[ArgInfo])] = &[$(($cmd::NAME, $cmd::ARGS)),*];
+    };
+}
+
+catalogue! {
+    AnimEvaluate,
+    AnimKeyframeDelete,
+    AnimKeyframeInsert,
+    AnimKeyframes,
+    Batch,
+    ClipFramePixels,
+    ClipInfo,
+    ClipList,
+    ClipLoad,
+    ClipMeanColors,
+    ClipSet,
+    CollectionCreate,
+    CollectionDelete,
+    CollectionGet,
+    CollectionLink,
+    CollectionList,
+    CollectionUnlink,
+    Exec,
+    GpencilAddLayer,
+    GpencilAddStroke,
+    GpencilCreate,
+    GpencilDeleteFrame,
+    GpencilFrames,
+    GpencilLayers,
+    GpencilList,
+    GpencilStrokes,
+    ImageList,
+    ImageLoad,
+    ImageMeanColor,
+    ImageNew,
+    ImagePixelsGet,
+    ImagePixelsSet,
+    ImageSave,
+    JobCancel,
+    JobList,
+    JobStatus,
+    MaskAddLayer,
+    MaskAddSpline,
+    MaskKeySpline,
+    MaskBounds,
+    MaskCreate,
+    MaskDelete,
+    MaskLayerSet,
+    MaskLayerVisibilityKey,
+    MaskLayers,
+    MaskList,
+    ObjectCreate,
+    ObjectDelete,
+    ObjectGet,
+    ObjectHierarchy,
+    ObjectList,
+    ObjectRoot,
+    ObjectSelect,
+    ObjectSelection,
+    ObjectSet,
+    RenderAnimation,
+    RenderStill,
+    SceneGet,
+    ScenePropertyGet,
+    ScenePropertySet,
+    SceneSet,
+    SequencerAddEffect,
+    SequencerAddImage,
+    SequencerAddMovie,
+    SequencerAddText,
+    SequencerDelete,
+    SequencerEnsure,
+    SequencerList,
+    SequencerStripGet,
+    SequencerStripSet,
+    CommandSchemas,
+    Hello,
+    Ping,
+    Shutdown,
+    TrackingAddTrack,
+    TrackingMarkersDelete,
+    TrackingMarkersGet,
+    TrackingMarkersSet,
+    TrackingTracks,
+    WmProgress,
+}
 
 #[cfg(test)]
 pub(crate) mod test_support {

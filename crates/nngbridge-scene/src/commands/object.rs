@@ -72,8 +72,7 @@ pub enum EmptyDisplayType {
 
 command! {
     /// `object.create`: a mesh primitive, an empty, a camera or a light (no `bpy.ops`:
-    /// works headless). Errors: `INVALID_ARGUMENT` (size not positive), `NOT_FOUND`
-    /// (parent).
+    /// works headless).
     #[derive(Default)]
     pub struct ObjectCreate => "object.create" -> Named {
         /// What to make.
@@ -125,7 +124,6 @@ pub struct ObjectListing {
 
 command! {
     /// `object.list`: the scene's objects (or a collection's, nested included), filtered.
-    /// Errors: `NOT_FOUND` (collection).
     #[derive(Default)]
     pub struct ObjectList => "object.list" -> ObjectListing {
         /// Only this Blender type (`MESH`, `EMPTY`, ...).
@@ -177,8 +175,7 @@ fn visible() -> bool {
 
 command! {
     /// `object.get`: transform and relations; `properties` adds any RNA paths
-    /// (`data.lens`, `empty_display_size`, `["custom"]`). Errors: `NOT_FOUND`,
-    /// `INVALID_ARGUMENT` (a path that does not resolve).
+    /// (`data.lens`, `empty_display_size`, `["custom"]`).
     #[derive(Default)]
     pub struct ObjectGet => "object.get" -> ObjectInfo {
         /// The object.
@@ -190,8 +187,6 @@ command! {
 
 command! {
     /// `object.set`: only the given fields change, all checked before any is applied.
-    /// Errors: `NOT_FOUND` (object, parent), `INVALID_ARGUMENT` (a parent loop, a bad
-    /// property).
     #[derive(Default)]
     pub struct ObjectSet => "object.set" -> ObjectInfo {
         /// The object.
@@ -212,7 +207,7 @@ command! {
 }
 
 command! {
-    /// `object.delete`: all or nothing. Errors: `NOT_FOUND`.
+    /// `object.delete`: deletes objects, all or nothing.
     pub struct ObjectDelete => "object.delete" -> Deleted {
         /// The objects.
         pub names: Vec<String>,
@@ -229,7 +224,7 @@ pub struct Selection {
 }
 
 command! {
-    /// `object.select`. Errors: `NOT_FOUND` (nothing changes).
+    /// `object.select`: selects objects (nothing changes if a name is unknown).
     #[derive(Default)]
     pub struct ObjectSelect => "object.select" -> Selection {
         /// Objects to select.
@@ -257,7 +252,7 @@ pub struct HierarchyNode {
 }
 
 command! {
-    /// `object.hierarchy`: the tree below an object. Errors: `NOT_FOUND`.
+    /// `object.hierarchy`: the tree below an object.
     pub struct ObjectHierarchy => "object.hierarchy" -> HierarchyNode {
         /// The object.
         pub name: String,
@@ -272,7 +267,7 @@ pub struct Root {
 }
 
 command! {
-    /// `object.root`. Errors: `NOT_FOUND`.
+    /// `object.root`: an object's top-most ancestor (itself without a parent).
     pub struct ObjectRoot => "object.root" -> Root {
         /// The object.
         pub name: String,

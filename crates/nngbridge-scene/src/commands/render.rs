@@ -22,7 +22,6 @@ pub enum RenderEngine {
 command! {
     /// `render.still`: renders the scene's camera view to `path` (format from the
     /// extension, PNG by default); a job. The scene's settings are restored afterwards.
-    /// Errors: `INVALID_ARGUMENT` (no such directory), `BUSY`.
     #[derive(Default)]
     pub struct RenderStill => "render.still" -> JobStarted {
         /// The image file to write.
@@ -36,8 +35,7 @@ command! {
 
 command! {
     /// `render.animation`: renders frames to `path` with its `#` run replaced by the
-    /// zero-padded frame number (`/tmp/out_####.png`); a job, one step per frame.
-    /// Errors: `INVALID_ARGUMENT` (no `#`, no such directory, end before start), `BUSY`.
+    /// zero-padded frame number (`out_####.png`); a job, one step per frame.
     #[derive(Default)]
     pub struct RenderAnimation => "render.animation" -> JobStarted {
         /// The file pattern.

@@ -26,15 +26,13 @@ pub struct SceneInfo {
 }
 
 command! {
-    /// `scene.get`.
+    /// `scene.get`: the current scene's frames, fps and resolution.
     #[derive(Default)]
     pub struct SceneGet => "scene.get" -> SceneInfo {}
 }
 
 command! {
     /// `scene.set`: only the given fields change; all are checked before any is applied.
-    /// Errors: `INVALID_ARGUMENT` (end before start, resolution outside 4..65536,
-    /// percentage outside 1..32767, fps outside 1..1000, a bad property).
     #[derive(Default)]
     pub struct SceneSet => "scene.set" -> SceneInfo {
         /// Current frame.
@@ -55,7 +53,7 @@ command! {
 }
 
 command! {
-    /// `scene.property_get` → the custom property's value. Errors: `NOT_FOUND`.
+    /// `scene.property_get`: a custom property of the scene.
     pub struct ScenePropertyGet => "scene.property_get" -> Value {
         /// The custom property.
         pub name: String,
@@ -63,7 +61,7 @@ command! {
 }
 
 command! {
-    /// `scene.property_set` → the value as stored (int, float, string, bool, list or map).
+    /// `scene.property_set`: sets a custom property of the scene.
     pub struct ScenePropertySet => "scene.property_set" -> Value {
         /// The custom property.
         pub name: String,

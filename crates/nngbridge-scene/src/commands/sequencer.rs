@@ -130,14 +130,13 @@ pub struct StripListing {
 }
 
 command! {
-    /// `sequencer.list`.
+    /// `sequencer.list`: every strip, nested included.
     #[derive(Default)]
     pub struct SequencerList => "sequencer.list" -> StripListing {}
 }
 
 command! {
-    /// `sequencer.add_movie`. Errors: `NOT_FOUND` (file), `INVALID_ARGUMENT` (channel
-    /// outside 1..128).
+    /// `sequencer.add_movie`: a movie strip.
     #[derive(Default)]
     pub struct SequencerAddMovie => "sequencer.add_movie" -> Strip {
         /// Strip name.
@@ -153,8 +152,7 @@ command! {
 
 command! {
     /// `sequencer.add_image`: an image strip; several paths (in one directory) make an
-    /// image sequence. Errors: `NOT_FOUND` (a file), `INVALID_ARGUMENT` (no paths,
-    /// several directories, channel).
+    /// image sequence.
     #[derive(Default)]
     pub struct SequencerAddImage => "sequencer.add_image" -> Strip {
         /// Strip name.
@@ -170,9 +168,8 @@ command! {
 
 command! {
     /// `sequencer.add_effect`: an effect strip; [`EffectType::inputs`] says how many
-    /// `inputs` (strip names) it takes; types without inputs need `frame_end`. Errors:
-    /// `NOT_FOUND` (input), `INVALID_ARGUMENT` (input count, frames, a bad property: the
-    /// strip is then removed again).
+    /// `inputs` (strip names) it takes; types without inputs need `frame_end`. A bad
+    /// property removes the strip again.
     pub struct SequencerAddEffect => "sequencer.add_effect" -> Strip {
         /// Strip name.
         pub name: String,
@@ -193,8 +190,7 @@ command! {
 }
 
 command! {
-    /// `sequencer.add_text`: a text strip. Errors: `INVALID_ARGUMENT` (end not after
-    /// start, font size not positive, channel).
+    /// `sequencer.add_text`: a text strip.
     #[derive(Default)]
     pub struct SequencerAddText => "sequencer.add_text" -> Strip {
         /// Strip name.
@@ -218,7 +214,6 @@ command! {
 
 command! {
     /// `sequencer.strip_get`: a strip's description; `properties` adds any RNA paths.
-    /// Errors: `NOT_FOUND`, `INVALID_ARGUMENT` (a path).
     #[derive(Default)]
     pub struct SequencerStripGet => "sequencer.strip_get" -> Strip {
         /// The strip.
@@ -230,7 +225,7 @@ command! {
 
 command! {
     /// `sequencer.strip_set`: sets any strip RNA properties, all checked before any is
-    /// applied. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`.
+    /// applied.
     #[derive(Default)]
     pub struct SequencerStripSet => "sequencer.strip_set" -> Strip {
         /// The strip.
@@ -241,7 +236,7 @@ command! {
 }
 
 command! {
-    /// `sequencer.delete`: all or nothing. Errors: `NOT_FOUND`.
+    /// `sequencer.delete`: deletes strips, all or nothing.
     pub struct SequencerDelete => "sequencer.delete" -> Deleted {
         /// The strips.
         pub names: Vec<String>,

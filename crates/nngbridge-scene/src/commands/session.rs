@@ -7,11 +7,17 @@ use serde::Deserialize;
 
 use crate::wire::Value;
 
-/// The server's limits (in `session.hello`).
+/// The server's configurable limits (in `session.hello`; `docs/protocol.md` §12).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Limits {
-    /// The largest request the server accepts, in bytes.
+    /// The largest request or reply the server handles, in bytes.
     pub max_message: u64,
+    /// The memory one command may allocate, in bytes (absent from older servers).
+    #[serde(default)]
+    pub memory_budget: Option<u64>,
+    /// The frames one job may cover (absent from older servers).
+    #[serde(default)]
+    pub max_job_frames: Option<u64>,
 }
 
 /// Where the server's file commands may read and write (in `session.hello`,
@@ -53,13 +59,13 @@ command! {
 }
 
 command! {
-    /// `session.ping` → `"pong"`.
+    /// `session.ping`: a liveness check.
     #[derive(Default)]
     pub struct Ping => "session.ping" -> String {}
 }
 
 command! {
-    /// `session.shutdown` → `true`: the server stops after answering.
+    /// `session.shutdown`: the server stops after answering.
     #[derive(Default)]
     pub struct Shutdown => "session.shutdown" -> bool {}
 }
@@ -97,13 +103,28 @@ pub struct ArgSchema {
     pub nullable: bool,
 }
 
-/// One command's schema (in `session.commands`).
+/// One command's entry in `session.commands` (and in `docs/commands.json`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CommandSchema {
     /// The first paragraph of its documentation.
     pub doc: String,
     /// Its arguments by name.
     pub args: BTreeMap<String, ArgSchema>,
+    /// Its domain: the name's prefix (`mask` for `mask.bounds`).
+    #[serde(default)]
+    pub domain: String,
+    /// The shape of a successful result, in docs/protocol.md's notation.
+    #[serde(default)]
+    pub result: Option<String>,
+    /// The error codes it can answer besides `INVALID_ARGUMENT`.
+    #[serde(default)]
+    pub errors: Vec<String>,
+    /// Whether it answers with a job id ([`JobStarted`](super::JobStarted)).
+    #[serde(default)]
+    pub job: bool,
+    /// The nngbridge version that added it.
+    #[serde(default)]
+    pub since: String,
 }
 
 /// The result of `session.commands`.
@@ -114,8 +135,7 @@ pub struct CommandSchemaListing {
 }
 
 command! {
-    /// `session.commands`: every command's (or one command's) argument schema.
-    /// Errors: `NOT_FOUND` (no such command).
+    /// `session.commands`: every command's (or one command's) catalogue entry, at run time.
     #[derive(Default)]
     pub struct CommandSchemas => "session.commands" -> CommandSchemaListing {
         /// One command (default: all).
@@ -131,8 +151,7 @@ pub struct ExecResult {
 }
 
 command! {
-    /// `exec`: runs Python source in Blender; `FORBIDDEN` unless enabled in the add-on's
-    /// preferences. A failing script answers `INTERNAL` with the traceback.
+    /// `exec`: runs Python source in Blender, if enabled in the add-on's preferences.
     pub struct Exec => "exec" -> ExecResult {
         /// The source; it may set `result`.
         pub code: String,

@@ -41,7 +41,7 @@ pub struct TrackListing {
 }
 
 command! {
-    /// `tracking.tracks`: a clip's tracks. Errors: `NOT_FOUND`.
+    /// `tracking.tracks`: a clip's tracks.
     pub struct TrackingTracks => "tracking.tracks" -> TrackListing {
         /// The clip.
         pub clip: String,
@@ -59,8 +59,7 @@ pub struct TrackAdded {
 
 command! {
     /// `tracking.add_track`: a new track with one marker at `position` on `frame`; the
-    /// areas default to the clip's tracking settings. Errors: `NOT_FOUND` (clip),
-    /// `INVALID_ARGUMENT` (a track of that name exists, sizes not positive).
+    /// areas default to the clip's tracking settings.
     #[derive(Default)]
     pub struct TrackingAddTrack => "tracking.add_track" -> TrackAdded {
         /// The clip.
@@ -87,7 +86,6 @@ pub struct MarkerListing {
 
 command! {
     /// `tracking.markers_get`: all markers of a track, or the one in effect at `frame`.
-    /// Errors: `NOT_FOUND` (clip, track).
     #[derive(Default)]
     pub struct TrackingMarkersGet => "tracking.markers_get" -> MarkerListing {
         /// The clip.
@@ -138,8 +136,7 @@ pub struct TrackMarkerCount {
 }
 
 command! {
-    /// `tracking.markers_set`: sets (inserting where missing) markers, all validated
-    /// first. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`.
+    /// `tracking.markers_set`: sets (inserting where missing) markers, all validated first.
     pub struct TrackingMarkersSet => "tracking.markers_set" -> TrackMarkerCount {
         /// The clip.
         pub clip: String,
@@ -151,8 +148,8 @@ command! {
 }
 
 command! {
-    /// `tracking.markers_delete`: deletes the markers on `frames` (all exist, or nothing
-    /// is deleted). Errors: `NOT_FOUND` (`details.frames` lists the missing ones).
+    /// `tracking.markers_delete`: deletes the markers on `frames` (all exist, or nothing is
+    /// deleted).
     pub struct TrackingMarkersDelete => "tracking.markers_delete" -> TrackMarkerCount {
         /// The clip.
         pub clip: String,

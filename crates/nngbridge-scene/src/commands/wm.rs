@@ -20,6 +20,7 @@ pub struct Progress {
 impl super::Command for WmProgress {
     const NAME: &'static str = "wm.progress";
     type Output = Progress;
+    const ARGS: &'static [super::ArgInfo] = &[("value", "f64", true)];
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! One instance of every typed command with every optional argument given, for checking
-//! argument names and types against the add-on: offline against its decorators
-//! (`tests/catalogue.rs`) and against a real Blender's `session.commands`
-//! (`examples/typed_domains.rs`, which includes this file).
+//! the values it sends against docs/commands.json (`tests/catalogue.rs`); and `props`,
+//! which `tests/typed_domains.rs` uses too.
 
 #![allow(dead_code)]
 

@@ -12,7 +12,7 @@ from typing import Any
 import bpy
 
 from .. import rna
-from ..registry import FRAME, NAME, arg, command, invalid, not_found
+from ..registry import FRAME, NAME, about, arg, command, invalid, not_found
 
 TARGETS = {
     "object": "objects", "scene": "scenes", "mask": "masks", "camera": "cameras",
@@ -83,6 +83,7 @@ def check_path(block: Any, data_path: str, index: int) -> tuple[Any, str, int]:
          data_path=arg(str), frame=arg(float, **FRAME), value=arg(float, bool, list, default=None),
          index=arg(int, default=-1),
          interpolation=arg(str, default=None, choices=("CONSTANT", "LINEAR", "BEZIER")))
+@about("{fcurves: [F-curve]} of data_path", errors=("NOT_FOUND",))
 def keyframe_insert(target: str, name: str, data_path: str, frame: float, value, index: int,
                     interpolation) -> dict[str, Any]:
     """Keys ``data_path`` at ``frame`` (all of an array's items when ``index`` is -1), first
@@ -115,6 +116,7 @@ def keyframe_insert(target: str, name: str, data_path: str, frame: float, value,
 
 @command("anim.keyframes", target=arg(str, choices=tuple(TARGETS)), name=arg(str, **NAME),
          data_path=arg(str, default=None))
+@about("{fcurves: [F-curve]}", errors=("NOT_FOUND",))
 def keyframes(target: str, name: str, data_path) -> dict[str, Any]:
     """F-curves with their keys as [frame, value] pairs."""
     block = get_target(target, name)
@@ -127,6 +129,7 @@ def keyframes(target: str, name: str, data_path) -> dict[str, Any]:
 
 @command("anim.evaluate", target=arg(str, choices=tuple(TARGETS)), name=arg(str, **NAME),
          data_path=arg(str), frame=arg(float, **FRAME), index=arg(int, default=0))
+@about("{value: float}", errors=("NOT_FOUND",))
 def evaluate(target: str, name: str, data_path: str, frame: float, index: int) -> Any:
     """The animated value at ``frame`` without changing the scene's frame."""
     fc = fcurve(get_target(target, name), data_path, index)
@@ -137,6 +140,7 @@ def evaluate(target: str, name: str, data_path: str, frame: float, index: int) -
 
 @command("anim.keyframe_delete", target=arg(str, choices=tuple(TARGETS)), name=arg(str, **NAME),
          data_path=arg(str), frame=arg(float, **FRAME), index=arg(int, default=-1))
+@about("{fcurves: [F-curve]} of data_path", errors=("NOT_FOUND",))
 def keyframe_delete(target: str, name: str, data_path: str, frame: float,
                     index: int) -> dict[str, Any]:
     block = get_target(target, name)

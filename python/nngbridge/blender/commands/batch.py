@@ -8,18 +8,19 @@ from typing import Any
 import bpy
 
 from .. import registry
-from ..registry import MAX_BATCH, ReplyBudget, arg, command, too_large
+from ..registry import MAX_BATCH, ReplyBudget, about, arg, command, too_large
 from .session import STATE
 
 
 @command("batch", commands=arg(list), stop_on_error=arg(bool, default=True))
+@about("{results: [{ok, result|error}], applied: int}", errors=("TOO_LARGE",))
 def batch(commands: list, stop_on_error: bool) -> dict[str, Any]:
     """Runs commands in order; with stop_on_error the first failure ends the batch and
     ``applied`` counts exactly the commands whose effects stay. The payloads of all its
     results share one reply (``registry.reserve_reply``)."""
     if len(commands) > MAX_BATCH:
         raise too_large(f"a batch holds at most {MAX_BATCH} commands", MAX_BATCH)
-    STATE["in_batch"] = True  # pixel results get their own buffers (see images.py)
+    STATE["in_batch"] = True  # pixel results get their own buffers (see image.py)
     try:
         with ReplyBudget():
             results, applied = _run_all(commands, stop_on_error)

@@ -18,8 +18,8 @@ from typing import Any
 
 import bpy
 
-from ..registry import FRAME, NAME, arg, command, invalid, not_found, withdraw
-from .clips import get_clip
+from ..registry import FRAME, NAME, about, arg, command, invalid, not_found, withdraw
+from .clip import get_clip
 
 
 def datablocks() -> Any:
@@ -99,6 +99,7 @@ def describe_layer(layer: Any) -> dict[str, Any]:
 @command("gpencil.create", name=arg(str, **NAME),
          attach=arg(str, default=None, choices=("SCENE", "CLIP")),
          clip=arg(str, default=None, **NAME))
+@about("{name}", errors=("NOT_FOUND",))
 def create(name: str, attach, clip) -> dict[str, Any]:
     """New annotation data; ``attach`` makes it the scene's or a clip's annotations."""
     target = None
@@ -115,12 +116,14 @@ def create(name: str, attach, clip) -> dict[str, Any]:
 
 
 @command("gpencil.list")
+@about("{annotations: [{name, layers: [name]}]}")
 def list_() -> dict[str, Any]:
     return {"annotations": [{"name": g.name, "layers": [la.info for la in g.layers]}
                             for g in datablocks()]}
 
 
 @command("gpencil.layers", name=arg(str, **NAME))
+@about("{layers: [layer]}", errors=("NOT_FOUND",))
 def layers(name: str) -> dict[str, Any]:
     return {"layers": [describe_layer(la) for la in get_gpencil(name).layers]}
 
@@ -128,6 +131,7 @@ def layers(name: str) -> dict[str, Any]:
 @command("gpencil.add_layer", name=arg(str, **NAME), layer=arg(str, **NAME),
          color=arg(list, default=None, length=3), thickness=arg(int, default=None,
                                                                minimum=1, maximum=10))
+@about("the layer", errors=("NOT_FOUND",))
 def add_layer(name: str, layer: str, color, thickness) -> dict[str, Any]:
     gp = get_gpencil(name)
     if gp.layers.get(layer) is not None:
@@ -141,6 +145,7 @@ def add_layer(name: str, layer: str, color, thickness) -> dict[str, Any]:
 
 
 @command("gpencil.frames", name=arg(str, **NAME), layer=arg(str, **NAME))
+@about("{frames: [{frame, strokes: int}]}", errors=("NOT_FOUND",))
 def frames(name: str, layer: str) -> dict[str, Any]:
     la = get_layer(get_gpencil(name), layer)
     return {"frames": [{"frame": f.frame_number, "strokes": len(f.strokes)} for f in la.frames]}
@@ -162,6 +167,7 @@ def _check_points(points: list, pressure: Any) -> None:
          frame=arg(int, **FRAME),
          points=arg(list), pressure=arg(list, default=None, items=float),
          cyclic=arg(bool, default=False))
+@about("{frame, stroke: int (index), points: int}", errors=("NOT_FOUND",))
 def add_stroke(name: str, layer: str, frame: int, points: list, pressure,
                cyclic: bool) -> dict[str, Any]:
     """A stroke on ``frame`` (the frame is created when missing)."""
@@ -180,6 +186,8 @@ def add_stroke(name: str, layer: str, frame: int, points: list, pressure,
 
 
 @command("gpencil.strokes", name=arg(str, **NAME), layer=arg(str, **NAME), frame=arg(int, **FRAME))
+@about("{strokes: [{cyclic?, co: array f4 [n, 3], pressure?: array f4 [n]}]}",
+       errors=("NOT_FOUND",))
 def strokes(name: str, layer: str, frame: int) -> dict[str, Any]:
     f = get_frame(get_layer(get_gpencil(name), layer), frame)
     return {"strokes": [describe_stroke(s) for s in f.strokes]}
@@ -187,6 +195,7 @@ def strokes(name: str, layer: str, frame: int) -> dict[str, Any]:
 
 @command("gpencil.delete_frame", name=arg(str, **NAME), layer=arg(str, **NAME),
          frame=arg(int, **FRAME))
+@about("the layer", errors=("NOT_FOUND",))
 def delete_frame(name: str, layer: str, frame: int) -> dict[str, Any]:
     la = get_layer(get_gpencil(name), layer)
     la.frames.remove(get_frame(la, frame))

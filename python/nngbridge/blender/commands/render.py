@@ -9,8 +9,8 @@ from typing import Any
 import bpy
 
 from .. import jobs, paths
-from ..registry import FRAME, arg, check_frames, check_memory, command, invalid
-from .images import FORMATS
+from ..registry import FRAME, about, arg, check_frames, check_memory, command, invalid
+from .image import FORMATS
 
 ENGINES = ("CYCLES", "BLENDER_EEVEE", "BLENDER_EEVEE_NEXT", "BLENDER_WORKBENCH")
 
@@ -55,6 +55,7 @@ def _render_frames(frames: Any, path_for: Any, engine: str | None) -> jobs.JobSt
 
 @command("render.still", path=arg(str), frame=arg(int, default=None, **FRAME),
          engine=arg(str, default=None, choices=ENGINES))
+@about("{job}", errors=("FORBIDDEN", "NOT_FOUND", "BUSY", "TOO_LARGE"), job=True)
 def still(path: str, frame, engine) -> dict[str, Any]:
     """Renders the scene's camera view to ``path``, inside an allowed directory (a job)."""
     check_render_memory()
@@ -65,6 +66,7 @@ def still(path: str, frame, engine) -> dict[str, Any]:
 
 @command("render.animation", path=arg(str), frame_start=arg(int, default=None, **FRAME),
          frame_end=arg(int, default=None, **FRAME), engine=arg(str, default=None, choices=ENGINES))
+@about("{job}", errors=("FORBIDDEN", "NOT_FOUND", "BUSY", "TOO_LARGE"), job=True)
 def animation(path: str, frame_start, frame_end, engine) -> dict[str, Any]:
     """Renders frames to ``path`` with ``#`` replaced by the frame number, zero padded
     (``out_####.png``), inside an allowed directory (a job, one step per frame)."""

@@ -7,7 +7,7 @@ from typing import Any
 import bpy
 
 from .. import rna
-from ..registry import FRAME, NAME, arg, command, invalid, not_found
+from ..registry import FRAME, NAME, about, arg, command, invalid, not_found
 
 
 def describe() -> dict[str, Any]:
@@ -20,6 +20,7 @@ def describe() -> dict[str, Any]:
 
 
 @command("scene.get")
+@about("the scene description")
 def get() -> dict[str, Any]:
     return describe()
 
@@ -30,6 +31,7 @@ def get() -> dict[str, Any]:
          resolution=arg(list, default=None, length=2),
          resolution_percentage=arg(int, default=None, minimum=1, maximum=32767),
          properties=arg(dict, default=None))
+@about("the new scene description", errors=("FORBIDDEN",))
 def set_(frame_current, frame_start, frame_end, fps, resolution, resolution_percentage,
          properties):
     """Sets frames, fps, resolution, and any scene RNA ``properties`` ({path: value}, e.g.
@@ -63,6 +65,7 @@ def set_(frame_current, frame_start, frame_end, fps, resolution, resolution_perc
 
 
 @command("scene.property_get", name=arg(str, **NAME))
+@about("the custom property's value", errors=("NOT_FOUND",))
 def property_get(name: str) -> Any:
     s = bpy.context.scene
     if name not in s.keys():
@@ -72,6 +75,7 @@ def property_get(name: str) -> Any:
 
 @command("scene.property_set", name=arg(str, **NAME),
          value=arg(int, float, str, bool, list, dict))
+@about("the value as stored")
 def property_set(name: str, value: Any) -> Any:
     """Stores a custom property; a value Blender would not give back as sent (a list of
     maps, an integer beyond 32 bits, ...) is refused, and nothing is stored."""

@@ -7,13 +7,14 @@ from typing import Any
 import bpy
 
 from .. import paths, registry
-from ..registry import CommandError, arg, command
+from ..registry import CommandError, about, arg, command
 
 # Set by the server: whether exec is allowed, and a callable that asks it to stop.
 STATE: dict[str, Any] = {"allow_exec": False, "shutdown": None, "events": None}
 
 
 @command("session.hello")
+@about("§6 (HelloInfo)")
 def hello() -> dict[str, Any]:
     """Protocol and server versions, the command list, and where files may go
     (``files``: the work directory and the allowed directories, docs/protocol.md §7.2)."""
@@ -31,23 +32,25 @@ def hello() -> dict[str, Any]:
 
 
 @command("session.ping")
+@about('"pong"')
 def ping() -> str:
     return "pong"
 
 
 @command("session.commands", name=arg(str, default=None))
+@about("{commands: {<cmd>: <docs/commands.json entry>}}", errors=("NOT_FOUND",))
 def commands(name) -> dict[str, Any]:
-    """Every command's (or one command's) argument schema and summary, from the table."""
+    """Every command's (or one command's) description, from the table: what
+    docs/commands.json holds (nngbridge.blender.catalogue)."""
     table = registry.COMMANDS
     if name is not None and name not in table:
         raise CommandError("NOT_FOUND", f"no command {name!r}", {"name": name})
     chosen = [table[name]] if name is not None else [table[k] for k in sorted(table)]
-    return {"commands": {c.name: {"doc": c.doc.split("\n\n")[0],
-                                  "args": {k: a.describe() for k, a in c.schema.items()}}
-                         for c in chosen}}
+    return {"commands": {c.name: c.describe() for c in chosen}}
 
 
 @command("session.shutdown")
+@about("true")
 def shutdown() -> bool:
     stop = STATE.get("shutdown")
     if stop is not None:
@@ -56,6 +59,7 @@ def shutdown() -> bool:
 
 
 @command("exec", code=arg(str))
+@about("{result: str}", errors=("FORBIDDEN", "INTERNAL"))
 def exec_(code: str) -> dict[str, Any]:
     """Runs Python source; only when the user enabled it (off by default)."""
     if not STATE.get("allow_exec"):

@@ -9,8 +9,8 @@ from typing import Any
 
 import bpy
 
-from ..registry import FRAME, NAME, CommandError, arg, command, invalid, not_found
-from .clips import clip_frame, get_clip
+from ..registry import FRAME, NAME, CommandError, about, arg, command, invalid, not_found
+from .clip import clip_frame, get_clip
 
 MARKER_KEYS = {"frame", "position", "pattern_size", "search_size", "mute"}
 
@@ -97,6 +97,7 @@ def write_marker(clip: bpy.types.MovieClip, track: Any, q: dict[str, Any]) -> An
 
 
 @command("tracking.tracks", clip=arg(str, **NAME))
+@about("{tracks: [{name, markers: int (count), hide, average_error}]}", errors=("NOT_FOUND",))
 def tracks(clip: str) -> dict[str, Any]:
     c = get_clip(clip)
     return {"tracks": [{"name": t.name, "markers": len(t.markers), "hide": t.hide,
@@ -107,6 +108,7 @@ def tracks(clip: str) -> dict[str, Any]:
          length=2),
          name=arg(str, default=None, **NAME), pattern_size=arg(list, default=None, length=2),
          search_size=arg(list, default=None, length=2))
+@about("{name, markers: [marker]}", errors=("NOT_FOUND",))
 def add_track(clip: str, frame: int, position: list, name, pattern_size,
               search_size) -> dict[str, Any]:
     """A new track with one marker at ``position`` (pixels) on ``frame``; areas default to
@@ -126,6 +128,7 @@ def add_track(clip: str, frame: int, position: list, name, pattern_size,
 
 @command("tracking.markers_get", clip=arg(str, **NAME), track=arg(str, **NAME), frame=arg(int,
          default=None, **FRAME))
+@about("{markers: [marker]}", errors=("NOT_FOUND",))
 def markers_get(clip: str, track: str, frame) -> dict[str, Any]:
     """All markers of a track, or the one in effect at ``frame``."""
     c = get_clip(clip)
@@ -137,6 +140,7 @@ def markers_get(clip: str, track: str, frame) -> dict[str, Any]:
 
 
 @command("tracking.markers_set", clip=arg(str, **NAME), track=arg(str, **NAME), markers=arg(list))
+@about("{track, markers: int (count)}", errors=("NOT_FOUND",))
 def markers_set(clip: str, track: str, markers: list) -> dict[str, Any]:
     """Sets (inserting where missing) markers [{frame, position, pattern_size?,
     search_size?, mute?}], all validated first."""
@@ -150,6 +154,7 @@ def markers_set(clip: str, track: str, markers: list) -> dict[str, Any]:
 
 @command("tracking.markers_delete", clip=arg(str, **NAME), track=arg(str, **NAME),
          frames=arg(list, items=int, **FRAME))
+@about("{track, markers: int}", errors=("NOT_FOUND",))
 def markers_delete(clip: str, track: str, frames: list) -> dict[str, Any]:
     c = get_clip(clip)
     t = get_track(c, track)

@@ -7,7 +7,7 @@ from typing import Any
 
 import bpy
 
-from ..registry import arg, command
+from ..registry import about, arg, command
 
 _progress: dict[str, Any] = {"active": False, "value": None}
 
@@ -27,6 +27,7 @@ def set_progress(value: float | None) -> None:
 
 
 @command("wm.progress", value=arg(float, nullable=True, minimum=0.0, maximum=1.0))
+@about("{value: float|nil}")
 def progress(value: float | None) -> dict[str, Any]:
     """Shows progress ``value`` in 0..1, or clears it with nil."""
     set_progress(value)

@@ -7,7 +7,7 @@ from typing import Any
 import bpy
 
 from .. import rna
-from ..registry import KEEP, NAME, arg, command, invalid, not_found
+from ..registry import KEEP, NAME, about, arg, command, invalid, not_found
 
 PRIMITIVES = ("CUBE", "PLANE", "UV_SPHERE", "ICO_SPHERE", "CYLINDER", "CONE", "TORUS", "MONKEY")
 KINDS = (*PRIMITIVES, "EMPTY", "CAMERA", "LIGHT")
@@ -92,6 +92,7 @@ def describe(obj: bpy.types.Object) -> dict[str, Any]:
     light_type=arg(str, default="POINT"),
     parent=arg(str, default=None, **NAME),
 )
+@about("{name}", errors=("NOT_FOUND",))
 def create(type: str, name, collection, location, rotation, scale, size, empty_display_type,
            empty_display_size, light_type, parent) -> dict[str, Any]:
     """Creates a mesh primitive, an empty, a camera or a light (no bpy.ops: works headless)."""
@@ -133,6 +134,7 @@ def create(type: str, name, collection, location, rotation, scale, size, empty_d
 
 @command("object.list", type=arg(str, default=None), collection=arg(str, default=None, **NAME),
          selected=arg(bool, default=None), name_prefix=arg(str, default=None))
+@about("{objects: [{name, type, parent, collection}]}", errors=("NOT_FOUND",))
 def list_(type, collection, selected, name_prefix) -> dict[str, Any]:
     if collection is not None:
         coll = bpy.data.collections.get(collection)
@@ -156,6 +158,8 @@ def list_(type, collection, selected, name_prefix) -> dict[str, Any]:
 
 
 @command("object.get", name=arg(str, **NAME), properties=arg(list, default=None, items=str))
+@about("the object description, plus {properties: {path: value}} when asked",
+       errors=("NOT_FOUND",))
 def get(name: str, properties) -> dict[str, Any]:
     """The object's transform and relations; ``properties`` adds any RNA paths
     (``data.lens``, ``empty_display_size``, ``["custom"]``)."""
@@ -170,6 +174,7 @@ def get(name: str, properties) -> dict[str, Any]:
          rotation=arg(list, default=None, **VEC3), scale=arg(list, default=None, **VEC3),
          parent=arg(str, default=KEEP, nullable=True, **NAME), hide=arg(bool, default=None),
          properties=arg(dict, default=None))
+@about("the new object description", errors=("NOT_FOUND", "FORBIDDEN"))
 def set_(name, location, rotation, scale, parent, hide, properties) -> dict[str, Any]:
     """Sets the transform, parent (nil unparents), visibility and any RNA properties,
     all checked before any is applied."""
@@ -201,6 +206,7 @@ def set_(name, location, rotation, scale, parent, hide, properties) -> dict[str,
 
 
 @command("object.delete", names=arg(list, items=str))
+@about("{deleted: [name]}", errors=("NOT_FOUND",))
 def delete(names: list) -> dict[str, Any]:
     objs = [get_object(n) for n in names]  # all exist, or nothing is deleted
     for obj in objs:
@@ -210,6 +216,7 @@ def delete(names: list) -> dict[str, Any]:
 
 @command("object.select", names=arg(list, items=str), active=arg(str, default=None, **NAME),
          deselect_others=arg(bool, default=True))
+@about("{selected: [name], active: name|nil}", errors=("NOT_FOUND",))
 def select(names: list, active, deselect_others: bool) -> dict[str, Any]:
     objs = [get_object(n) for n in names]
     active_obj = get_object(active) if active else None
@@ -224,6 +231,7 @@ def select(names: list, active, deselect_others: bool) -> dict[str, Any]:
 
 
 @command("object.selection")
+@about("{selected, active}")
 def selection() -> dict[str, Any]:
     view_layer = bpy.context.view_layer
     active = view_layer.objects.active
@@ -232,6 +240,7 @@ def selection() -> dict[str, Any]:
 
 
 @command("object.hierarchy", name=arg(str, **NAME))
+@about("{name, children: [hierarchy…]}", errors=("NOT_FOUND",))
 def hierarchy(name: str) -> dict[str, Any]:
     def walk(obj):
         return {"name": obj.name, "children": [walk(c) for c in obj.children]}
@@ -240,6 +249,7 @@ def hierarchy(name: str) -> dict[str, Any]:
 
 
 @command("object.root", name=arg(str, **NAME))
+@about("{root: name}", errors=("NOT_FOUND",))
 def root(name: str) -> dict[str, Any]:
     obj = get_object(name)
     while obj.parent is not None:

@@ -16,7 +16,8 @@ from typing import Any
 import bpy
 
 from .. import paths
-from ..registry import NAME, arg, check_memory, command, invalid, not_found, reserve_reply
+from ..registry import (NAME, about, arg, check_memory, command, invalid, not_found,
+                        reserve_reply)
 
 MAX_SIDE = 65536  # pixels of an image's side (Blender's own limit)
 
@@ -97,6 +98,7 @@ def pixel_payload(img: bpy.types.Image, what: str) -> int:
 
 
 @command("image.list")
+@about("{images: [{name, size, channels, source, path}]}")
 def list_() -> dict[str, Any]:
     return {"images": [{"name": i.name, "size": list(i.size), "channels": i.channels,
                         "source": i.source, "path": i.filepath}
@@ -106,6 +108,7 @@ def list_() -> dict[str, Any]:
 @command("image.new", name=arg(str, **NAME), width=arg(int, minimum=1, maximum=MAX_SIDE),
          height=arg(int, minimum=1, maximum=MAX_SIDE), color=arg(list, default=None, length=4),
          float_buffer=arg(bool, default=True))
+@about("{name, size, channels}", errors=("TOO_LARGE",))
 def new(name: str, width: int, height: int, color, float_buffer: bool) -> dict[str, Any]:
     """A generated image; its RGBA buffer (16 bytes a pixel in float, 4 in bytes) must fit
     the memory budget."""
@@ -117,6 +120,7 @@ def new(name: str, width: int, height: int, color, float_buffer: bool) -> dict[s
 
 
 @command("image.load", path=arg(str), name=arg(str, default=None, **NAME))
+@about("{name, size, channels}", errors=("FORBIDDEN", "NOT_FOUND"))
 def load(path: str, name) -> dict[str, Any]:
     """Loads an image file from an allowed directory (docs/protocol.md §7.2)."""
     img = bpy.data.images.load(paths.readable(path), check_existing=False)
@@ -126,6 +130,7 @@ def load(path: str, name) -> dict[str, Any]:
 
 
 @command("image.pixels_get", name=arg(str, **NAME))
+@about("array f4 [h, w, c]", errors=("NOT_FOUND", "TOO_LARGE"))
 def pixels_get(name: str) -> dict[str, Any]:
     """``TOO_LARGE`` if the pixels would not fit a reply (or a batch's)."""
     img = get_image(name)
@@ -134,6 +139,7 @@ def pixels_get(name: str) -> dict[str, Any]:
 
 
 @command("image.pixels_set", name=arg(str, **NAME), pixels=arg(dict))
+@about("{name}", errors=("NOT_FOUND",))
 def pixels_set(name: str, pixels: dict) -> dict[str, Any]:
     img = get_image(name)
     if pixels.get("dtype") != "f4" or not isinstance(pixels.get("data"), bytes):
@@ -153,6 +159,7 @@ FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "exr": "OPEN_EXR", "tif"
 
 @command("image.save", name=arg(str, **NAME), path=arg(str, default=None),
          format=arg(str, default=None, choices=tuple(sorted(set(FORMATS.values())))))
+@about("{path, format}", errors=("FORBIDDEN", "NOT_FOUND"))
 def save(name: str, path, format) -> dict[str, Any]:
     """Saves to ``path`` (default: the image's own), in ``format`` (default: from the
     path's extension); the target must be inside an allowed directory (§7.2)."""
@@ -171,6 +178,7 @@ def save(name: str, path, format) -> dict[str, Any]:
 
 
 @command("image.mean_color", name=arg(str, **NAME))
+@about("{color: [per channel]}", errors=("NOT_FOUND", "TOO_LARGE"))
 def mean_color(name: str) -> dict[str, Any]:
     img = get_image(name)
     h, w, c = shape(img)

@@ -1,26 +1,28 @@
-//! Every domain of the Blender add-on driven through the typed commands:
-//! `typed_domains <requests-address> <events-address> <work-dir>`.
+//! Every domain of the Blender add-on driven through the typed commands, against a real
+//! Blender: `tests/test_blender_rust_peer.py` starts one and runs
+//! `cargo test -p nngbridge-scene --test typed_domains -- --ignored --nocapture` with its
+//! addresses in `NNGBRIDGE_TEST_ADDRESS`, `NNGBRIDGE_TEST_EVENTS` and its work directory
+//! in `NNGBRIDGE_TEST_WORK`.
 //!
-//! First the typed catalogue is checked against the server: the command names equal
-//! `session.hello`'s list, and a fully populated instance of every command struct sends
-//! exactly the argument names of `session.commands`' schema, each with an accepted type,
-//! length and choice. Then each domain is exercised (session, object, collection, scene,
-//! image, clip, tracking, mask, sequencer, gpencil, anim, wm, batch, job, render, exec),
-//! results decoded into the typed outputs and checked, and error codes of bad input
-//! checked. Ends with `session.shutdown`. Exits non-zero at the first wrong answer.
+//! Each domain is exercised (session, object, collection, scene, image, clip, tracking,
+//! mask, sequencer, gpencil, anim, wm, batch, job, render, exec), results decoded into
+//! the typed outputs and checked, and error codes of bad input checked. Ends with
+//! `session.shutdown`. (That the typed structs match the add-on's catalogue is
+//! `tests/catalogue.rs`, against docs/commands.json, which `check_commands.py` compares
+//! with a real Blender's `session.commands`.)
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::path::Path;
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use nngbridge_scene::commands::*;
 use nngbridge_scene::{Array, CallError, ErrorCode, EventStream, SceneClient, Value};
 
-#[path = "../tests/support/every_command.rs"]
-mod every_command;
-use every_command::{every_command_fully_populated, props};
+mod support {
+    pub mod every_command;
+}
+use support::every_command::props;
 
 type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
@@ -60,94 +62,6 @@ fn bright_left(px: &Array, row: usize) -> Res<usize> {
     (0..w)
         .find(|x| values[(row * w + x) * 4] > 0.5)
         .ok_or_else(|| format!("no bright pixel on row {row}").into())
-}
-
-/// Whether `v` is of one of the schema's Python type names.
-fn type_ok(v: &Value, schema: &ArgSchema) -> bool {
-    let has = |t: &str| schema.types.iter().any(|x| x == t);
-    match v {
-        Value::Nil => schema.nullable,
-        Value::Boolean(_) => has("bool"),
-        Value::Integer(_) => has("int") || has("float"),
-        Value::F32(_) | Value::F64(_) => has("float"),
-        Value::String(_) => has("str"),
-        Value::Array(_) => has("list"),
-        Value::Map(_) => has("dict"),
-        Value::Binary(_) => has("bytes"),
-        Value::Ext(..) => false,
-    }
-}
-
-/// The typed catalogue equals the server's: names, argument names, types, choices.
-fn check_catalogue(client: &SceneClient) -> Res {
-    let hello = client.run(&Hello {})?;
-    let served: BTreeSet<&str> = hello.commands.iter().map(String::as_str).collect();
-    let typed: BTreeSet<&str> = ALL_COMMANDS.iter().copied().collect();
-    let untyped: Vec<_> = served.difference(&typed).collect();
-    let unserved: Vec<_> = typed.difference(&served).collect();
-    check(
-        &format!(
-            "typed commands equal the served ones (untyped: {untyped:?}, not served: {unserved:?})"
-        ),
-        untyped.is_empty() && unserved.is_empty(),
-    )?;
-    check(
-        "ALL_COMMANDS has no duplicates",
-        typed.len() == ALL_COMMANDS.len(),
-    )?;
-
-    let schemas = client.run(&CommandSchemas { name: None })?.commands;
-    let full = every_command_fully_populated()?;
-    let covered: BTreeSet<&str> = full.iter().map(|(n, _)| *n).collect();
-    check(
-        "every command populated once",
-        covered == typed && full.len() == typed.len(),
-    )?;
-    for (name, args) in &full {
-        let schema = schemas.get(*name).ok_or(format!("no schema for {name}"))?;
-        let Value::Map(sent) = args else {
-            return Err(format!("{name}: args are not a map").into());
-        };
-        let sent_names: BTreeSet<&str> = sent.iter().filter_map(|(k, _)| k.as_str()).collect();
-        let schema_names: BTreeSet<&str> = schema.args.keys().map(String::as_str).collect();
-        check(
-            &format!("{name}: argument names {sent_names:?} == schema {schema_names:?}"),
-            sent_names == schema_names,
-        )?;
-        for (k, v) in sent {
-            let key = k.as_str().unwrap_or_default();
-            let arg = &schema.args[key];
-            check(
-                &format!("{name}.{key}: {v} is one of {:?}", arg.types),
-                type_ok(v, arg),
-            )?;
-            if let Some(choices) = &arg.choices {
-                check(
-                    &format!("{name}.{key}: {v} is one of the choices {choices:?}"),
-                    choices.contains(v),
-                )?;
-            }
-            if let (Some(n), Value::Array(items)) = (arg.length, v) {
-                check(
-                    &format!("{name}.{key}: {n} items"),
-                    items.len() == n as usize,
-                )?;
-            }
-        }
-    }
-    // Spot checks of required-ness against the Rust types (required: not an Option).
-    let create = &schemas["object.create"].args;
-    check(
-        "object.create: type required, name optional",
-        create["type"].required && !create["name"].required,
-    )?;
-    check(
-        "wm.progress: value required and nullable",
-        schemas["wm.progress"].args["value"].required
-            && schemas["wm.progress"].args["value"].nullable,
-    )?;
-    println!("catalogue: {} typed commands match the server", typed.len());
-    Ok(())
 }
 
 /// Makes `frames/frame_000N.png` (N = 1..=FRAMES): a white 8x8 square on black at
@@ -1361,8 +1275,6 @@ fn jobs_and_render(client: &SceneClient, work: &Path, events: &mut EventStream) 
 fn drive(address: &str, events_address: &str, work: &Path) -> Res {
     let client = SceneClient::connect_local(address)?.with_timeout(Duration::from_secs(60));
     let mut events = EventStream::connect(events_address, &["job", "frame"])?;
-    check_catalogue(&client)?;
-    println!("checked catalogue");
     sync_events(&client, &mut events)?;
     session(&client)?;
     println!("checked session");
@@ -1392,17 +1304,23 @@ fn drive(address: &str, events_address: &str, work: &Path) -> Res {
     Ok(())
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    let [_, address, events, work] = &args[..] else {
-        eprintln!("usage: typed_domains <requests-address> <events-address> <work-dir>");
-        return ExitCode::from(2);
-    };
-    match drive(address, events, Path::new(work)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("typed domains: {e}");
-            ExitCode::FAILURE
-        }
+/// The address, events address and work directory of the Blender under test.
+fn blender_under_test() -> Option<[String; 3]> {
+    let var = |k| std::env::var(k).ok();
+    Some([
+        var("NNGBRIDGE_TEST_ADDRESS")?,
+        var("NNGBRIDGE_TEST_EVENTS")?,
+        var("NNGBRIDGE_TEST_WORK")?,
+    ])
+}
+
+#[test]
+#[ignore = "needs a running Blender: tests/test_blender_rust_peer.py runs it"]
+fn typed_commands_drive_every_domain_of_a_real_blender() {
+    let [address, events, work] = blender_under_test().expect(
+        "NNGBRIDGE_TEST_ADDRESS, NNGBRIDGE_TEST_EVENTS and NNGBRIDGE_TEST_WORK name the Blender",
+    );
+    if let Err(e) = drive(&address, &events, Path::new(&work)) {
+        panic!("typed domains: {e}");
     }
 }

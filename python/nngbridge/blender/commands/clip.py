@@ -15,8 +15,9 @@ from typing import Any
 import bpy
 
 from .. import jobs, paths
-from ..registry import FRAME, NAME, arg, check_frames, check_memory, command, invalid, not_found
-from .images import float_buffer, floats, pixel_payload
+from ..registry import (FRAME, NAME, about, arg, check_frames, check_memory, command, invalid,
+                        not_found)
+from .image import float_buffer, floats, pixel_payload
 
 READER_TEXTURE = ".nngbridge frame reader"
 
@@ -102,6 +103,7 @@ def read_frame(clip: bpy.types.MovieClip, frame: int) -> tuple[Any, list[int]]:
 
 
 @command("clip.load", path=arg(str), name=arg(str, default=None, **NAME))
+@about("the clip description", errors=("FORBIDDEN", "NOT_FOUND"))
 def load(path: str, name) -> dict[str, Any]:
     """Loads a movie file or the first file of an image sequence, from an allowed
     directory (docs/protocol.md §7.2)."""
@@ -115,17 +117,20 @@ def load(path: str, name) -> dict[str, Any]:
 
 
 @command("clip.info", name=arg(str, **NAME))
+@about("the clip description", errors=("NOT_FOUND",))
 def clip_info(name: str) -> dict[str, Any]:
     return info(get_clip(name))
 
 
 @command("clip.list")
+@about("{clips: [description]}")
 def list_() -> dict[str, Any]:
     return {"clips": [info(c) for c in bpy.data.movieclips]}
 
 
 @command("clip.set", name=arg(str, **NAME), frame_start=arg(int, default=None, **FRAME),
          frame_offset=arg(int, default=None, **FRAME))
+@about("the clip description", errors=("NOT_FOUND",))
 def set_(name: str, frame_start, frame_offset) -> dict[str, Any]:
     """Sets the start frame and offset (both checked, as frames, before either is set)."""
     clip = get_clip(name)
@@ -137,6 +142,7 @@ def set_(name: str, frame_start, frame_offset) -> dict[str, Any]:
 
 
 @command("clip.frame_pixels", name=arg(str, **NAME), frame=arg(int, **FRAME))
+@about("array f4 [h, w, 4]", errors=("NOT_FOUND", "TOO_LARGE"))
 def frame_pixels(name: str, frame: int) -> dict[str, Any]:
     """One frame (a scene frame, mapped through the clip's start and offset) as
     ``f4 [h, w, 4]``, rows bottom-up."""
@@ -164,6 +170,7 @@ def _mean_colors(name: str, frames: range) -> jobs.JobSteps:
 
 @command("clip.mean_colors", name=arg(str, **NAME), frame_start=arg(int, default=None, **FRAME),
          frame_end=arg(int, default=None, **FRAME))
+@about("{job}", errors=("NOT_FOUND", "BUSY", "TOO_LARGE"), job=True)
 def mean_colors(name: str, frame_start, frame_end) -> dict[str, Any]:
     """A pass over the clip's frames computing each one's mean colour (a job: one frame
     per step, progress as ``job`` events)."""

@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use zip::ZipArchive;
 
-use super::InstallError;
+use crate::{InstallError, Package};
 
 /// The distribution name; wheels are `nngbridge-<version>-<py>-<abi>-<platform>.whl`.
 pub const DIST_NAME: &str = "nngbridge";
@@ -308,7 +308,7 @@ pub fn unpack(wheel: &Path, modules: &Path) -> Result<Unpacked, InstallError> {
     remove(&staging)?;
     if let Some(info) = top_level.iter().find(|t| t.ends_with(".dist-info")) {
         let installer = modules.join(info).join("INSTALLER");
-        fs::write(&installer, "nngbridge-cli\n").map_err(io_err("writing", &installer))?;
+        fs::write(&installer, "nngbridge-install\n").map_err(io_err("writing", &installer))?;
     }
     Ok(Unpacked { top_level, files })
 }
@@ -394,21 +394,91 @@ pub fn remove(path: &Path) -> Result<(), InstallError> {
 /// (that makes it a 4.2+ extension, which `scripts/addons` does not take) or caches.
 pub fn copy_addon(from: &Path, to: &Path) -> Result<usize, InstallError> {
     remove(to)?;
-    copy_tree(from, to)
+    copy_tree(from, to, &["__pycache__", "blender_manifest.toml"])
 }
 
-fn copy_tree(from: &Path, to: &Path) -> Result<usize, InstallError> {
+/// Checks that `package` is an nngbridge package with its add-on and that its native
+/// module loads in Blender's `python`.
+pub fn check_package(
+    package: &Package,
+    python: (u32, u32),
+    blender: &str,
+) -> Result<(), InstallError> {
+    for needed in ["__init__.py", "blender/addon/__init__.py"] {
+        if !package.dir.join(needed).is_file() {
+            return Err(InstallError::BadPackage {
+                dir: package.dir.clone(),
+                reason: format!("it has no {needed}"),
+            });
+        }
+    }
+    if !package.native.is_file() {
+        return Err(InstallError::BadPackage {
+            dir: package.dir.clone(),
+            reason: format!("its native module {:?} is not a file", package.native),
+        });
+    }
+    let (major, minor) = package.min_python;
+    if python.0 != major || python.1 < minor {
+        return Err(InstallError::AbiMismatch {
+            wheel: package.native.clone(),
+            blender: blender.to_string(),
+            reason: format!(
+                "it is built as cp{major}{minor}-abi3 (Python {major}.{minor}+) but Blender \
+                 runs Python {}.{}; pass --wheel or --wheels with a wheel that fits",
+                python.0, python.1
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Copies a checked package into `modules` as `nngbridge`, with its native module, and
+/// replaces an earlier `nngbridge` and every `nngbridge-*.dist-info` (they would describe
+/// another install). Staged first like [`unpack`], so a failure keeps the earlier install.
+pub fn copy_package(package: &Package, modules: &Path) -> Result<usize, InstallError> {
+    fs::create_dir_all(modules).map_err(io_err("creating", modules))?;
+    let staging = modules.join(format!(".nngbridge-install-{}", std::process::id()));
+    remove(&staging)?;
+    let staged = staging.join(DIST_NAME);
+    let copied = copy_tree(&package.dir, &staged, &["__pycache__"]).and_then(|files| {
+        if package.native.starts_with(&package.dir) {
+            return Ok(files);
+        }
+        let name = package.native.file_name().unwrap_or_default();
+        let to = staged.join(name);
+        fs::copy(&package.native, &to).map_err(io_err("copying", &package.native))?;
+        Ok(files + 1)
+    });
+    let files = match copied {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    for old in stale_entries(modules, &[DIST_NAME.to_string()])? {
+        remove(&old)?;
+    }
+    let to = modules.join(DIST_NAME);
+    fs::rename(&staged, &to).map_err(io_err("moving into place", &to))?;
+    remove(&staging)?;
+    Ok(files)
+}
+
+/// Copies the tree `from` to `to`, leaving out entries named in `skip`.
+fn copy_tree(from: &Path, to: &Path, skip: &[&str]) -> Result<usize, InstallError> {
     fs::create_dir_all(to).map_err(io_err("creating", to))?;
     let mut files = 0;
     for entry in fs::read_dir(from).map_err(io_err("listing", from))? {
         let entry = entry.map_err(io_err("listing", from))?;
         let name = entry.file_name();
-        if name == "__pycache__" || name == "blender_manifest.toml" {
+        if skip.iter().any(|s| name == *s) {
             continue;
         }
         let (src, dst) = (entry.path(), to.join(&name));
         if entry.file_type().map_err(io_err("reading", &src))?.is_dir() {
-            files += copy_tree(&src, &dst)?;
+            files += copy_tree(&src, &dst, skip)?;
         } else {
             fs::copy(&src, &dst).map_err(io_err("copying", &src))?;
             files += 1;
@@ -581,5 +651,71 @@ mod tests {
         fs::write(&whl, "not a zip").unwrap();
         let err = unpack(&whl, &modules).unwrap_err().to_string();
         assert!(err.contains("not a zip file"), "{err}");
+    }
+
+    fn package(root: &Path) -> Package {
+        let dir = root.join("src").join("nngbridge");
+        fs::create_dir_all(dir.join("blender/addon/__pycache__")).unwrap();
+        fs::write(dir.join("__init__.py"), "SOURCE = 1\n").unwrap();
+        fs::write(dir.join("blender/addon/__init__.py"), "").unwrap();
+        fs::write(dir.join("blender/addon/blender_manifest.toml"), "").unwrap();
+        fs::write(dir.join("blender/addon/__pycache__/x.pyc"), "").unwrap();
+        let native = root.join("build").join("_nng.abi3.so");
+        fs::create_dir_all(native.parent().unwrap()).unwrap();
+        fs::write(&native, "ELF").unwrap();
+        Package {
+            dir,
+            native,
+            min_python: (3, 11),
+        }
+    }
+
+    #[test]
+    fn a_package_is_copied_with_its_native_module() {
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = package(dir.path());
+        let modules = dir.path().join("modules");
+        fs::create_dir_all(modules.join("nngbridge-0.1.0.dist-info")).unwrap();
+        fs::create_dir_all(modules.join("nngbridge")).unwrap();
+        fs::write(modules.join("nngbridge/stale.py"), "").unwrap();
+        check_package(&pkg, (3, 11), "x").unwrap();
+        assert_eq!(copy_package(&pkg, &modules).unwrap(), 4);
+        let n = modules.join("nngbridge");
+        assert_eq!(
+            fs::read_to_string(n.join("__init__.py")).unwrap(),
+            "SOURCE = 1\n"
+        );
+        assert!(n.join("_nng.abi3.so").exists());
+        assert!(n.join("blender/addon/blender_manifest.toml").exists());
+        assert!(!n.join("blender/addon/__pycache__").exists());
+        assert!(!n.join("stale.py").exists());
+        assert!(!modules.join("nngbridge-0.1.0.dist-info").exists());
+        let addon = dir.path().join("nngbridge_addon");
+        assert_eq!(copy_addon(&n.join("blender/addon"), &addon).unwrap(), 1);
+        assert!(!addon.join("blender_manifest.toml").exists());
+    }
+
+    #[test]
+    fn a_package_for_a_newer_python_or_incomplete_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = package(dir.path());
+        let err = check_package(&pkg, (3, 10), "3.6.5")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cp311-abi3") && err.contains("Python 3.10"),
+            "{err}"
+        );
+        let no_native = Package {
+            native: dir.path().join("missing.so"),
+            ..pkg.clone()
+        };
+        let err = check_package(&no_native, (3, 11), "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing.so"), "{err}");
+        fs::remove_file(pkg.dir.join("blender/addon/__init__.py")).unwrap();
+        let err = check_package(&pkg, (3, 11), "x").unwrap_err().to_string();
+        assert!(err.contains("no blender/addon/__init__.py"), "{err}");
     }
 }

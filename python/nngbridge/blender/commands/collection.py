@@ -6,8 +6,8 @@ from typing import Any
 
 import bpy
 
-from ..registry import NAME, arg, command, invalid, not_found
-from .objects import get_object
+from ..registry import NAME, about, arg, command, invalid, not_found
+from .object import get_object
 
 
 def get_collection(name: str) -> bpy.types.Collection:
@@ -37,6 +37,7 @@ def describe(coll: bpy.types.Collection) -> dict[str, Any]:
 
 
 @command("collection.create", name=arg(str, **NAME), parent=arg(str, default=None, **NAME))
+@about("the collection description", errors=("NOT_FOUND",))
 def create(name: str, parent) -> dict[str, Any]:
     """Creates a collection under ``parent`` (default: the scene's), or returns the
     existing one of that name."""
@@ -50,18 +51,21 @@ def create(name: str, parent) -> dict[str, Any]:
 
 
 @command("collection.list")
+@about("{collections: [description]}")
 def list_() -> dict[str, Any]:
     scene = bpy.context.scene
     return {"collections": [describe(c) for c in (scene.collection, *bpy.data.collections)]}
 
 
 @command("collection.get", name=arg(str, **NAME))
+@about("the collection description", errors=("NOT_FOUND",))
 def get(name: str) -> dict[str, Any]:
     return describe(get_collection(name))
 
 
 @command("collection.link", collection=arg(str, **NAME), objects=arg(list, items=str),
          move=arg(bool, default=False))
+@about("the collection description", errors=("NOT_FOUND",))
 def link(collection: str, objects: list, move: bool) -> dict[str, Any]:
     """Links objects into a collection; ``move`` unlinks them from their others."""
     coll = get_collection(collection)
@@ -77,6 +81,7 @@ def link(collection: str, objects: list, move: bool) -> dict[str, Any]:
 
 
 @command("collection.unlink", collection=arg(str, **NAME), objects=arg(list, items=str))
+@about("the collection description", errors=("NOT_FOUND",))
 def unlink(collection: str, objects: list) -> dict[str, Any]:
     coll = get_collection(collection)
     objs = [get_object(n) for n in objects]
@@ -89,6 +94,7 @@ def unlink(collection: str, objects: list) -> dict[str, Any]:
 
 
 @command("collection.delete", name=arg(str, **NAME), objects=arg(bool, default=False))
+@about("{deleted: name}", errors=("NOT_FOUND",))
 def delete(name: str, objects: bool) -> dict[str, Any]:
     """Deletes a collection; its objects too when ``objects`` is true (otherwise they
     move to the scene's collection if they would be left in none)."""

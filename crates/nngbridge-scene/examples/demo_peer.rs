@@ -11,6 +11,7 @@
 use std::time::{Duration, Instant};
 
 use nngbridge::{Context, Protocol, Socket};
+use nngbridge_scene::codec::{self, SocketExt};
 use serde::{Deserialize, Serialize};
 
 /// A request to the Python server.
@@ -103,10 +104,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .collect();
         for (c, (_, r)) in ctxs.iter().zip(&batch) {
-            c.send(&rmp_serde::to_vec_named(r)?)?;
+            c.send_value(r)?;
         }
         for (c, (rid, r)) in ctxs.iter().zip(&batch) {
-            let reply: Reply = rmp_serde::from_slice(c.recv()?.body())?;
+            let reply: Reply = c.recv_value()?;
             let good = reply.ok
                 && reply.id == *rid
                 && match r {
@@ -136,7 +137,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .body()
             .strip_prefix(b"tick")
             .ok_or("event without its topic")?;
-        let t: Tick = rmp_serde::from_slice(body)?;
+        let t: Tick = codec::decode(body)?;
         seqs.push(t.seq);
         last_served = t.served;
         if t.served >= count {
@@ -146,8 +147,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let gaps = seqs.windows(2).filter(|w| w[1] != w[0] + 1).count();
 
     let c = &ctxs[0];
-    c.send(&rmp_serde::to_vec_named(&Request::Shutdown { id: id + 1 })?)?;
-    let bye: Reply = rmp_serde::from_slice(c.recv()?.body())?;
+    c.send_value(&Request::Shutdown { id: id + 1 })?;
+    let bye: Reply = c.recv_value()?;
 
     println!(
         "demo: {count} requests in {:.1} ms ({:.1} us each, {IN_FLIGHT} in flight), {wrong} wrong; \

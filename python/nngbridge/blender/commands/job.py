@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from .. import jobs
-from ..registry import arg, command
+from ..registry import about, arg, command
 
 
 @command("job.status", job=arg(int))
+@about("the job's state", errors=("NOT_FOUND",))
 def status(job: int) -> dict[str, Any]:
     """The job's latest state (the data of its latest ``job`` event)."""
     return jobs.get(job).event()
 
 
 @command("job.cancel", job=arg(int))
+@about("{cancelled: bool, state}", errors=("NOT_FOUND",))
 def cancel(job: int) -> dict[str, Any]:
     """Asks a job to stop before its next step; false if it had already ended."""
     found = jobs.get(job)
@@ -25,5 +27,6 @@ def cancel(job: int) -> dict[str, Any]:
 
 
 @command("job.list")
+@about("{jobs: [state]}")
 def list_() -> dict[str, Any]:
     return {"jobs": [j.event() for j in jobs.JOBS.values()]}

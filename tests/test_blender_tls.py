@@ -1,0 +1,183 @@
+"""The scene stack over TLS: a real Blender serving tls+tcp:// with a server certificate
+and required client certificates (``nngbridge.blender.serve(..., tls=...)``), driven by
+the typed Rust client (crates/nngbridge-scene/examples/drive_blender.rs over
+``SceneClient::connect_local_with`` and a ``TlsConfig``) and by the CLI
+(``nngbridge call --tls-ca --tls-cert --tls-key --tls-server-name``). Also the bind
+policy: a non-loopback address without TLS is refused with an error that says how to
+secure it, unless forced."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import free_tcp_port
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+import blender_harness
+import nngbridge
+from blender_harness import BlenderServer
+from blender_scripts.modules import install_sources
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.fixture(autouse=True)
+def _sources_not_wheel(monkeypatch):
+    """Blender runs the add-on from the repository's sources, not a possibly stale wheel."""
+    monkeypatch.setattr(blender_harness, "install_wheel", install_sources)
+
+
+def _cert(path: Path, cn: str, key, issuer: str, issuer_key, ca: bool = False) -> None:
+    now = datetime.datetime.now(datetime.timezone.utc)
+    b = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(
+            NameOID.COMMON_NAME, cn)]))
+         .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+         .public_key(key.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(now - datetime.timedelta(days=1))
+         .not_valid_after(now + datetime.timedelta(days=2))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if not ca:
+        b = b.add_extension(x509.SubjectAlternativeName(
+            [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False)
+    path.write_bytes(b.sign(issuer_key, hashes.SHA256()).public_bytes(
+        serialization.Encoding.PEM))
+
+
+def _key(path: Path):
+    key = ec.generate_private_key(ec.SECP256R1())
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                       serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    return key
+
+
+@pytest.fixture
+def pki(tmp_path) -> Path:
+    """ca.pem; server.pem/.key (localhost) and client.pem/.key, both signed by the CA."""
+    d = tmp_path / "pki"
+    d.mkdir()
+    ca_key = _key(d / "ca.key")
+    _cert(d / "ca.pem", "Scene CA", ca_key, "Scene CA", ca_key, ca=True)
+    for name in ("server", "client"):
+        _cert(d / f"{name}.pem", name, _key(d / f"{name}.key"), "Scene CA", ca_key)
+    return d
+
+
+def cargo_binary(args: list[str], path: str) -> Path:
+    subprocess.run(["cargo", "build", "-q", *args], cwd=ROOT, check=True, timeout=600)
+    exe = ROOT / "target" / "debug" / path
+    assert exe.exists(), exe
+    return exe
+
+
+def test_rust_client_and_cli_drive_blender_over_tls(tmp_path, pki):
+    driver = cargo_binary(["-p", "nngbridge-scene", "--example", "drive_blender"],
+                          "examples/drive_blender")
+    cli = cargo_binary(["-p", "nngbridge-cli"], "nngbridge")
+    tls = {"cert": str(pki / "server.pem"), "key": str(pki / "server.key"),
+           "ca": str(pki / "ca.pem"), "require_client_cert": True}
+    b = BlenderServer(tmp_path, tls=tls)
+    b.address = f"tls+tcp://127.0.0.1:{free_tcp_port()}"
+    b.events = f"tls+tcp://127.0.0.1:{free_tcp_port()}"
+    b.client_tls = nngbridge.TLSConfig(
+        nngbridge.TLSConfig.MODE_CLIENT, server_name="localhost",
+        ca_files=str(pki / "ca.pem"), own_cert_string=(pki / "client.pem").read_text(),
+        own_key_string=(pki / "client.key").read_text())
+    with b:
+        assert b.call("session.ping") is not None  # the harness's own TLS client
+        res = subprocess.run([str(driver), b.address, str(pki / "ca.pem"),
+                              str(pki / "client.pem"), str(pki / "client.key")],
+                             capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "all checks passed" in res.stdout
+
+        tls_args = ["--tls-ca", str(pki / "ca.pem"), "--tls-cert", str(pki / "client.pem"),
+                    "--tls-key", str(pki / "client.key"), "--tls-server-name", "localhost"]
+        out = subprocess.run([str(cli), "call", b.address, "object.create",
+                              '{"type": "EMPTY", "name": "TlsEmpty"}', *tls_args],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["result"] == {"name": "TlsEmpty"}
+        assert b.call("object.get", name="TlsEmpty")["name"] == "TlsEmpty"
+
+        # Without a client certificate the server refuses the handshake: the CLI's call
+        # times out (exit 2) and Blender keeps serving.
+        out = subprocess.run([str(cli), "call", b.address, "session.ping", "--timeout", "1",
+                              "--tls-ca", str(pki / "ca.pem")],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2, out.stdout + out.stderr
+        # Plain tcp:// to the TLS port: no reply either.
+        out = subprocess.run([str(cli), "call", b.address.replace("tls+tcp", "tcp"),
+                              "session.ping", "--timeout", "1"],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2, out.stdout + out.stderr
+        assert b.call("object.get", name="TlsEmpty")["name"] == "TlsEmpty"
+
+
+POLICY = """
+import sys
+import nngbridge
+from nngbridge.blender import server as s
+
+def refused(fn, *args, match="", exc=ValueError, **kw):
+    try:
+        fn(*args, **kw)
+    except exc as e:
+        assert match in str(e), (match, str(e))
+        return str(e)
+    raise AssertionError(f"not refused: {fn.__name__}{args}{kw}")
+
+msg = refused(s.check_local, "tcp://0.0.0.0:5555", allow_remote=False)
+assert "tls=" in msg and "allow_remote=True" in msg and "--tls-ca" in msg, msg
+s.check_local("tcp://0.0.0.0:5555", allow_remote=True)  # forced
+s.check_local("tls+tcp://0.0.0.0:5555", allow_remote=False, tls=True)
+s.check_local("tls+tcp://127.0.0.1:5555", allow_remote=False)
+pki = sys.argv[-1]
+tls = s.ServerTls({"cert": pki + "/server.pem", "key": pki + "/server.key",
+                   "ca": pki + "/ca.pem", "require_client_cert": True})
+assert tls.requires_client_cert and tls.config.mode == nngbridge.TLSConfig.MODE_SERVER
+refused(s.ServerTls, {"cert": pki + "/server.pem", "require_client_cert": True},
+        match="needs 'ca'")
+refused(s.check_scheme, "tcp://127.0.0.1:5555", tls, match="tls+tcp://")
+refused(s.check_scheme, "tls+tcp://127.0.0.1:5555", None, match="needs tls=")
+refused(s.ServerTls, {"cert": pki + "/server.pem", "key": pki + "/ca.pem"},
+        exc=nngbridge.CryptoError)
+# The Server itself: a plain non-loopback bind, and no token on a non-loopback TLS bind
+# without client certificates, are refused before anything listens.
+refused(s.Server, "tcp://0.0.0.0:0", match="allow_remote=True")
+refused(s.Server, "tls+tcp://0.0.0.0:0", insecure_no_token=True,
+        tls={"cert": pki + "/server.pem", "key": pki + "/server.key"},
+        match="require_client_cert")
+print("POLICY OK", flush=True)
+"""
+
+
+def test_non_loopback_without_tls_is_refused_with_how_to_secure_it(tmp_path, pki):
+    """Run in a real Blender (the server module needs bpy)."""
+    scripts = tmp_path / "scripts"
+    install_sources(scripts)
+    script = tmp_path / "policy.py"
+    script.write_text(POLICY)
+    res = subprocess.run(
+        ["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python",
+         str(script), "--", str(pki)],
+        env=blender_env(scripts), capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0 and "POLICY OK" in res.stdout, res.stdout + res.stderr
+
+
+def blender_env(scripts: Path) -> dict:
+    import os
+
+    env = dict(os.environ, BLENDER_USER_SCRIPTS=str(scripts))
+    env.pop("PYTHONPATH", None)
+    return env
