@@ -27,10 +27,17 @@ LIMITED = f"import functools\nb.serve = functools.partial(b.serve, max_message={
 # A command whose pixel payload fails when it is produced, which happens after the command
 # has returned (straight into the reply's message, or into a buffer just before packing).
 FAILING_PAYLOAD = """
-from nngbridge.blender.registry import command
+from nngbridge.blender.registry import arg, command
 from nngbridge.blender.commands.image import floats
 def _no_pixels(buf):
     raise RuntimeError("no pixels today")
+@command("test.lock_fcurves", mask=arg(str), path_end=arg(str))
+def _lock_fcurves(mask, path_end):
+    from nngbridge.blender.commands.anim import fcurves_of
+    curves = [fc for fc in fcurves_of(bpy.data.masks[mask]) if fc.data_path.endswith(path_end)]
+    for fc in curves:
+        fc.lock = True
+    return {"locked": len(curves)}
 @command("test.failing_pixels")
 def _failing_pixels():
     return {"dtype": "f4", "shape": [2], "data": floats(2, _no_pixels)}
@@ -471,6 +478,24 @@ def test_a_frame_change_after_an_empty_mask_layer_keeps_blender_alive(blender):
         assert blender.call("scene.set", frame_current=frame)["frame_current"] == frame
     assert [la["splines"] for la in blender.call("mask.layers", name="Empty")["layers"]] == [0, 0]
     blender.call("mask.delete", name="Empty")
+
+
+def test_a_shape_key_blender_refuses_leaves_points_and_keys_as_they_were(blender):
+    blender.call("mask.create", name="Keyed", size=[100, 100])
+    blender.call("mask.add_layer", name="Keyed", layer="L")
+    pts = [{"co": [10, 10]}, {"co": [50, 20]}, {"co": [30, 60]}]
+    blender.call("mask.add_spline", name="Keyed", layer="L", points=pts)
+    blender.call("mask.key_spline", name="Keyed", layer="L", frame=1, points=pts)
+    assert blender.call("test.lock_fcurves", mask="Keyed", path_end="points[2].co") == {
+        "locked": 2}
+    before = (blender.call("mask.layers", name="Keyed", points=True),
+              blender.call("anim.keyframes", target="mask", name="Keyed"))
+    moved = [{"co": [c + 5 for c in p["co"]]} for p in pts]
+    err = blender.error("mask.key_spline", name="Keyed", layer="L", frame=7, points=moved)
+    assert err["code"] == "INVALID_ARGUMENT" and "co of point 2" in err["message"], err
+    assert (blender.call("mask.layers", name="Keyed", points=True),
+            blender.call("anim.keyframes", target="mask", name="Keyed")) == before
+    blender.call("mask.delete", name="Keyed")
 
 
 def test_a_custom_property_is_stored_only_if_it_reads_back(blender):

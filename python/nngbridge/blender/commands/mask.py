@@ -226,6 +226,46 @@ def add_spline(name: str, layer: str, points: list, cyclic: bool, space: str) ->
             "points": [describe_point(p, sp) for p in spline.points]}
 
 
+def restore_points(spline: bpy.types.MaskSpline) -> Any:
+    """How to put ``spline``'s points back as they are now: positions, then handles, then
+    handle types (an AUTO or VECTOR type recomputes its handles from the restored
+    positions, as it was computed before)."""
+    saved = [(tuple(p.co), tuple(p.handle_left), tuple(p.handle_right), p.handle_left_type,
+              p.handle_right_type) for p in spline.points]
+
+    def undo() -> None:
+        for p, (co, _, _, _, _) in zip(spline.points, saved):
+            p.co = co
+        for p, (_, left, right, _, _) in zip(spline.points, saved):
+            p.handle_left, p.handle_right = left, right
+        for p, (_, _, _, left_type, right_type) in zip(spline.points, saved):
+            p.handle_left_type, p.handle_right_type = left_type, right_type
+    return undo
+
+
+def restore_keys(mask: bpy.types.Mask, path: str, frame: int) -> Any:
+    """How to put the keys of ``path`` (both axes) at ``frame`` back as they are now: a
+    key that was there gets its value back, one that was not is deleted."""
+    had = {}
+    for axis in (0, 1):
+        fc = fcurve(mask, path, axis)
+        key = None if fc is None else next(
+            (k for k in fc.keyframe_points if k.co[0] == frame), None)
+        had[axis] = None if key is None else key.co[1]
+
+    def undo() -> None:
+        for axis, value in had.items():
+            if value is None:
+                try:
+                    mask.keyframe_delete(path, index=axis, frame=frame)
+                except RuntimeError:  # never keyed: nothing to delete
+                    pass
+            else:
+                fcurve(mask, path, axis).keyframe_points.insert(frame, value,
+                                                                 options={"REPLACE"})
+    return undo
+
+
 @command("mask.key_spline", name=arg(str, **NAME), layer=arg(str, **NAME),
          frame=arg(int, **FRAME), points=arg(list),
          spline=arg(int, default=0), space=arg(str, default="pixels", choices=SPACES))
@@ -246,12 +286,21 @@ def key_spline(name: str, layer: str, frame: int, points: list, spline: int,
     if len(checked) != len(s.points):
         raise invalid(f"spline {spline} has {len(s.points)} points, got {len(checked)}",
                       arg="points")
-    shape_points(s, checked)
     base = f'layers["{target.name}"].'
-    for i in range(len(s.points)):
-        for prop in POINT_PROPS:
-            if not mask.keyframe_insert(base + point_path(spline, i, prop), frame=frame):
-                raise invalid(f"Blender refused to key {prop} of point {i}", arg="points")
+    with rna.Changes() as c:
+        c.done(restore_points(s))
+        shape_points(s, checked)
+        for i in range(len(s.points)):
+            for prop in POINT_PROPS:
+                path = base + point_path(spline, i, prop)
+                c.done(restore_keys(mask, path, frame))
+                try:
+                    keyed, why = mask.keyframe_insert(path, frame=frame), ""
+                except RuntimeError as e:  # a locked F-curve, say
+                    keyed, why = False, f": {str(e).splitlines()[0]}"
+                if not keyed:
+                    raise invalid(f"Blender refused to key {prop} of point {i}{why}",
+                                  arg="points")
     return {"layer": target.name, "spline": spline, "frame": frame,
             "points": [describe_point(p, sp) for p in s.points]}
 
