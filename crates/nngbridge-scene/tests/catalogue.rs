@@ -179,6 +179,20 @@ fn every_typed_command_sends_values_the_catalogue_accepts() {
                     "{name}.{key}: {s:?} is not one of {choices:?}"
                 );
             }
+            if let Some(x) = v.as_f64().or_else(|| v.as_i64().map(|i| i as f64)) {
+                let low = spec["minimum"].as_f64().unwrap_or(f64::MIN);
+                let high = spec["maximum"].as_f64().unwrap_or(f64::MAX);
+                assert!(
+                    (low..=high).contains(&x),
+                    "{name}.{key}: {x} is outside {low}..={high}"
+                );
+            }
+            if let (Some(most), Some(s)) = (spec["max_bytes"].as_u64(), v.as_str()) {
+                assert!(
+                    s.len() as u64 <= most,
+                    "{name}.{key}: {s:?} is over {most} bytes"
+                );
+            }
         }
     }
 }
