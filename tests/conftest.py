@@ -13,7 +13,9 @@ from __future__ import annotations
 import importlib
 import itertools
 import os
+import queue
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -187,6 +189,54 @@ def child_env(extra: dict | None = None) -> dict:
 
 
 PYTHON = sys.executable
+
+
+class PeerProcess:
+    """A peer script in tests/peers/ run as a child process that speaks a line protocol:
+    its stdout lines are read by a thread, ``next_line`` waits for one (failing the test
+    with the peer's stderr if it exits), ``tell`` writes one to its stdin, and ``close``
+    ends stdin and requires exit status 0."""
+
+    def __init__(self, script: str, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [PYTHON, str(PEERS / script), *args], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env())
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.strip())
+        self.lines.put(None)
+
+    def next_line(self, timeout: float = 20) -> str:
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            pytest.fail(f"peer said nothing for {timeout} s")
+        if line is None:
+            assert self.proc.stderr is not None
+            pytest.fail("peer exited: " + self.proc.stderr.read())
+        return line
+
+    def tell(self, line: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        finally:
+            self.proc.kill()
+        assert self.proc.stderr is not None
+        assert self.proc.returncode == 0, self.proc.stderr.read()
 
 
 class PostConnect:

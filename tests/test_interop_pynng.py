@@ -9,12 +9,10 @@ With ``--impl pynng`` both ends are pynng, which validates the peer script itsel
 from __future__ import annotations
 
 import queue
-import subprocess
 import tempfile
-import threading
 
 import pytest
-from conftest import PEERS, PYTHON, child_env, free_tcp_port
+from conftest import PeerProcess, free_tcp_port
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -24,31 +22,11 @@ TOPICS = ["keep", b"also", b"END"]
 PROBE = b"keep probe"
 
 
-class Peer:
+class Peer(PeerProcess):
     """A pynng process speaking the line protocol of tests/peers/interop_peer.py."""
 
     def __init__(self, role, how, url):
-        self.proc = subprocess.Popen(
-            [PYTHON, str(PEERS / "interop_peer.py"), "pynng", role, how, url],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=child_env(),
-        )
-        self.lines = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.put(line.strip())
-        self.lines.put(None)
-
-    def next_line(self, timeout=20):
-        try:
-            line = self.lines.get(timeout=timeout)
-        except queue.Empty:
-            pytest.fail(f"peer said nothing for {timeout} s")
-        if line is None:
-            pytest.fail("peer exited: " + self.proc.stderr.read())
-        return line
+        super().__init__("interop_peer.py", "pynng", role, how, url)
 
     def expect(self, word, timeout=20):
         line = self.next_line(timeout)
@@ -65,21 +43,6 @@ class Peer:
             word, hexdata = line.split()
             assert word == "GOT", line
             got.append(bytes.fromhex(hexdata))
-
-    def tell(self, word):
-        self.proc.stdin.write(word + "\n")
-        self.proc.stdin.flush()
-
-    def close(self):
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        finally:
-            self.proc.kill()
-        assert self.proc.returncode == 0, self.proc.stderr.read()
 
 
 @pytest.fixture(params=["ipc", "tcp"])

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import datetime
 import json
-import queue
-import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import PEERS, PYTHON, PostConnect, child_env
+from conftest import PeerProcess, PostConnect
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -93,45 +91,14 @@ def pki(tmp_path_factory) -> Pki:
     )
 
 
-class Peer:
+class Peer(PeerProcess):
     """A pynng process speaking tests/peers/tls_peer.py's line protocol."""
 
     def __init__(self, how: str, url: str, conf: dict):
-        self.proc = subprocess.Popen(
-            [PYTHON, str(PEERS / "tls_peer.py"), "pynng", how, url, json.dumps(conf)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=child_env())
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line.strip())
-        self.lines.put(None)
+        super().__init__("tls_peer.py", "pynng", how, url, json.dumps(conf))
 
     def next(self, timeout: float = 20) -> list[str]:
-        try:
-            line = self.lines.get(timeout=timeout)
-        except queue.Empty:
-            pytest.fail(f"peer said nothing for {timeout} s")
-        if line is None:
-            assert self.proc.stderr is not None
-            pytest.fail("peer exited: " + self.proc.stderr.read())
-        return line.split()
-
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        finally:
-            self.proc.kill()
-        assert self.proc.stderr is not None
-        assert self.proc.returncode == 0, self.proc.stderr.read()
+        return self.next_line(timeout).split()
 
 
 @pytest.fixture
