@@ -105,6 +105,8 @@ def test_session_hello_lists_commands(blender):
             "sequencer", "gpencil", "anim", "wm", "job", "render", "batch"} <= domains
     assert hello["limits"]["max_message"] == MAX_MESSAGE
     assert blender.call("session.ping") == "pong"
+    err = blender.error("session.commands", name="no.such")
+    assert err["code"] == "NOT_FOUND" and err["details"] == {"kind": "command", "name": "no.such"}
 
 
 def test_objects_collections_hierarchy_selection(blender):

@@ -7,7 +7,7 @@ from typing import Any
 import bpy
 
 from .. import paths, registry
-from ..registry import CommandError, about, arg, command
+from ..registry import CommandError, about, arg, command, not_found
 
 # Set by the server: whether exec is allowed, and a callable that asks it to stop.
 STATE: dict[str, Any] = {"allow_exec": False, "shutdown": None, "events": None}
@@ -44,7 +44,7 @@ def commands(name) -> dict[str, Any]:
     docs/commands.json holds (nngbridge.blender.catalogue)."""
     table = registry.COMMANDS
     if name is not None and name not in table:
-        raise CommandError("NOT_FOUND", f"no command {name!r}", {"name": name})
+        raise not_found("command", name)
     chosen = [table[name]] if name is not None else [table[k] for k in sorted(table)]
     return {"commands": {c.name: c.describe() for c in chosen}}
 
