@@ -52,8 +52,10 @@ def main():
                 say("READY", str(listener.local_address).rsplit(":", 1)[1])
                 msg = s.recv_msg()
                 say("GOT", msg.bytes.hex())
-                s.send(b"re:" + msg.bytes)
+                # Before replying: once answered, the other side may hang up, and a
+                # closed pipe has no options left to read.
                 report_peer(nng, msg.pipe)
+                s.send(b"re:" + msg.bytes)
             else:
                 s.dial(url, block=True)
                 say("READY", 0)
