@@ -69,6 +69,8 @@ command! {
         pub path: String,
         /// Its format (default: from the extension).
         pub format: Option<IoFormat>,
+        /// Join vertices at the same place (glTF; formats without the option refuse it).
+        pub merge_vertices: Option<bool>,
     }
 }
 
@@ -106,6 +108,7 @@ mod tests {
         let i = args(&IoImport {
             path: "a.abc".into(),
             format: Some(IoFormat::Alembic),
+            merge_vertices: None,
         });
         assert_eq!(i["format"], Value::from("ALEMBIC"));
     }

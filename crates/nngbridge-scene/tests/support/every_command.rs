@@ -157,6 +157,7 @@ pub fn every_command_fully_populated() -> Result<Vec<(&'static str, Value)>, Cal
         entry(IoImport {
             path: s("/tmp/a.glb"),
             format: Some(IoFormat::Usd),
+            merge_vertices: Some(true),
         })?,
         entry(ImageSave {
             name: s("I"),

@@ -115,6 +115,18 @@ def _numpy_bool() -> Iterator[None]:
             del numpy.bool  # type: ignore[attr-defined]
 
 
+def _option(op: Any, fmt: str, arg_name: str, names: tuple[str, ...], value: Any,
+            kwargs: dict[str, Any]) -> None:
+    """Sets the operator's own option for ``arg_name`` (the first of ``names`` it has);
+    ``INVALID_ARGUMENT`` if it has none."""
+    props = op.get_rna_type().properties
+    option = next((o for o in names if o in props), None)
+    if option is None:
+        raise invalid(f"the {fmt} operator has no option for {arg_name}", arg=arg_name,
+                      format=fmt)
+    kwargs[option] = value
+
+
 def _ids() -> dict[str, set[Any]]:
     return {k: set(getattr(bpy.data, k)) for k in CREATED if hasattr(bpy.data, k)}
 
@@ -126,20 +138,26 @@ def _blender_refused(e: Exception, fmt: str, path: str) -> CommandError:
                    arg="path", format=fmt, reason=echo(reason))
 
 
-@command("io.import", path=arg(str), format=arg(str, default=None, choices=tuple(FORMATS)))
+@command("io.import", path=arg(str), format=arg(str, default=None, choices=tuple(FORMATS)),
+         merge_vertices=arg(bool, default=None))
 @about("{format, path, created: {objects: [name], meshes: [name], materials: [name], …}}",
        errors=("FORBIDDEN", "NOT_FOUND"))
-def import_(path: str, format) -> dict[str, Any]:
+def import_(path: str, format, merge_vertices) -> dict[str, Any]:
     """Imports a file from an allowed directory (§7.2) with this Blender's importer;
-    ``format`` defaults to the one the extension names. ``created`` names every
-    data-block it made, by kind (bpy.data's collection names). A file Blender cannot read
-    is ``INVALID_ARGUMENT`` and leaves nothing behind."""
+    ``format`` defaults to the one the extension names. ``merge_vertices`` joins vertices
+    at the same place (glTF stores one per corner where normals or UVs differ); a format
+    without such an option refuses it. ``created`` names every data-block it made, by
+    kind (bpy.data's collection names). A file Blender cannot read is
+    ``INVALID_ARGUMENT`` and leaves nothing behind."""
     real = paths.readable(path)
     fmt, op = _format(format, real, export=False)
+    kwargs: dict[str, Any] = {"filepath": real}
+    if merge_vertices is not None:
+        _option(op, fmt, "merge_vertices", ("merge_vertices",), merge_vertices, kwargs)
     before = _ids()
     try:
         with _context(), _numpy_bool():
-            result = op(filepath=real)
+            result = op(**kwargs)
         if "FINISHED" not in result:
             raise RuntimeError(f"the importer answered {sorted(result)}")
     except Exception as e:  # noqa: BLE001 - whatever the importer raises: undo, refuse
@@ -166,14 +184,9 @@ def export(path: str, format, objects, apply_modifiers) -> dict[str, Any]:
     exporter's own default; a format without such an option refuses it."""
     real = paths.writable(path)
     fmt, op = _format(format, real, export=True)
-    props = op.get_rna_type().properties
     kwargs: dict[str, Any] = {"filepath": real}
     if apply_modifiers is not None:
-        option = next((o for o in MODIFIER_OPTIONS if o in props), None)
-        if option is None:
-            raise invalid(f"the {fmt} exporter has no apply-modifiers option",
-                          arg="apply_modifiers", format=fmt)
-        kwargs[option] = apply_modifiers
+        _option(op, fmt, "apply_modifiers", MODIFIER_OPTIONS, apply_modifiers, kwargs)
     if fmt == "GLTF":
         kwargs["export_format"] = "GLB" if real.lower().endswith(".glb") else "GLTF_SEPARATE"
     view_layer = bpy.context.view_layer
@@ -188,11 +201,7 @@ def export(path: str, format, objects, apply_modifiers) -> dict[str, Any]:
             if view_layer.objects.get(obj.name) is None:
                 raise invalid(f"{name} is not in the view layer", arg="objects", name=name)
             chosen.append(obj)
-        option = next((o for o in SELECTION_OPTIONS if o in props), None)
-        if option is None:
-            raise invalid(f"the {fmt} exporter cannot export only some objects",
-                          arg="objects", format=fmt)
-        kwargs[option] = True
+        _option(op, fmt, "objects", SELECTION_OPTIONS, True, kwargs)
     exported = chosen if chosen is not None else list(view_layer.objects)
     was = [o for o in view_layer.objects if o.select_get()]
     try:
