@@ -4,6 +4,7 @@ of bad input refused with the tree as it was, and files out and back in."""
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -219,5 +220,20 @@ def check_io() -> None:
     for name in ("broken.glb", "broken.fbx"):
         err = fail("INVALID_ARGUMENT", "io.import", path=name)
         assert err["details"]["arg"] == "path", err
+    assert snapshot() == before
+    # One that fails half-way: the importer has made the first mesh and its object when
+    # the second mesh's indices point nowhere. All of it goes again.
+    call("object.create", type="CUBE", name="First")
+    call("object.create", type="CUBE", name="Second")
+    call("io.export", path="two.gltf", objects=["First", "Second"])
+    with open(os.path.join(H["work"], "two.gltf"), encoding="utf-8") as f:
+        doc = json.load(f)
+    assert len(doc["meshes"]) == 2, doc["meshes"]
+    doc["meshes"][1]["primitives"][0]["indices"] = 999
+    with open(os.path.join(H["work"], "half.gltf"), "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+    before = snapshot()
+    err = fail("INVALID_ARGUMENT", "io.import", path="half.gltf")
+    assert "IndexError" in err["details"]["reason"], err
     assert snapshot() == before
     done("io")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -131,9 +132,17 @@ def _ids() -> dict[str, set[Any]]:
     return {k: set(getattr(bpy.data, k)) for k in CREATED if hasattr(bpy.data, k)}
 
 
+def _reason(e: Exception) -> str:
+    """What an operator's exception says: the last ``...Error: ...`` line of the
+    traceback Blender wraps into it, else its first line."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    named = [ln for ln in lines if re.match(r"^(\w+(Error|Exception)|Error):", ln)
+             and not ln.startswith("Error: Python: Traceback")]
+    return named[-1] if named else (lines[0] if lines else type(e).__name__)
+
+
 def _blender_refused(e: Exception, fmt: str, path: str) -> CommandError:
-    lines = [ln for ln in str(e).splitlines() if ln.strip()]
-    reason = lines[-1] if lines else type(e).__name__
+    reason = _reason(e)
     return invalid(f"Blender could not read {echo(path)!r} as {fmt}: {echo(reason)}",
                    arg="path", format=fmt, reason=echo(reason))
 
@@ -211,9 +220,8 @@ def export(path: str, format, objects, apply_modifiers) -> dict[str, Any]:
         with _context():
             result = op(**kwargs)
     except Exception as e:  # noqa: BLE001 - the exporter's failure, reported as such
-        lines = [ln for ln in str(e).splitlines() if ln.strip()]
-        raise invalid(f"the {fmt} exporter failed: {echo(lines[-1] if lines else e)}",
-                      format=fmt) from None
+        raise invalid(f"the {fmt} exporter failed: {echo(_reason(e))}", format=fmt,
+                      reason=echo(_reason(e))) from None
     finally:
         if chosen is not None:
             for o in view_layer.objects:
