@@ -164,6 +164,10 @@ def import_(path: str, format, merge_vertices) -> dict[str, Any]:
     if merge_vertices is not None:
         _option(op, fmt, "merge_vertices", ("merge_vertices",), merge_vertices, kwargs)
     before = _ids()
+    view_layer = bpy.context.view_layer
+    view_layer.update()  # its object list follows the collections lazily
+    selected = [o for o in view_layer.objects if o.select_get()]
+    active = view_layer.objects.active
     try:
         with _context(), _numpy_bool():
             result = op(**kwargs)
@@ -171,6 +175,9 @@ def import_(path: str, format, merge_vertices) -> dict[str, Any]:
             raise RuntimeError(f"the importer answered {sorted(result)}")
     except Exception as e:  # noqa: BLE001 - whatever the importer raises: undo, refuse
         _remove_new(before)
+        for o in view_layer.objects:  # importers deselect everything first
+            o.select_set(o in selected)
+        view_layer.objects.active = active
         raise _blender_refused(e, fmt, path) from None
     created = {k: sorted(i.name for i in set(getattr(bpy.data, k)) - old)
                for k, old in before.items()}
