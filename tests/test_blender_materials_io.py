@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import array
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -139,3 +140,21 @@ def test_the_typed_rust_peer_does_the_same(tmp_path, backend):
         out = res.stdout + res.stderr
         assert res.returncode == 0, out + "\n--- blender ---\n" + "\n".join(b.lines[-40:])
         assert "textured round trip: all checks passed" in res.stdout, out
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs xvfb-run (setup.sh)")
+def test_import_and_export_run_from_the_ui_servers_timer(tmp_path):
+    """In the UI the server answers from a timer: the operators run in its context too,
+    for every format this Blender has."""
+    with BlenderServer(tmp_path, gui=True) as b:
+        formats = b.call("session.hello")["io"]
+        b.call("object.create", type="ICO_SPHERE", name="Ball")
+        ext = {"GLTF": ".glb", "OBJ": ".obj", "FBX": ".fbx", "PLY": ".ply", "STL": ".stl",
+               "USD": ".usdc", "ALEMBIC": ".abc"}
+        for fmt in formats["export"]:
+            out = b.call("io.export", path="ball" + ext[fmt], objects=["Ball"])
+            assert out["format"] == fmt and out["objects"] == ["Ball"], out
+            if fmt in formats["import"]:
+                got = b.call("io.import", path="ball" + ext[fmt])
+                assert got["created"]["objects"], (fmt, got)
+        assert b.call("object.selection")["selected"] != []

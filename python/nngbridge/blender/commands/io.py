@@ -5,7 +5,8 @@ Which operator does a format, and which of its options mean "selected objects on
 operators; USD and Alembic only where Blender was built with them): ``FORMATS`` and the
 option names below are the one place that knows. ``session.hello`` lists the formats
 (``io``). Paths obey the path rule (paths.py); an import that fails removes everything
-it had created.
+it had created. The operators need no context override: under ``blender -b``, in a bpy
+module and in the UI's timers (which have a window) the server's context serves them.
 """
 
 from __future__ import annotations
@@ -85,19 +86,6 @@ def _format(fmt: str | None, path: str, export: bool) -> tuple[str, Any]:
 
 
 @contextlib.contextmanager
-def _context() -> Iterator[None]:
-    """A window for the operators where Blender has one but the caller's context does
-    not (a timer in the UI); under ``blender -b`` and bpy the plain context works."""
-    wm = bpy.context.window_manager
-    if bpy.context.window is None and wm is not None and wm.windows and \
-            hasattr(bpy.context, "temp_override"):
-        with bpy.context.temp_override(window=wm.windows[0]):
-            yield
-    else:
-        yield
-
-
-@contextlib.contextmanager
 def _numpy_bool() -> Iterator[None]:
     """Blender 3.x's glTF importer uses ``numpy.bool``, gone from numpy 1.24 to 1.26 (and
     Debian pairs 3.4 with such a numpy): the alias exists only during the import."""
@@ -169,7 +157,7 @@ def import_(path: str, format, merge_vertices) -> dict[str, Any]:
     selected = [o for o in view_layer.objects if o.select_get()]
     active = view_layer.objects.active
     try:
-        with _context(), _numpy_bool():
+        with _numpy_bool():
             result = op(**kwargs)
         if "FINISHED" not in result:
             raise RuntimeError(f"the importer answered {sorted(result)}")
@@ -224,8 +212,7 @@ def export(path: str, format, objects, apply_modifiers) -> dict[str, Any]:
         if chosen is not None:
             for o in view_layer.objects:
                 o.select_set(o in chosen)
-        with _context():
-            result = op(**kwargs)
+        result = op(**kwargs)
     except Exception as e:  # noqa: BLE001 - the exporter's failure, reported as such
         raise invalid(f"the {fmt} exporter failed: {echo(_reason(e))}", format=fmt,
                       reason=echo(_reason(e))) from None
