@@ -150,12 +150,15 @@ def _plan_properties(node: Any, properties: dict) -> list[rna.Step]:
     return steps
 
 
-def _new_node(nt: Any, idname: str) -> Any:
-    """A new node of type ``idname``; a type that is no node, or none of this tree, is
-    ``INVALID_ARGUMENT`` with Blender's reason."""
+def _check_node_type(idname: str) -> None:
     cls = getattr(bpy.types, idname, None)
     if not (isinstance(cls, type) and issubclass(cls, bpy.types.Node)):
         raise invalid(f"no node type {echo(idname)!r}", arg="type", type=echo(idname))
+
+
+def _new_node(nt: Any, idname: str) -> Any:
+    """A new node of type ``idname``; a type of another kind of tree (a compositor node
+    in a material) is ``INVALID_ARGUMENT`` with Blender's reason."""
     try:
         return nt.nodes.new(idname)
     except RuntimeError as e:
@@ -186,6 +189,7 @@ def add(tree: str, id, type: str, name, location, inputs, properties) -> dict[st
     any is refused, the node (and a tree made for it) is gone again."""
     if name is not None and (nt := get_tree(tree, id)) is not None and name in nt.nodes:
         raise invalid(f"a node named {name!r} exists", arg="name")
+    _check_node_type(type)  # before a tree is made for it
     with rna.Changes() as c:
         had = get_tree(tree, id) is not None
         nt = get_tree(tree, id, create=True)
