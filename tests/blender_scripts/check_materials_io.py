@@ -32,6 +32,7 @@ def close(a: Any, b: Any) -> bool:
 
 
 def done(domain: str) -> None:
+    print(flush=True)  # a refused operator's report ends without a newline
     H["done"](domain)
 
 
