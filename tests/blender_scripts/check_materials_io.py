@@ -194,6 +194,14 @@ def check_io() -> None:
     assert got["format"] == "OBJ" and len(got["created"]["objects"]) == 1, got
     mesh = bpy.data.objects[got["created"]["objects"][0]].data
     assert len(mesh.vertices) == len(bpy.data.objects["Ball"].data.vertices), got
+    # Scaled on the way out and again on the way in: 2 x 1.5 = 3 times the extent.
+    call("io.export", path="big.obj", objects=["Ball"], scale=2.0)
+    big = call("io.import", path="big.obj", scale=1.5)["created"]["objects"][0]
+    size = call("object.get", name="Ball", properties=["dimensions"])["properties"]
+    got = call("object.get", name=big, properties=["dimensions"])["properties"]
+    assert close(got["dimensions"], [3 * d for d in size["dimensions"]]), (got, size)
+    err = fail("INVALID_ARGUMENT", "io.export", path="big.glb", scale=2.0)
+    assert err["details"] == {"arg": "scale", "format": "GLTF"}, err
     for name in ("ball.ply", "ball.stl", "ball.gltf"):
         assert len(call("io.import", path=name)["created"]["objects"]) == 1, name
     for fmt in ("USD", "ALEMBIC"):  # where this Blender was built with them

@@ -244,6 +244,7 @@ fn drive(address: &str, work: &Path) -> Res {
         objects: Some(vec!["Crate".into()]),
         apply_modifiers: Some(true),
         format: None,
+        scale: None,
     })?;
     check(
         "exported",
@@ -253,6 +254,7 @@ fn drive(address: &str, work: &Path) -> Res {
         path: "crate.glb".into(),
         format: None,
         merge_vertices: Some(true),
+        scale: None,
     })?;
     let objects = back.created.get("objects").ok_or("no objects imported")?;
     let [imported] = objects.as_slice() else {

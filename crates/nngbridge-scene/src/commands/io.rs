@@ -71,6 +71,8 @@ command! {
         pub format: Option<IoFormat>,
         /// Join vertices at the same place (glTF; formats without the option refuse it).
         pub merge_vertices: Option<bool>,
+        /// Scale what is read (formats without the option, glTF, refuse it).
+        pub scale: Option<f64>,
     }
 }
 
@@ -87,6 +89,8 @@ command! {
         pub objects: Option<Vec<String>>,
         /// Whether modifiers are applied (default: the exporter's).
         pub apply_modifiers: Option<bool>,
+        /// Scale what is written (formats without the option, glTF, refuse it).
+        pub scale: Option<f64>,
     }
 }
 
@@ -109,7 +113,9 @@ mod tests {
             path: "a.abc".into(),
             format: Some(IoFormat::Alembic),
             merge_vertices: None,
+            scale: Some(2.0),
         });
+        assert_eq!(keys(&i), ["path", "format", "scale"]);
         assert_eq!(i["format"], Value::from("ALEMBIC"));
     }
 

@@ -153,11 +153,13 @@ pub fn every_command_fully_populated() -> Result<Vec<(&'static str, Value)>, Cal
             format: Some(IoFormat::Gltf),
             objects: Some(vec![s("O")]),
             apply_modifiers: Some(true),
+            scale: Some(0.5),
         })?,
         entry(IoImport {
             path: s("/tmp/a.glb"),
             format: Some(IoFormat::Usd),
             merge_vertices: Some(true),
+            scale: Some(2.0),
         })?,
         entry(ImageSave {
             name: s("I"),

@@ -39,6 +39,8 @@ FORMATS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
 SELECTION_OPTIONS = ("use_selection", "export_selected_objects", "selected_objects_only",
                      "selected")
 MODIFIER_OPTIONS = ("export_apply", "apply_modifiers", "use_mesh_modifiers")
+SCALE_OPTIONS = ("global_scale", "scale")
+SCALE = {"minimum": 1e-4, "maximum": 1e4}  # the narrowest operator's range (OBJ's)
 # What an import may create, by bpy.data collection: removed again if it fails.
 CREATED = ("objects", "meshes", "materials", "images", "textures", "node_groups", "cameras",
            "lights", "curves", "armatures", "actions", "collections", "worlds", "cache_files",
@@ -136,21 +138,23 @@ def _blender_refused(e: Exception, fmt: str, path: str) -> CommandError:
 
 
 @command("io.import", path=arg(str), format=arg(str, default=None, choices=tuple(FORMATS)),
-         merge_vertices=arg(bool, default=None))
+         merge_vertices=arg(bool, default=None), scale=arg(float, default=None, **SCALE))
 @about("{format, path, created: {objects: [name], meshes: [name], materials: [name], …}}",
        errors=("FORBIDDEN", "NOT_FOUND"))
-def import_(path: str, format, merge_vertices) -> dict[str, Any]:
+def import_(path: str, format, merge_vertices, scale) -> dict[str, Any]:
     """Imports a file from an allowed directory (§7.2) with this Blender's importer;
     ``format`` defaults to the one the extension names. ``merge_vertices`` joins vertices
-    at the same place (glTF stores one per corner where normals or UVs differ); a format
-    without such an option refuses it. ``created`` names every data-block it made, by
-    kind (bpy.data's collection names). A file Blender cannot read is
-    ``INVALID_ARGUMENT`` and leaves nothing behind."""
+    at the same place (glTF stores one per corner where normals or UVs differ); ``scale``
+    scales what is read; a format without such an option refuses it. ``created`` names
+    every data-block it made, by kind (bpy.data's collection names). A file Blender
+    cannot read is ``INVALID_ARGUMENT`` and leaves nothing behind."""
     real = paths.readable(path)
     fmt, op = _format(format, real, export=False)
     kwargs: dict[str, Any] = {"filepath": real}
     if merge_vertices is not None:
         _option(op, fmt, "merge_vertices", ("merge_vertices",), merge_vertices, kwargs)
+    if scale is not None:
+        _option(op, fmt, "scale", SCALE_OPTIONS, scale, kwargs)
     before = _ids()
     view_layer = bpy.context.view_layer
     view_layer.update()  # its object list follows the collections lazily
@@ -179,18 +183,22 @@ def _remove_new(before: dict[str, set[Any]]) -> None:
 
 
 @command("io.export", path=arg(str), format=arg(str, default=None, choices=tuple(FORMATS)),
-         objects=arg(list, default=None, items=str), apply_modifiers=arg(bool, default=None))
+         objects=arg(list, default=None, items=str), apply_modifiers=arg(bool, default=None),
+         scale=arg(float, default=None, **SCALE))
 @about("{format, path, objects: [name]}", errors=("FORBIDDEN", "NOT_FOUND"))
-def export(path: str, format, objects, apply_modifiers) -> dict[str, Any]:
+def export(path: str, format, objects, apply_modifiers, scale) -> dict[str, Any]:
     """Exports the scene's objects (only ``objects`` if given) to a file in an allowed
     directory (§7.2); ``format`` defaults to the one the extension names (``.glb`` is
     binary glTF, ``.gltf`` glTF with separate files). ``apply_modifiers`` defaults to the
-    exporter's own default; a format without such an option refuses it."""
+    exporter's own default, ``scale`` scales what is written; a format without such an
+    option refuses it."""
     real = paths.writable(path)
     fmt, op = _format(format, real, export=True)
     kwargs: dict[str, Any] = {"filepath": real}
     if apply_modifiers is not None:
         _option(op, fmt, "apply_modifiers", MODIFIER_OPTIONS, apply_modifiers, kwargs)
+    if scale is not None:
+        _option(op, fmt, "scale", SCALE_OPTIONS, scale, kwargs)
     if fmt == "GLTF":
         kwargs["export_format"] = "GLB" if real.lower().endswith(".glb") else "GLTF_SEPARATE"
     view_layer = bpy.context.view_layer
