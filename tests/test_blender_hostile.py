@@ -44,7 +44,7 @@ CLIENT_CODES = {"BAD_REQUEST", "UNKNOWN_COMMAND", "INVALID_ARGUMENT", "NOT_FOUND
                 "UNAUTHORIZED", "TOO_LARGE", "BUSY", "FORBIDDEN", "CANCELLED",
                 "UNSUPPORTED_VERSION"}
 # Names of what the scene holds, so that name arguments also reach existing things.
-NAMES = ["Cube", "Img", "Clip", "Track", "M", "L", "G", "GL", "Strip", "Coll", "Scene"]
+NAMES = ["Cube", "Img", "Clip", "Track", "M", "L", "G", "GL", "Strip", "Coll", "Scene", "Mat"]
 # Not generated: shutting the server down, and rendering (a valid path would start real
 # renders; render.* still gets schema-breaking requests).
 NEVER = {"session.shutdown"}
@@ -90,6 +90,11 @@ def populate(b: BlenderServer) -> None:
     b.call("sequencer.add_text", name="Strip", text="hi", channel=1, frame_start=1,
            frame_end=10)
     b.call("scene.property_set", name="P", value=1)
+    b.call("material.create", name="Mat")
+    b.call("material.assign", object="Cube", material="Mat")
+    b.call("node.add", tree="MATERIAL", id="Mat", type="ShaderNodeMath", name="L")
+    b.call("node.add", tree="MATERIAL", id="Mat", type="ShaderNodeTexImage", name="GL",
+           properties={"image": "Img"})
 
 
 def fingerprint(b: BlenderServer) -> list:
@@ -103,7 +108,8 @@ def fingerprint(b: BlenderServer) -> list:
              ("sequencer.list", {}), ("gpencil.list", {}), ("gpencil.layers", {"name": "G"}),
              ("anim.keyframes", {"target": "object", "name": "Cube"}),
              ("anim.keyframes", {"target": "mask", "name": "M"}),
-             ("scene.property_get", {"name": "P"})]
+             ("scene.property_get", {"name": "P"}), ("material.get", {"name": "Mat"}),
+             ("node.list", {"tree": "MATERIAL", "id": "Mat"})]
     out = b.call("batch", commands=[{"cmd": c, "args": a} for c, a in reads],
                  stop_on_error=False)
     for (cmd, _), r in zip(reads, out["results"]):

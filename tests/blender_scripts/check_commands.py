@@ -736,8 +736,13 @@ def check_exec_when_allowed() -> None:
     done("exec")
 
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_materials_io  # noqa: E402 - found next to this file
+
+MORE = check_materials_io.use(call=call, fail=fail, close=close, done=done, snapshot=snapshot,
+                              work=WORK)
 for check in (check_session, check_objects, check_collections, check_scene, check_images,
               check_clips, check_tracking, check_masks, check_sequencer, check_gpencil,
-              check_anim, check_wm, check_batch, check_jobs, check_exec_when_allowed):
+              check_anim, check_wm, check_batch, check_jobs, check_exec_when_allowed, *MORE):
     check()
 print("ALL COMMANDS CHECKED", len(COMMANDS), flush=True)

@@ -116,8 +116,11 @@ mod clip;
 mod collection;
 mod gpencil;
 mod image;
+mod io;
 mod job;
 mod mask;
+mod material;
+mod node;
 mod object;
 mod render;
 mod scene;
@@ -132,8 +135,11 @@ pub use clip::*;
 pub use collection::*;
 pub use gpencil::*;
 pub use image::*;
+pub use io::*;
 pub use job::*;
 pub use mask::*;
+pub use material::*;
+pub use node::*;
 pub use object::*;
 pub use render::*;
 pub use scene::*;
@@ -238,6 +244,8 @@ catalogue! {
     ImagePixelsGet,
     ImagePixelsSet,
     ImageSave,
+    IoExport,
+    IoImport,
     JobCancel,
     JobList,
     JobStatus,
@@ -251,6 +259,16 @@ catalogue! {
     MaskLayerVisibilityKey,
     MaskLayers,
     MaskList,
+    MaterialAssign,
+    MaterialCreate,
+    MaterialGet,
+    MaterialList,
+    NodeAdd,
+    NodeLink,
+    NodeList,
+    NodeRemove,
+    NodeSet,
+    NodeUnlink,
     ObjectCreate,
     ObjectDelete,
     ObjectGet,

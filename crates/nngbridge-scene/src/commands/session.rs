@@ -50,6 +50,9 @@ pub struct HelloInfo {
     /// Where files may go.
     #[serde(default)]
     pub files: Option<Files>,
+    /// The file formats `io.import`/`io.export` take here (absent from older servers).
+    #[serde(default)]
+    pub io: Option<super::IoFormats>,
 }
 
 command! {

@@ -17,8 +17,10 @@ STATE: dict[str, Any] = {"allow_exec": False, "shutdown": None, "events": None}
 @about("§6 (HelloInfo)")
 def hello() -> dict[str, Any]:
     """Protocol and server versions, the command list, and where files may go
-    (``files``: the work directory and the allowed directories, docs/protocol.md §7.2)."""
+    (``files``: the work directory and the allowed directories, docs/protocol.md §7.2),
+    and the file formats ``io.import``/``io.export`` take here (``io``)."""
     from ... import __version__
+    from . import io
 
     return {
         "protocol": registry.PROTOCOL_VERSION,
@@ -28,6 +30,7 @@ def hello() -> dict[str, Any]:
         "events": STATE.get("events"),
         "limits": dict(registry.LIMITS),
         "files": paths.describe(),
+        "io": io.available(),
     }
 
 
