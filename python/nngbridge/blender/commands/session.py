@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from typing import Any
 
 import bpy
@@ -9,16 +11,21 @@ import bpy
 from .. import paths, registry
 from ..registry import CommandError, about, arg, command
 
-# Set by the server: whether exec is allowed, and a callable that asks it to stop.
-STATE: dict[str, Any] = {"allow_exec": False, "shutdown": None, "events": None}
+# Set by the server: whether exec is allowed, a callable that asks it to stop, the events
+# address, this worker's id and the pool it joined (docs/pool.md).
+STATE: dict[str, Any] = {"allow_exec": False, "shutdown": None, "events": None,
+                         "worker": None, "pool": None}
 
 
 @command("session.hello")
 @about("§6 (HelloInfo)")
 def hello() -> dict[str, Any]:
-    """Protocol and server versions, the command list, and where files may go
-    (``files``: the work directory and the allowed directories, docs/protocol.md §7.2)."""
+    """Protocol and server versions, the command list, where files may go (``files``:
+    the work directory and the allowed directories, docs/protocol.md §7.2), and who this
+    worker is: ``worker`` (its id in a pool), ``host``, ``pool`` (the address it joined,
+    or nil) and ``capabilities`` (docs/pool.md §2)."""
     from ... import __version__
+    from ..server import WRITABLE_MESSAGES
 
     return {
         "protocol": registry.PROTOCOL_VERSION,
@@ -28,6 +35,12 @@ def hello() -> dict[str, Any]:
         "events": STATE.get("events"),
         "limits": dict(registry.LIMITS),
         "files": paths.describe(),
+        "worker": STATE.get("worker") or f"{socket.gethostname()}-{os.getpid()}",
+        "host": socket.gethostname(),
+        "pool": STATE.get("pool"),
+        "capabilities": {"cpus": os.cpu_count() or 1, "background": bool(bpy.app.background),
+                         "exec": bool(STATE.get("allow_exec")),
+                         "zero_copy_pixels": WRITABLE_MESSAGES},
     }
 
 
