@@ -1,0 +1,290 @@
+"""Pools of real Blenders (``blender -b``) that join a controller
+(``nngbridge.blender.serve(join=...)``, docs/pool.md): the Rust ``nngbridge_scene::Pool``
+driven through ``nngbridge pool`` (JSON lines), and, for the worker's idempotency store, a
+controller made of plain nngbridge Req0/Surveyor0 sockets. Proves: workers join and share
+the work; a wrong token or another protocol version is refused at join with a reason and
+gets no work; a task on a worker killed with SIGKILL is re-sent and counted once; a keyed
+request is applied once; workers redial a restarted controller."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import blender_harness
+import nngbridge
+from blender_scripts.modules import install_sources
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "pool-test-token"
+pytestmark = pytest.mark.timeout(600)
+
+
+def cargo_binary(args: list[str], path: str) -> Path:
+    subprocess.run(["cargo", "build", "-q", *args], cwd=ROOT, check=True, timeout=600)
+    return ROOT / "target" / "debug" / path
+
+
+@pytest.fixture(scope="module")
+def cli() -> Path:
+    return cargo_binary(["-p", "nngbridge-cli"], "nngbridge")
+
+
+class Lines:
+    """A process's output lines, readable with a timeout."""
+
+    def __init__(self, stream: Any) -> None:
+        self.q: queue.Queue[str | None] = queue.Queue()
+        self.all: list[str] = []
+
+        def pump() -> None:
+            for line in stream:
+                self.all.append(line.rstrip("\n"))
+                self.q.put(line.rstrip("\n"))
+            self.q.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+
+    def wait_for(self, text: str, timeout: float = 120.0) -> str:
+        while True:
+            line = self.q.get(timeout=timeout)
+            assert line is not None, f"ended before {text!r}:\n" + "\n".join(self.all[-30:])
+            if text in line:
+                return line
+
+
+class Worker:
+    """A ``blender -b`` that joins the pool at ``join``."""
+
+    def __init__(self, tmp: Path, name: str, join: str, token: str = TOKEN,
+                 before: str = "", **kw: Any) -> None:
+        self.name = name
+        home = tmp / name
+        scripts = home / "scripts"
+        install_sources(scripts)
+        work = blender_harness.work_dir(tmp)
+        kwargs = "".join(f", {k}={v!r}" for k, v in kw.items())
+        script = home / "worker.py"
+        script.write_text(
+            f"import nngbridge.blender as b\n{before}\n"
+            f"n = b.serve(join={join!r}, token={token!r}, worker_id={name!r}, "
+            f"work_dir={str(work)!r}{kwargs})\nprint('SERVED', n, flush=True)\n")
+        env = dict(os.environ, BLENDER_USER_SCRIPTS=str(scripts))
+        env.pop("PYTHONPATH", None)
+        self.proc = subprocess.Popen(
+            [shutil.which("blender") or "blender", "-b", "--factory-startup",
+             "--python-exit-code", "1", "--python", str(script)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.out = Lines(self.proc.stdout)
+        self.out.wait_for("nngbridge: serving")
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=60)
+
+
+class PoolCli:
+    """``nngbridge pool ADDRESS``: one JSON request a line in, one JSON line out."""
+
+    def __init__(self, cli: Path, address: str, *extra: str) -> None:
+        self.proc = subprocess.Popen(
+            [str(cli), "pool", address, "--token", TOKEN, *extra],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True)
+        self.out = Lines(self.proc.stdout)
+        self.out.wait_for('"ready"', timeout=60)
+
+    def send(self, **req: Any) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(req) + "\n")
+        self.proc.stdin.flush()
+
+    def reply(self, timeout: float = 300.0) -> dict[str, Any]:
+        while True:
+            line = self.out.q.get(timeout=timeout)
+            assert line is not None, "\n".join(self.out.all[-30:])
+            msg = json.loads(line)
+            if "ok" in msg:
+                return msg
+
+    def ask(self, **req: Any) -> dict[str, Any]:
+        self.send(**req)
+        reply = self.reply()
+        assert reply["ok"], reply
+        return reply
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def stack(tmp_path):
+    started: list[Any] = []
+    yield started
+    for thing in reversed(started):
+        if isinstance(thing, Worker):
+            thing.kill()
+        else:
+            thing.close()
+
+
+def test_workers_join_and_share_the_work(tmp_path, cli, stack):
+    address = f"ipc://{tmp_path}/pool"
+    pool = PoolCli(cli, address)
+    stack.append(pool)
+    stack.extend(Worker(tmp_path, n, address) for n in ("w1", "w2"))
+    assert sorted(pool.ask(op="wait", n=2)["workers"]) == ["w1", "w2"]
+
+    listed = pool.ask(op="workers")
+    assert listed["connected"] == 2
+    for w in listed["workers"]:
+        assert w["protocol"] == 1 and w["blender"] and w["host"]
+
+    hello = pool.ask(op="broadcast", cmd="session.hello")["results"]
+    assert sorted(r["worker"] for r in hello) == ["w1", "w2"]
+    for r in hello:
+        assert r["ok"] and r["result"]["pool"] == address
+        assert r["result"]["capabilities"]["background"] is True
+
+    items = [{"type": "EMPTY", "name": f"E{i}"} for i in range(12)]
+    results = pool.ask(op="map", cmd="object.create", items=items)["results"]
+    assert [r["index"] for r in results] == list(range(12))
+    assert all(r["ok"] and r["attempts"] == 1 for r in results)
+    by_worker = {r["worker"] for r in results}
+    assert by_worker == {"w1", "w2"}  # NNG spread the requests over both
+    stats = pool.ask(op="stats")
+    assert sum(stats["by_worker"].values()) == 12 and stats["resent"] == 0
+
+    # A failing command is reported with that worker's error, and not re-sent.
+    bad = pool.ask(op="map", cmd="object.get", items=[{"name": "nope"}])["results"][0]
+    assert not bad["ok"] and bad["error"]["code"] == "NOT_FOUND"
+    assert bad["attempts"] == 1 and bad["worker"] in ("w1", "w2")
+
+
+def test_wrong_token_and_version_are_refused_at_join(tmp_path, cli, stack):
+    address = f"ipc://{tmp_path}/pool"
+    pool = PoolCli(cli, address)
+    stack.append(pool)
+    good = Worker(tmp_path, "good", address)
+    stranger = Worker(tmp_path, "stranger", address, token="another-token")
+    future = Worker(tmp_path, "future", address,
+                    before="from nngbridge.blender import registry\n"
+                           "registry.PROTOCOL_VERSION = 2")
+    stack.extend((good, stranger, future))
+    stranger.out.wait_for("refused the pool")
+    line = future.out.wait_for("refused the pool")
+    assert "UNSUPPORTED_VERSION" in line
+    assert pool.ask(op="wait", n=1)["workers"] == ["good"]
+
+    reasons = {r["worker"]: r["reason"] for r in pool.ask(op="refused")["refused"]}
+    assert reasons["stranger"].startswith("UNAUTHORIZED")
+    assert reasons["future"].startswith("UNSUPPORTED_VERSION")
+    assert pool.ask(op="workers")["connected"] == 1  # neither dialed the work address
+    results = pool.ask(op="map", cmd="session.ping", items=[{}] * 8)["results"]
+    assert {r["worker"] for r in results} == {"good"}
+    assert all(r["ok"] for r in results)
+
+
+def test_a_task_on_a_killed_worker_is_resent_and_counted_once(tmp_path, cli, stack):
+    address = f"ipc://{tmp_path}/pool"
+    pool = PoolCli(cli, address, "--deadline", "20")
+    stack.append(pool)
+    doomed = Worker(tmp_path, "doomed", address, allow_exec=True)
+    survivor = Worker(tmp_path, "survivor", address, allow_exec=True)
+    stack.extend((doomed, survivor))
+    pool.ask(op="wait", n=2)
+    # Each task creates an object named after it (so a task applied twice would show)
+    # and takes a while, so tasks are in flight on the doomed worker when it dies.
+    code = ("import time, bpy\n"
+            "time.sleep(0.15)\n"
+            "o = bpy.data.objects.new('T%d', None)\n"
+            "result = o.name")
+    items = [{"code": code % i} for i in range(24)]
+    pool.send(op="map", cmd="exec", items=items, progress=True)
+    done_by_doomed = 0
+    while done_by_doomed < 2:
+        progress = json.loads(pool.out.wait_for('"done"'))
+        done_by_doomed += progress["worker"] == "doomed"
+    doomed.kill()
+    results = pool.reply()["results"]
+    assert [r["index"] for r in results] == list(range(24))
+    assert all(r["ok"] for r in results), [r for r in results if not r["ok"]]
+    assert [r["result"]["result"] for r in results] == [repr(f"T{i}") for i in range(24)]
+    stats = pool.ask(op="stats")
+    assert stats["resent"] >= 1 and stats["lost"] == 0
+    assert any(r["attempts"] > 1 and r["worker"] == "survivor" for r in results)
+    assert sum(stats["by_worker"].values()) == 24
+
+
+def test_a_keyed_request_is_applied_once(tmp_path, stack):
+    """The worker side of idempotency, against a controller of plain sockets."""
+    address = f"ipc://{tmp_path}/pool"
+    work = nngbridge.Req0(listen=address, recv_timeout=60000)
+    control = nngbridge.Surveyor0(listen=address + ".control", recv_timeout=60000,
+                                  survey_time=60000)
+    stack.append(work)
+    stack.append(control)
+    joined = threading.Event()
+    control.add_post_pipe_connect_cb(lambda _pipe: joined.set())
+    stack.append(Worker(tmp_path, "w", address))
+    assert joined.wait(60), "the worker did not dial the control address"
+
+    def request(rid: int, cmd: str, args: dict, **extra: Any) -> dict[str, Any]:
+        work.send(nngbridge.packb({"v": 1, "id": rid, "cmd": cmd, "args": args,
+                                   "token": TOKEN, **extra}))
+        return nngbridge.unpackb(work.recv())
+
+    control.send(nngbridge.packb({"v": 1, "id": 1, "cmd": "session.hello", "args": {},
+                                  "token": TOKEN}))
+    hello = nngbridge.unpackb(control.recv())
+    assert hello["ok"] and hello["worker"] == "w" and hello["result"]["worker"] == "w"
+
+    args = {"type": "EMPTY", "name": "Once"}
+    first = request(2, "object.create", args, key="task-1")
+    again = request(3, "object.create", args, key="task-1")
+    assert first["ok"] and first["result"]["name"] == "Once" and "replayed" not in first
+    assert again["id"] == 3 and again["replayed"] is True
+    assert again["result"] == first["result"]
+    names = [o["name"] for o in request(4, "object.list", {})["result"]["objects"]]
+    assert names.count("Once") == 1 and "Once.001" not in names
+    # A new key runs again; a replay needs the token too; a bad key is refused.
+    assert request(5, "object.create", args, key="task-2")["result"]["name"] == "Once.001"
+    work.send(nngbridge.packb({"v": 1, "id": 6, "cmd": "object.create", "args": args,
+                               "token": "wrong", "key": "task-1"}))
+    assert nngbridge.unpackb(work.recv())["error"]["code"] == "UNAUTHORIZED"
+    assert request(7, "session.ping", {}, key="")["error"]["code"] == "BAD_REQUEST"
+
+
+def test_workers_redial_a_restarted_controller(tmp_path, cli, stack):
+    address = f"ipc://{tmp_path}/pool"
+    pool = PoolCli(cli, address)
+    worker = Worker(tmp_path, "w", address)
+    stack.extend((worker, pool))
+    pool.ask(op="wait", n=1)
+    assert pool.ask(op="map", cmd="session.ping", items=[{}])["results"][0]["ok"]
+    pool.proc.kill()
+    pool.proc.wait()
+
+    again = PoolCli(cli, address)
+    stack.append(again)
+    assert again.ask(op="wait", n=1)["workers"] == ["w"]
+    result = again.ask(op="map", cmd="session.ping", items=[{}] * 4)["results"]
+    assert all(r["ok"] and r["worker"] == "w" for r in result)
+    assert worker.proc.poll() is None
