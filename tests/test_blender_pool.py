@@ -9,10 +9,6 @@ request is applied once; workers redial a restarted controller."""
 from __future__ import annotations
 
 import json
-import os
-import queue
-import shutil
-import signal
 import subprocess
 import threading
 from pathlib import Path
@@ -20,12 +16,12 @@ from typing import Any
 
 import pytest
 
-import blender_harness
+import blender_pool_harness
 import nngbridge
+from blender_pool_harness import TOKEN, Lines
 from blender_scripts.modules import install_sources
 
 ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "pool-test-token"
 pytestmark = pytest.mark.timeout(600)
 
 
@@ -39,58 +35,11 @@ def cli() -> Path:
     return cargo_binary(["-p", "nngbridge-cli"], "nngbridge")
 
 
-class Lines:
-    """A process's output lines, readable with a timeout."""
-
-    def __init__(self, stream: Any) -> None:
-        self.q: queue.Queue[str | None] = queue.Queue()
-        self.all: list[str] = []
-
-        def pump() -> None:
-            for line in stream:
-                self.all.append(line.rstrip("\n"))
-                self.q.put(line.rstrip("\n"))
-            self.q.put(None)
-
-        threading.Thread(target=pump, daemon=True).start()
-
-    def wait_for(self, text: str, timeout: float = 120.0) -> str:
-        while True:
-            line = self.q.get(timeout=timeout)
-            assert line is not None, f"ended before {text!r}:\n" + "\n".join(self.all[-30:])
-            if text in line:
-                return line
-
-
-class Worker:
-    """A ``blender -b`` that joins the pool at ``join``."""
-
-    def __init__(self, tmp: Path, name: str, join: str, token: str = TOKEN,
-                 before: str = "", **kw: Any) -> None:
-        self.name = name
-        home = tmp / name
-        scripts = home / "scripts"
-        install_sources(scripts)
-        work = blender_harness.work_dir(tmp)
-        kwargs = "".join(f", {k}={v!r}" for k, v in kw.items())
-        script = home / "worker.py"
-        script.write_text(
-            f"import nngbridge.blender as b\n{before}\n"
-            f"n = b.serve(join={join!r}, token={token!r}, worker_id={name!r}, "
-            f"work_dir={str(work)!r}{kwargs})\nprint('SERVED', n, flush=True)\n")
-        env = dict(os.environ, BLENDER_USER_SCRIPTS=str(scripts))
-        env.pop("PYTHONPATH", None)
-        self.proc = subprocess.Popen(
-            [shutil.which("blender") or "blender", "-b", "--factory-startup",
-             "--python-exit-code", "1", "--python", str(script)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.out = Lines(self.proc.stdout)
-        self.out.wait_for("nngbridge: serving")
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=60)
+def Worker(tmp: Path, name: str, join: str, token: str = TOKEN, before: str = "",
+           **kw: Any) -> blender_pool_harness.Worker:
+    """A worker running the add-on from the repository's sources."""
+    return blender_pool_harness.Worker(tmp, name, join, token=token, before=before,
+                                       install=install_sources, **kw)
 
 
 class PoolCli:
@@ -139,7 +88,7 @@ def stack(tmp_path):
     started: list[Any] = []
     yield started
     for thing in reversed(started):
-        if isinstance(thing, Worker):
+        if isinstance(thing, blender_pool_harness.Worker):
             thing.kill()
         else:
             thing.close()
