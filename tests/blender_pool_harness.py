@@ -50,7 +50,7 @@ class Worker:
                  before: str = "", install: Callable[[Path], None] = install_wheel,
                  **kw: Any) -> None:
         self.name = name
-        home = tmp / name
+        home = tmp / "workers" / name
         scripts = home / "scripts"
         install(scripts)
         work = work_dir(tmp)

@@ -106,6 +106,19 @@ pub struct TaskResult {
     pub outcome: Result<Value, CallError>,
 }
 
+impl TaskResult {
+    /// The result decoded as `T` (a command's typed output, e.g. `commands::Clip`).
+    pub fn typed<T: serde::de::DeserializeOwned>(self) -> Result<T, CallError> {
+        typed(self.outcome?)
+    }
+}
+
+/// A dynamically typed result decoded as `T`, by the rules of [`codec`] (as a typed
+/// call would have decoded it).
+pub fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, CallError> {
+    Ok(codec::decode(&codec::encode(&value)?)?)
+}
+
 /// A worker's id and its outcome of a [`Pool::broadcast`].
 pub type WorkerOutcome = (String, Result<Value, CallError>);
 
@@ -760,7 +773,7 @@ impl Inner {
                 reason,
             };
             match outcome {
-                Ok(v) => match rmpv::ext::from_value::<HelloInfo>(v) {
+                Ok(v) => match typed::<HelloInfo>(v) {
                     Ok(hello) if hello.protocol == PROTOCOL_VERSION => alive.push(WorkerInfo {
                         id: hello
                             .worker

@@ -374,8 +374,11 @@ class Server:
         stored = self._recent.get(key)
         if stored is not None and self._authorized(request):
             return dict(stored, id=request["id"], replayed=True)
-        reply = self._tagged(registry.dispatch(request, token=self.token))
-        if reply["ok"] or reply["error"]["code"] not in _NOT_RUN:
+        reply = self._tagged(registry.dispatch(request, token=self.token, defer=True))
+        # A pixel payload (deferred) comes from a read: not kept, so it is still written
+        # straight into the outgoing message; a re-sent read just reads again.
+        if registry.deferred(reply.get("result")) is None and (
+                reply["ok"] or reply["error"]["code"] not in _NOT_RUN):
             try:
                 self._recent.put(key, reply, len(nngbridge.packb(reply)))
             except (TypeError, ValueError, OverflowError):
