@@ -9,6 +9,7 @@ request is applied once; workers redial a restarted controller."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import threading
 from pathlib import Path
@@ -48,8 +49,7 @@ class PoolCli:
     def __init__(self, cli: Path, address: str, *extra: str) -> None:
         self.proc = subprocess.Popen(
             [str(cli), "pool", address, "--token", TOKEN, *extra],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.out = Lines(self.proc.stdout)
         self.out.wait_for('"ready"', timeout=60)
 
@@ -180,6 +180,35 @@ def test_a_task_on_a_killed_worker_is_resent_and_counted_once(tmp_path, cli, sta
     assert stats["resent"] >= 1 and stats["lost"] == 0
     assert any(r["attempts"] > 1 and r["worker"] == "survivor" for r in results)
     assert sum(stats["by_worker"].values()) == 24
+
+
+def test_a_hung_worker_loses_its_tasks_and_gets_work_again_when_it_answers(
+        tmp_path, cli, stack):
+    address = f"ipc://{tmp_path}/pool"
+    pool = PoolCli(cli, address, "--deadline", "3")
+    stack.append(pool)
+    hung = Worker(tmp_path, "hung", address, allow_exec=True)
+    other = Worker(tmp_path, "other", address, allow_exec=True)
+    stack.extend((hung, other))
+    pool.ask(op="wait", n=2)
+    code = "import time\ntime.sleep(0.1)\nresult = %d"
+    pool.send(op="map", cmd="exec", items=[{"code": code % i} for i in range(16)],
+              progress=True)
+    while json.loads(pool.out.wait_for('"done"'))["worker"] != "hung":
+        pass
+    hung.proc.send_signal(signal.SIGSTOP)  # alive to the kernel, silent to the pool
+    try:
+        results = pool.reply()["results"]
+        assert [r["result"]["result"] for r in results] == [repr(i) for i in range(16)]
+        stats = pool.ask(op="stats")
+        assert stats["resent"] >= 1 and stats["lost"] == 0 and stats["evicted"] == 1
+        assert stats["connected"] == 1  # the hung worker's work connection was closed
+    finally:
+        hung.proc.send_signal(signal.SIGCONT)
+    # Once it answers again it redials and gets work again.
+    pool.ask(op="wait", n=2)
+    pings = pool.ask(op="map", cmd="session.ping", items=[{}] * 8)["results"]
+    assert {r["worker"] for r in pings} == {"hung", "other"}
 
 
 def test_a_keyed_request_is_applied_once(tmp_path, stack):

@@ -147,7 +147,7 @@ fn answer(pool: &Pool, req: &Json, out: &mut impl Write) -> Result<Json, String>
         "stats" => {
             let s = pool.stats();
             json!({"by_worker": s.by_worker, "resent": s.resent, "replayed": s.replayed,
-                   "lost": s.lost, "connected": pool.connected()})
+                   "lost": s.lost, "evicted": s.evicted, "connected": pool.connected()})
         }
         other => {
             return Err(format!(

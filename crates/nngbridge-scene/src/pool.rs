@@ -9,14 +9,14 @@
 //! answer within the deadline; a command that fails is reported with that worker's error
 //! and not re-sent.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use nngbridge::{Context, OptValue, Options, PipeEvent, Protocol, Socket, TlsConfig};
+use nngbridge::{Context, OptValue, Options, Pipe, PipeEvent, Protocol, Socket, TlsConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::client::CallError;
@@ -133,6 +133,9 @@ pub struct PoolStats {
     pub replayed: u64,
     /// Tasks given up after `max_attempts`.
     pub lost: u64,
+    /// Work connections closed because their worker gave no sign of life for the
+    /// deadline (hung).
+    pub evicted: u64,
 }
 
 #[derive(Serialize)]
@@ -219,6 +222,8 @@ struct Inner {
     key_prefix: String,
     alive: Mutex<Vec<WorkerInfo>>,
     refused: Mutex<Vec<Refusal>>,
+    /// Per worker: its last sign of life and its work pipe (learnt from its replies).
+    health: Mutex<HashMap<String, (Instant, Option<Pipe>)>>,
     closing: AtomicBool,
     round: (Mutex<bool>, Condvar),
 }
@@ -339,6 +344,7 @@ impl Pool {
             key_prefix: format!("{:x}-{nanos:x}", std::process::id()),
             alive: Mutex::new(Vec::new()),
             refused: Mutex::new(Vec::new()),
+            health: Mutex::new(HashMap::new()),
             closing: AtomicBool::new(false),
             round: (Mutex::new(false), Condvar::new()),
             opts,
@@ -697,16 +703,24 @@ impl Inner {
             token: self.opts.token.as_deref(),
             key: Some(&task.key),
         };
-        let run = || -> Result<PoolReply, CallError> {
+        let run = || -> Result<(PoolReply, Option<Pipe>), CallError> {
             let bytes = codec::encode(&req)?;
             ctx.set_send_timeout(Some(self.opts.deadline))?;
             ctx.set_recv_timeout(Some(self.opts.deadline))?;
             ctx.send(&bytes)?;
             let msg = ctx.recv()?;
-            Ok(codec::decode_limited(msg.body(), self.opts.max_reply)?)
+            Ok((
+                codec::decode_limited(msg.body(), self.opts.max_reply)?,
+                msg.pipe(),
+            ))
         };
         match run() {
-            Ok(reply) => reply.outcome(id),
+            Ok((reply, pipe)) => {
+                if let Some(w) = &reply.worker {
+                    self.seen(w, pipe);
+                }
+                reply.outcome(id)
+            }
             Err(e) => (None, false, Err(e)),
         }
     }
@@ -774,7 +788,11 @@ impl Inner {
             };
             match outcome {
                 Ok(v) => match typed::<HelloInfo>(v) {
-                    Ok(hello) if hello.protocol == PROTOCOL_VERSION => alive.push(WorkerInfo {
+                    Ok(hello) if hello.protocol == PROTOCOL_VERSION => {
+                        if let Some(w) = hello.worker.as_deref().or(worker.as_deref()) {
+                            self.seen(w, None);
+                        }
+                        alive.push(WorkerInfo {
                         id: hello
                             .worker
                             .clone()
@@ -782,7 +800,8 @@ impl Inner {
                             .unwrap_or_else(|| address.clone()),
                         hello,
                         address: address.clone(),
-                    }),
+                    })
+                    }
                     Ok(hello) => refused.push(refuse(format!(
                         "UNSUPPORTED_VERSION: the worker speaks protocol {}, the pool {PROTOCOL_VERSION}",
                         hello.protocol
@@ -813,9 +832,40 @@ impl Inner {
         Ok(alive)
     }
 
+    /// Notes a sign of life of `worker` (and which work pipe is its own).
+    fn seen(&self, worker: &str, work_pipe: Option<Pipe>) {
+        let mut h = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = h.entry(worker.to_owned()).or_insert((Instant::now(), None));
+        entry.0 = Instant::now();
+        if work_pipe.is_some() {
+            entry.1 = work_pipe;
+        }
+    }
+
+    /// Closes the work pipe of every worker that gave no sign of life (an answer to a task
+    /// or a liveness round) for longer than the deadline: NNG stops giving it tasks, its
+    /// tasks in flight fail at once and are re-sent, and the worker redials (and gets work
+    /// again) once it answers again.
+    fn evict_hung(&self) {
+        let mut h = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        for (last, pipe) in h.values_mut() {
+            if last.elapsed() > self.opts.deadline {
+                if let Some(p) = pipe.take() {
+                    let _ = p.close();
+                    self.engine
+                        .stats
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .evicted += 1;
+                }
+            }
+        }
+    }
+
     fn liveness_loop(&self) {
         while !self.closing.load(Ordering::SeqCst) {
             let _ = self.liveness_round(self.opts.liveness_timeout);
+            self.evict_hung();
             let mut woken = self.round.0.lock().unwrap_or_else(|e| e.into_inner());
             if !*woken && !self.closing.load(Ordering::SeqCst) {
                 woken = self
