@@ -44,11 +44,12 @@ class Lines:
 class Worker:
     """A ``blender -b`` that joins the pool at ``join`` as ``name`` (``serve(join=...)``)
     with ``tmp/work`` as its work directory; ``before``: Python run before it serves;
-    ``install``: puts nngbridge into its user scripts (the wheel in dist/ by default)."""
+    ``install``: puts nngbridge into its user scripts (the wheel in dist/ by default);
+    ``prefix``: a command it runs under (``ip netns exec NS``)."""
 
     def __init__(self, tmp: Path, name: str, join: str, token: str = TOKEN,
                  before: str = "", install: Callable[[Path], None] = install_wheel,
-                 **kw: Any) -> None:
+                 prefix: tuple[str, ...] = (), **kw: Any) -> None:
         self.name = name
         home = tmp / "workers" / name
         scripts = home / "scripts"
@@ -63,7 +64,7 @@ class Worker:
         env = dict(os.environ, BLENDER_USER_SCRIPTS=str(scripts))
         env.pop("PYTHONPATH", None)
         self.proc = subprocess.Popen(
-            [shutil.which("blender") or "blender", "-b", "--factory-startup",
+            [*prefix, shutil.which("blender") or "blender", "-b", "--factory-startup",
              "--python-exit-code", "1", "--python", str(script)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.out = Lines(self.proc.stdout)

@@ -37,18 +37,19 @@ def cli() -> Path:
 
 
 def Worker(tmp: Path, name: str, join: str, token: str = TOKEN, before: str = "",
-           **kw: Any) -> blender_pool_harness.Worker:
+           prefix: tuple[str, ...] = (), **kw: Any) -> blender_pool_harness.Worker:
     """A worker running the add-on from the repository's sources."""
     return blender_pool_harness.Worker(tmp, name, join, token=token, before=before,
-                                       install=install_sources, **kw)
+                                       install=install_sources, prefix=prefix, **kw)
 
 
 class PoolCli:
     """``nngbridge pool ADDRESS``: one JSON request a line in, one JSON line out."""
 
-    def __init__(self, cli: Path, address: str, *extra: str) -> None:
+    def __init__(self, cli: Path, address: str, *extra: str,
+                 prefix: tuple[str, ...] = ()) -> None:
         self.proc = subprocess.Popen(
-            [str(cli), "pool", address, "--token", TOKEN, *extra],
+            [*prefix, str(cli), "pool", address, "--token", TOKEN, *extra],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.out = Lines(self.proc.stdout)
         self.out.wait_for('"ready"', timeout=60)
