@@ -645,11 +645,11 @@ impl Inner {
                         .map(|(g, _)| g)
                         .unwrap_or_else(|x| x.into_inner().0);
                 }
+                let Some(t) = q.waiting.pop_front() else {
+                    continue;
+                };
                 q.in_flight += 1;
-                match q.waiting.pop_front() {
-                    Some(t) => t,
-                    None => continue,
-                }
+                t
             };
             task.attempts += 1;
             let (worker, replayed, outcome) = self.attempt(&ctx, &task);
