@@ -37,10 +37,12 @@ def cli() -> Path:
 
 
 def Worker(tmp: Path, name: str, join: str, token: str = TOKEN, before: str = "",
-           prefix: tuple[str, ...] = (), **kw: Any) -> blender_pool_harness.Worker:
+           prefix: tuple[str, ...] = (), gui: bool = False,
+           **kw: Any) -> blender_pool_harness.Worker:
     """A worker running the add-on from the repository's sources."""
     return blender_pool_harness.Worker(tmp, name, join, token=token, before=before,
-                                       install=install_sources, prefix=prefix, **kw)
+                                       install=install_sources, prefix=prefix, gui=gui,
+                                       **kw)
 
 
 class PoolCli:
@@ -126,6 +128,20 @@ def test_workers_join_and_share_the_work(tmp_path, cli, stack):
     bad = pool.ask(op="map", cmd="object.get", items=[{"name": "nope"}])["results"][0]
     assert not bad["ok"] and bad["error"]["code"] == "NOT_FOUND"
     assert bad["attempts"] == 1 and bad["worker"] in ("w1", "w2")
+
+
+def test_a_gui_blender_joins_from_start(tmp_path, cli, stack):
+    """start(join=...): the add-on's timer pumps the control and work sockets."""
+    address = f"ipc://{tmp_path}/pool"
+    pool = PoolCli(cli, address)
+    stack.append(pool)
+    stack.append(Worker(tmp_path, "ui", address, gui=True))
+    assert pool.ask(op="wait", n=1)["workers"] == ["ui"]
+    hello = pool.ask(op="broadcast", cmd="session.hello")["results"]
+    assert [r["result"]["capabilities"]["background"] for r in hello] == [False]
+    items = [{"type": "EMPTY", "name": f"U{i}"} for i in range(4)]
+    results = pool.ask(op="map", cmd="object.create", items=items)["results"]
+    assert [r["result"]["name"] for r in results] == [f"U{i}" for i in range(4)]
 
 
 def test_wrong_token_and_version_are_refused_at_join(tmp_path, cli, stack):
