@@ -655,9 +655,8 @@ impl Inner {
             let (worker, replayed, outcome) = self.attempt(&ctx, &task);
             let mut q = e.lock();
             q.in_flight -= 1;
-            let retry = matches!(&outcome, Err(err) if is_transport_failure(err))
-                && task.attempts < self.opts.max_attempts
-                && !q.closing;
+            let failed = is_transport_failure_result(&outcome);
+            let retry = failed && task.attempts < self.opts.max_attempts && !q.closing;
             let mut stats = e.stats.lock().unwrap_or_else(|x| x.into_inner());
             if retry {
                 stats.resent += 1;
@@ -666,13 +665,11 @@ impl Inner {
                 e.changed.notify_all();
                 continue;
             }
-            match &worker {
-                Some(w) if !matches!(&outcome, Err(err) if is_transport_failure(err)) => {
-                    *stats.by_worker.entry(w.clone()).or_default() += 1;
-                }
-                _ => {}
+            if let Some(w) = &worker {
+                // (a worker named itself: it answered, ok or with its error)
+                *stats.by_worker.entry(w.clone()).or_default() += 1;
             }
-            if is_transport_failure_result(&outcome) {
+            if failed {
                 stats.lost += 1;
             }
             stats.replayed += u64::from(replayed);
