@@ -9,6 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
+if [ "${1:-}" = "--workers" ]; then
+    # The tracking pass over a pool of N Blender workers, one killed half-way (docs/pool.md).
+    bash scripts/setup.sh
+    printf '\n=== build: the pool controller ===\n'
+    cargo build --release -p nngbridge-scene --example track_clip
+    printf '\n=== run: Rust pool -> %s Blender workers ===\n' "${2:?--workers needs a number}"
+    exec "$PY" scripts/pool-demo.py --workers "$2"
+fi
+
 bash scripts/setup.sh
 printf '\n=== build: the Rust peers ===\n'
 cargo build --release -p nngbridge-scene --example demo_peer

@@ -26,7 +26,7 @@ fi
 section "pip: build and test tools, peers"
 "$PY" -m pip install -q --disable-pip-version-check \
     "maturin>=1.7,<2" ziglang pytest pytest-timeout "pynng==0.9.0" numpy trio psutil \
-    msgpack ormsgpack hypothesis ruff mypy pyzmq "nng==0.2.0" matplotlib cryptography 2>&1 | grep -v "Running pip as the 'root' user" || true
+    msgpack ormsgpack hypothesis ruff mypy pyzmq "nng==0.2.0" matplotlib cryptography openjd-cli 2>&1 | grep -v "Running pip as the 'root' user" || true
 
 # The pynng 0.9.0 sdist, checked against its PyPI hash, gives two things in .cache/pynng-0.9.0/:
 # its test/ directory and licence (issue 10: compatibility is proven by upstream's tests,

@@ -18,6 +18,7 @@ use clap::{Parser, Subcommand};
 use nngbridge_scene::{CallError, EventStream, SceneClient, TlsConfig, TlsMode};
 
 mod json;
+mod pool;
 
 /// Drive a scene server (the nngbridge Blender add-on) from the command line.
 #[derive(Parser)]
@@ -62,6 +63,9 @@ enum Command {
         #[command(flatten)]
         tls: TlsArgs,
     },
+    /// Run a pool of Blender workers (docs/pool.md): listen on ADDRESS, read JSON requests
+    /// (wait, workers, refused, broadcast, map, stats) from stdin, one JSON line each out.
+    Pool(pool::PoolArgs),
     /// Install nngbridge into a Blender, or show where it would go.
     Blender {
         #[command(subcommand)]
@@ -121,6 +125,7 @@ fn main() -> ExitCode {
             Ok(tls) => watch(&address, &topics, timeout, tls.as_ref()),
             Err(e) => fail(2, &e),
         },
+        Command::Pool(args) => pool::run(args),
         Command::Blender { command } => blender_command(command),
     }
 }

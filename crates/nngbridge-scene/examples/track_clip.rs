@@ -39,6 +39,13 @@ const TOLERANCE: f64 = 0.5;
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
+/// `track_clip pool ...`: the same pass over a pool of workers (`--workers` of main-job.sh).
+#[path = "track_clip/pool.rs"]
+mod pool;
+/// `track_clip range ...`: a frame range on a Blender that stays open (a farm task).
+#[path = "track_clip/range.rs"]
+mod range;
+
 /// Where the disk's centre is on `frame` (1-based), in Blender's pixel space: x to the right,
 /// y up from the bottom edge, pixel (i, j) covering [i, i+1) x [j, j+1).
 fn truth(frame: u32) -> (f64, f64) {
@@ -390,8 +397,16 @@ fn main() -> ExitCode {
     let outcome = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["frames", dir] => write_frames(Path::new(dir)).map(|()| true),
         ["track", address, movie] => track(address, movie),
+        ["range", address, movie, first, count] => range::run(address, movie, first, count),
+        ["pool", token, solo, many, workers, movie, kill_pid] => {
+            pool::run(token, solo, many, workers, movie, kill_pid)
+        }
         _ => {
-            eprintln!("usage: track_clip frames DIR | track_clip track ADDRESS MOVIE");
+            eprintln!(
+                "usage: track_clip frames DIR | track_clip track ADDRESS MOVIE | \
+                 track_clip pool TOKEN SOLO POOL WORKERS MOVIE KILL_PID | \
+                 track_clip range ADDRESS MOVIE FIRST COUNT"
+            );
             return ExitCode::from(2);
         }
     };

@@ -6,7 +6,8 @@
 //! serves, with a typed result), and for Rust peers a [`SceneClient`] (req/rep, many calls
 //! in flight over NNG contexts) and an [`EventStream`] (pub/sub with gap detection).
 //! A server generates a token unless told not to; [`SceneClient::connect_local`] finds it
-//! ([`token`]: where the token file of an address lives).
+//! ([`token`]: where the token file of an address lives). A [`Pool`] drives many servers
+//! that join it (`docs/pool.md`).
 //!
 //! What it is not for: serving the protocol (the Blender add-on does) or Python.
 //!
@@ -33,12 +34,14 @@
 mod client;
 pub mod codec;
 pub mod commands;
+pub mod pool;
 pub mod token;
 mod wire;
 
 pub use client::{CallError, EventStream, SceneClient};
 pub use commands::Command;
 pub use nngbridge::{TlsAuthMode, TlsConfig, TlsMode};
+pub use pool::{Pool, PoolOptions};
 pub use wire::{
     encode_event, split_event, Array, ErrorBody, ErrorCode, Event, Reply, Request, Value,
     PROTOCOL_VERSION,

@@ -3,6 +3,7 @@ Blender without blocking its UI.
 
 * GUI: ``start(address, events=..., token=...)`` / ``stop()`` (a persistent timer pumps).
 * ``blender -b``: ``serve(address, events=..., token=...)`` runs until ``session.shutdown``.
+* A worker of a pool (docs/pool.md): ``serve(join="tcp://controller:7000", token=...)``.
 
 Blender reads the add-on's ``bl_info`` from the shim, ``addon/__init__.py``.
 """
@@ -61,7 +62,10 @@ def start(address: str = "tcp://127.0.0.1:5555", *, events: str | None = None,
     ``TLSConfig`` or ``{"cert": PEM file, "key": PEM file, "ca": PEM file,
     "require_client_cert": bool}``, see ``server.ServerTls``), and the limits
     ``max_message``, ``memory_budget``, ``max_job_frames`` (defaults in ``registry``,
-    docs/protocol.md §12)."""
+    docs/protocol.md §12). ``join="tcp://controller:port"`` (with ``token=``, the pool's)
+    joins a pool as a worker instead of listening: the sockets dial the pool
+    (docs/pool.md); ``worker_id`` names it there, and ``tls`` is then the client side
+    (``server.JoinTls``: ``{"ca": the pool's CA, "cert", "key"}``)."""
     import bpy
 
     global _server

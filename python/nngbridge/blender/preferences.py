@@ -30,13 +30,18 @@ def start_from_prefs(p: Any) -> None:
     allowed = [d.strip() for d in p.allowed_dirs.split(os.pathsep) if d.strip()]
     # The folder picker may give a //-relative path: that is relative to the .blend.
     work_dir = bpy.path.abspath(p.work_dir) if p.work_dir else None
-    tls = None
-    if p.tls_cert:
+    tls: dict[str, Any] | None = None
+    if p.join and p.tls_ca:  # a worker dials: the pool's CA, and its own certificate
+        tls = {"ca": bpy.path.abspath(p.tls_ca),
+               "cert": bpy.path.abspath(p.tls_cert) if p.tls_cert else None,
+               "key": bpy.path.abspath(p.tls_key) if p.tls_key else None}
+    elif p.tls_cert and not p.join:
         tls = {"cert": bpy.path.abspath(p.tls_cert),
                "key": bpy.path.abspath(p.tls_key) if p.tls_key else None,
                "ca": bpy.path.abspath(p.tls_ca) if p.tls_ca else None,
                "require_client_cert": p.tls_require_client_cert}
     start(p.address, events=p.events or None, token=p.token or None,
+          join=p.join or None, worker_id=p.worker_id or None,
           insecure_no_token=p.insecure_no_token, work_dir=work_dir,
           allowed_dirs=allowed,
           allow_exec=p.allow_exec, allow_remote=p.allow_remote, tls=tls,
@@ -93,6 +98,14 @@ class NNGBridgePreferences(bpy.types.AddonPreferences):
                     "separated by the path separator; // is the open .blend's folder",
         default="//",
     )
+    join: StringProperty(
+        name="Join a pool", default="",
+        description="A pool's work address (docs/pool.md): dial it as a worker instead of "
+                    "listening on the address above; needs the pool's token. With TLS "
+                    "(tls+tcp://) the CA below is the pool's, the certificate this worker's",
+    )
+    worker_id: StringProperty(name="Worker id", default="",
+                              description="This worker's name in the pool (default: host-pid)")
     auto_start: BoolProperty(name="Start with Blender", default=False)
     allow_exec: BoolProperty(
         name="Allow running Python code (exec)",
@@ -138,7 +151,8 @@ class NNGBridgePreferences(bpy.types.AddonPreferences):
 
         layout = self.layout
         for prop in ("address", "events", "token", "insecure_no_token", "work_dir",
-                     "allowed_dirs", "auto_start", "allow_exec", "allow_remote", "tls_cert",
+                     "allowed_dirs", "join", "worker_id", "auto_start", "allow_exec",
+                     "allow_remote", "tls_cert",
                      "tls_key", "tls_ca", "tls_require_client_cert", "max_message_mib",
                      "memory_budget_mib", "max_job_frames"):
             layout.prop(self, prop)

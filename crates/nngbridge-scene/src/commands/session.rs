@@ -53,6 +53,31 @@ pub struct HelloInfo {
     /// The file formats `io.import`/`io.export` take here (absent from older servers).
     #[serde(default)]
     pub io: Option<super::IoFormats>,
+    /// The worker's id (its name in a pool, `docs/pool.md`; absent from older servers).
+    #[serde(default)]
+    pub worker: Option<String>,
+    /// The machine's host name.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// The pool address the worker joined, if it did.
+    #[serde(default)]
+    pub pool: Option<String>,
+    /// What the worker can do.
+    #[serde(default)]
+    pub capabilities: Option<Capabilities>,
+}
+
+/// What a worker can do (in `session.hello`; `docs/pool.md` §2).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Capabilities {
+    /// CPUs the worker's machine has.
+    pub cpus: u32,
+    /// Whether Blender runs in background mode (`blender -b`).
+    pub background: bool,
+    /// Whether `exec` is enabled.
+    pub exec: bool,
+    /// Whether pixel replies are written in place (the cp311 wheel with numpy).
+    pub zero_copy_pixels: bool,
 }
 
 command! {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from typing import Any
 
 import bpy
@@ -9,17 +11,22 @@ import bpy
 from .. import paths, registry
 from ..registry import CommandError, about, arg, command, not_found
 
-# Set by the server: whether exec is allowed, and a callable that asks it to stop.
-STATE: dict[str, Any] = {"allow_exec": False, "shutdown": None, "events": None}
+# Set by the server: whether exec is allowed, a callable that asks it to stop, the events
+# address, this worker's id and the pool it joined (docs/pool.md).
+STATE: dict[str, Any] = {"allow_exec": False, "shutdown": None, "events": None,
+                         "worker": None, "pool": None}
 
 
 @command("session.hello")
 @about("§6 (HelloInfo)")
 def hello() -> dict[str, Any]:
-    """Protocol and server versions, the command list, and where files may go
-    (``files``: the work directory and the allowed directories, docs/protocol.md §7.2),
-    and the file formats ``io.import``/``io.export`` take here (``io``)."""
+    """Protocol and server versions, the command list, where files may go (``files``:
+    the work directory and the allowed directories, docs/protocol.md §7.2), the file
+    formats ``io.import``/``io.export`` take here (``io``), and who this worker is:
+    ``worker`` (its id in a pool), ``host``, ``pool`` (the address it joined, or nil) and
+    ``capabilities`` (docs/pool.md §2)."""
     from ... import __version__
+    from ..server import WRITABLE_MESSAGES
     from . import io
 
     return {
@@ -31,6 +38,12 @@ def hello() -> dict[str, Any]:
         "limits": dict(registry.LIMITS),
         "files": paths.describe(),
         "io": io.available(),
+        "worker": STATE.get("worker") or f"{socket.gethostname()}-{os.getpid()}",
+        "host": socket.gethostname(),
+        "pool": STATE.get("pool"),
+        "capabilities": {"cpus": os.cpu_count() or 1, "background": bool(bpy.app.background),
+                         "exec": bool(STATE.get("allow_exec")),
+                         "zero_copy_pixels": WRITABLE_MESSAGES},
     }
 
 
