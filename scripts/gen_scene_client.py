@@ -6,7 +6,9 @@
 * ``python/nngbridge/scene/_commands.pyi``: every command of docs/commands.json (the
   catalogue the add-on's registry emits) as ``TypedDict``s of its arguments and result,
   and ``@overload``s of ``call``/``submit`` keyed by ``Literal[<command>]``, so editors
-  complete ``client.call("mask.bounds", ...)`` and mypy checks it.
+  complete ``client.call("mask.bounds", ...)`` and mypy checks it. There is no catch-all
+  overload (it would accept any mistake): commands outside the catalogue, or a name in a
+  variable, go through ``call_args(cmd, args)``.
 
 ``--check`` rewrites nothing and exits 1 if a file is stale (tests/test_scene_typing.py
 runs it), as ``python -m nngbridge.blender.catalogue --check`` does for the catalogue.
@@ -242,9 +244,6 @@ def render_commands(cat: dict[str, Any]) -> str:
                     f"        self, cmd: Literal[{json.dumps(cmd)}], /, "
                     f"**args: Unpack[{args_cls}]",
                     f"    ) -> {wrap.format(result)}: ..."]
-        out += ["    @overload",
-                f"    {prefix}def {ret}(self, cmd: str, /, **args: Any) -> "
-                f"{wrap.format('Any')}: ..."]
     return "\n".join(out) + "\n"
 
 

@@ -22,10 +22,12 @@ from .client import (
     Job,
     connect,
 )
-from .errors import *  # noqa: F403
-from .errors import __all__ as _errors_all
+from . import _codes, errors
+from ._codes import *  # noqa: F403 - SceneError and a class per error code
+from .errors import CallTimeout, ConnectionLost, EventGap, ProtocolError
 from .events import AsyncEventStream, Event, EventStream
 
 __all__ = ["DEFAULT_TIMEOUT", "DTYPES", "PROTOCOL_VERSION", "AsyncClient", "AsyncEventStream",
            "AsyncJob", "BatchItem", "BatchReport", "Client", "Event", "EventStream", "Job",
-           "connect", *_errors_all]
+           "CallTimeout", "ConnectionLost", "EventGap", "ProtocolError", "connect", "errors"]
+__all__ += _codes.__all__

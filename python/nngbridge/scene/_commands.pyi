@@ -1137,8 +1137,6 @@ class TypedCalls:
     def call(
         self, cmd: Literal["wm.progress"], /, **args: Unpack[WmProgressArgs]
     ) -> WmProgressResult: ...
-    @overload
-    def call(self, cmd: str, /, **args: Any) -> Any: ...
 
 
 class TypedSubmits:
@@ -1462,8 +1460,6 @@ class TypedSubmits:
     def submit(
         self, cmd: Literal["wm.progress"], /, **args: Unpack[WmProgressArgs]
     ) -> Future[WmProgressResult]: ...
-    @overload
-    def submit(self, cmd: str, /, **args: Any) -> Future[Any]: ...
 
 
 class AsyncTypedCalls:
@@ -1787,5 +1783,3 @@ class AsyncTypedCalls:
     async def call(
         self, cmd: Literal["wm.progress"], /, **args: Unpack[WmProgressArgs]
     ) -> WmProgressResult: ...
-    @overload
-    async def call(self, cmd: str, /, **args: Any) -> Any: ...

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import nngbridge
 
+from . import _codes
 from ._codes import *  # noqa: F403
 from ._codes import ERRORS, SceneError
-from ._codes import __all__ as _codes_all
 from .arrays import ProtocolError
 
 if TYPE_CHECKING:
@@ -57,5 +57,5 @@ def from_body(body: Any, cmd: str | None = None) -> SceneError:
     return cls(body["message"], body.get("details"), code=body["code"], cmd=cmd)
 
 
-__all__ = ["CallTimeout", "ConnectionLost", "EventGap", "ProtocolError", "from_body",
-           *_codes_all]
+__all__ = ["CallTimeout", "ConnectionLost", "EventGap", "ProtocolError", "from_body"]
+__all__ += _codes.__all__
