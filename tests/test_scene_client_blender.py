@@ -9,6 +9,8 @@ import asyncio
 import json
 import shutil
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +19,7 @@ import pytest
 import blender_harness
 import nngbridge
 import nngbridge.scene as scene
-from blender_harness import BlenderServer
+from blender_harness import MAKE_MOVIE, BlenderServer
 from blender_scripts.modules import install_sources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -342,3 +344,30 @@ def test_exec(client):
 
 def test_every_domain_was_driven():
     assert sorted(CHECKED) == DOMAINS
+
+
+@pytest.mark.timeout(600)
+def test_python_peer_tracks_the_main_job_clip(tmp_path):
+    """The main job's tracking pass in Python (examples/track_clip.py, what
+    ``scripts/main-job.sh --python`` runs) passes its truth check on the clip the Rust
+    track_clip writes, and leaves the same things in Blender."""
+    subprocess.run(["cargo", "build", "-q", "-p", "nngbridge-scene", "--example",
+                    "track_clip"], cwd=ROOT, check=True, timeout=600)
+    tracker = ROOT / "target" / "debug" / "examples" / "track_clip"
+    frames, movie = tmp_path / "frames", blender_harness.work_dir(tmp_path) / "shape.mp4"
+    subprocess.run([str(tracker), "frames", str(frames)], check=True, timeout=120)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(blender_harness, "install_wheel", install_sources)
+        with BlenderServer(tmp_path, script=MAKE_MOVIE.format(frames=str(frames),
+                                                              movie=str(movie))) as b:
+            res = subprocess.run([sys.executable, str(ROOT / "examples" / "track_clip.py"),
+                                  b.address, movie.name], capture_output=True, text=True,
+                                 timeout=300)
+            print(res.stdout)
+            assert res.returncode == 0, res.stdout + res.stderr
+            assert "result                       OK" in res.stdout
+            keys = b.call("anim.keyframes", target="mask", name="ShapeMask",
+                          data_path='layers["shape"].splines[0].points[0].co')["fcurves"]
+            assert len(keys[0]["keyframes"]) == 48
+            markers = b.call("tracking.markers_get", clip="Shape", track="Shape")["markers"]
+            assert [m["frame"] for m in markers] == list(range(1, 49))
