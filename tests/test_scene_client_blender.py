@@ -342,6 +342,20 @@ def test_exec(client):
     checked("exec")
 
 
+def test_the_program_of_the_python_client_doc_runs(blender):
+    """docs/python-client.md starts with a program a new user pastes: it runs as written
+    (its address swapped for this Blender's)."""
+    doc = (ROOT / "docs" / "python-client.md").read_text()
+    program = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    assert 'scene.connect("ipc:///tmp/blender"' in program
+    program = program.replace("ipc:///tmp/blender", blender.address)
+    res = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "NOT_FOUND" in res.stdout and "mean colour [0.5" in res.stdout
+    assert "frame {'scene': 'Scene', 'frame': 5}" in res.stdout, res.stdout
+
+
 def test_every_domain_was_driven():
     assert sorted(CHECKED) == DOMAINS
 
