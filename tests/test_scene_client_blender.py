@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import struct
 import subprocess
@@ -20,7 +21,7 @@ import blender_harness
 import nngbridge
 import nngbridge.scene as scene
 from blender_harness import MAKE_MOVIE, BlenderServer
-from blender_scripts.modules import install_sources
+from blender_scripts.modules import blender_env, install_sources, populate
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = json.loads((ROOT / "docs" / "commands.json").read_text())["commands"]
@@ -354,6 +355,53 @@ def test_the_program_of_the_python_client_doc_runs(blender):
     assert res.returncode == 0, res.stdout + res.stderr
     assert "NOT_FOUND" in res.stdout and "mean colour [0.5" in res.stdout
     assert "frame {'scene': 'Scene', 'frame': 5}" in res.stdout, res.stdout
+
+
+INSIDE_BLENDER = """
+import sys
+import bpy
+import numpy as np
+import nngbridge.scene as scene
+with scene.connect(sys.argv[-1], token="t", timeout=30) as peer:
+    back = peer.call("echo", pixels=np.ones((4, 8, 4), np.float32),
+                     frame=bpy.context.scene.frame_current)
+    assert isinstance(back["pixels"], np.ndarray) and back["pixels"].shape == (4, 8, 4)
+    try:
+        peer.call("missing")
+    except scene.NotFound as e:
+        print("INSIDE BLENDER OK", back["frame"], e.code, flush=True)
+"""
+
+
+def test_the_client_runs_inside_blender_too(tmp_path):
+    """Blender's own Python (Debian's blender -b) drives another peer with the client."""
+    address = f"ipc://{tmp_path}/peer"
+    rep = nngbridge.Rep0(listen=address)
+    modules = populate(tmp_path / "modules")
+    script = tmp_path / "inside.py"
+    script.write_text(INSIDE_BLENDER)
+    proc = subprocess.Popen(["blender", "-b", "--factory-startup", "--python-use-system-env",
+                             "--python-exit-code", "1", "--python", str(script), "--",
+                             address], env=blender_env(modules, dict(os.environ)),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        rep.recv_timeout = 60000
+        for _ in range(2):
+            req = nngbridge.unpackb(rep.recv())
+            if req["cmd"] == "echo":
+                rep.send(nngbridge.packb({"v": 1, "id": req["id"], "ok": True,
+                                          "result": req["args"]}))
+            else:
+                rep.send(nngbridge.packb({"v": 1, "id": req["id"], "ok": False, "error": {
+                    "code": "NOT_FOUND", "message": "no", "details": None}}))
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        rep.close()
+    assert proc.returncode == 0, out[-3000:]
+    assert "INSIDE BLENDER OK 1 NOT_FOUND" in out, out[-3000:]
 
 
 def test_every_domain_was_driven():
