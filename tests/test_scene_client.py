@@ -359,6 +359,26 @@ def test_async_broken_replies_raise_and_the_client_goes_on(peer, address):
     assert asyncio.run(main()) == {"n": 4}
 
 
+def test_async_client_raises_connection_lost_when_the_server_vanishes(address):
+    got = threading.Event()
+    first = Peer(address, lambda req: got.set())  # receives, never answers
+
+    async def main() -> Any:
+        async with scene.AsyncClient(address, token="t", timeout=30) as c:
+            call = asyncio.ensure_future(c.call("render.still"))
+            await asyncio.get_running_loop().run_in_executor(None, got.wait, 10)
+            first.close()
+            with pytest.raises(scene.ConnectionLost):
+                await asyncio.wait_for(call, 20)
+            second = Peer(address, misbehaving)
+            try:
+                return await c.call("echo", back=1)
+            finally:
+                second.close()
+
+    assert asyncio.run(main()) == {"back": 1}
+
+
 # ---- events ----------------------------------------------------------------------------
 
 def publish(pub: nngbridge.Pub0, topic: str, seq: int, data: Any) -> None:
