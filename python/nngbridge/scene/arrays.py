@@ -1,6 +1,6 @@
 """Binary arrays (docs/protocol.md §5) in and out of scene messages.
 
-Out: a numpy array (or a typed ``memoryview``) anywhere in a request's arguments goes out
+Out: a numpy array (or any ``memoryview``) anywhere in a request's arguments goes out
 as ``{dtype, shape, data: bin}``, its bytes copied once, straight into the NNG message.
 Only C-contiguous arrays of the dtypes in ``DTYPES`` are sent; anything else is refused
 (``TypeError``/``ValueError`` naming what is accepted) rather than copied behind the

@@ -295,8 +295,7 @@ class Client(_Core, _Typed):
         except BaseException:
             self._done(ctx, reusable=False)
             raise
-        if self._done(ctx, reusable=True):
-            pass  # the reply came in before the connection dropped: it stands
+        self._done(ctx, reusable=True)  # a reply that came before a drop still stands
         return self._result(cmd, rid, reply)
 
     if not TYPE_CHECKING:  # the typed overloads are in _commands.pyi
