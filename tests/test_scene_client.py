@@ -258,6 +258,18 @@ def test_a_large_array_views_the_received_message(peer, address):
         assert not got.flags.writeable
 
 
+def test_without_message_buffers_a_large_array_views_one_copy(peer, address, monkeypatch):
+    # What the cp39 wheel does (its Message has no buffer protocol): one copy of the body.
+    monkeypatch.setattr(arrays, "_VIEWS", False)
+    pixels = np.arange(256 * 256 * 4, dtype=np.float32).reshape(256, 256, 4)
+    with scene.connect(address, token="t", timeout=10) as c:
+        back = c.call("echo", pixels=pixels, more=[pixels[::-1].copy()])
+    assert np.array_equal(back["pixels"], pixels)
+    assert np.array_equal(back["more"][0], pixels[::-1])
+    owner = _owner(back["pixels"])
+    assert type(owner) is bytes and owner is _owner(back["more"][0])  # one copy of the body
+
+
 def test_arrays_the_protocol_cannot_carry_are_refused_with_what_it_can(peer, address):
     with scene.connect(address, token="t", timeout=10) as c:
         with pytest.raises(TypeError, match="little-endian u1, i1, .* f8, b1"):

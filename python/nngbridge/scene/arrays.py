@@ -9,7 +9,8 @@ caller's back: ``numpy.ascontiguousarray(a, dtype="<f4")`` makes one that is.
 In: every ``{dtype, shape, data}`` map of a reply becomes a numpy array of that dtype and
 shape (a ``memoryview`` cast to it without numpy). With the cp311 wheel, the array's
 bytes are the received message's own (no copy) when the payload is large
-(``VIEW_MIN_BYTES``); small payloads are decoded with the rest of the message.
+(``VIEW_MIN_BYTES``); with the cp39 wheel they are one copy of the message's body (its
+bodies are not buffers); small payloads are decoded with the rest of the message.
 """
 
 from __future__ import annotations
@@ -153,8 +154,8 @@ def encode(obj: Any) -> nngbridge.Message:
     parts: list[Any] = []
     _chunks(prepared, parts)
     size = sum(len(p) if isinstance(p, bytes) else p.nbytes for p in parts)
-    if not _VIEWS:  # cp39 wheel: message bodies are not writable buffers
-        return nngbridge.Message(b"".join(bytes(p) for p in parts))
+    if not _VIEWS:  # cp39 wheel: message bodies are not buffers, so one more copy
+        return nngbridge.Message(b"".join(parts))
     msg = nngbridge.Message.alloc(size)
     body = memoryview(msg)
     try:
@@ -244,7 +245,7 @@ def _decode_viewing(body: memoryview) -> Any:
     except (_TooMany, ValueError, IndexError):
         spans = []
     if not spans:
-        return _unpack(bytes(body))
+        return _unpack(body.obj if type(body.obj) is bytes else bytes(body))
     pieces: list[Any] = []
     at = 0
     for _, head, _start, end in spans:  # each bin becomes an empty one, filled in below
@@ -270,8 +271,8 @@ def decode(msg: nngbridge.Message, make_arrays: bool = True) -> Any:
     ``make_arrays=False`` §5 maps stay maps, their ``data`` ``bytes``."""
     if not make_arrays:
         return _unpack(msg.bytes)
-    if _VIEWS and len(msg) >= VIEW_MIN_BYTES:
-        value = _decode_viewing(memoryview(msg))
+    if len(msg) >= VIEW_MIN_BYTES:  # cp39: the view is of one copy of the body
+        value = _decode_viewing(memoryview(msg) if _VIEWS else memoryview(msg.bytes))
     else:
         value = _unpack(msg.bytes)
     return arrays_in(value)
