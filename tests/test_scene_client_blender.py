@@ -311,6 +311,8 @@ def test_jobs_follow_their_events_and_cancel(client, blender):
     assert still.wait(timeout=240)["paths"] == [str((blender.work / "still.png").resolve())]
     many = client.job("render.animation", path="anim_####.png", frame_start=1,
                       frame_end=1000, engine="BLENDER_WORKBENCH")
+    with pytest.raises(scene.CallTimeout, match="still"):
+        many.wait(timeout=0.01)  # 1000 frames: it runs on
     assert many.cancel()["cancelled"] is True
     with pytest.raises(scene.Cancelled):
         many.wait(timeout=120)

@@ -208,3 +208,9 @@ class AsyncJob:
         if self._stream is not None:
             self._stream.close()
             self._stream = None
+
+    async def __aenter__(self) -> AsyncJob:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()

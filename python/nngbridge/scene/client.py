@@ -441,10 +441,12 @@ class Job:
         """Follows the job to its end: its result, or its error raised. ``timeout``
         (seconds) raises ``CallTimeout`` if it runs longer (the job goes on)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        for _ in self:
-            if deadline is not None and time.monotonic() > deadline and not self.done:
+        while not self.done:
+            if deadline is not None and time.monotonic() > deadline:
                 raise CallTimeout(f"job {self.id} ({self.cmd}) still "
                                   f"{self.state.get('state')} after {timeout} s")
+            self.state = self._next()
+        self.close()
         return job_outcome(self.cmd, self.state)
 
     def cancel(self) -> dict[str, Any]:
@@ -452,9 +454,16 @@ class Job:
         return self.client.call_args("job.cancel", {"job": self.id})  # type: ignore[no-any-return]
 
     def close(self) -> None:
+        """Stops following the job's events (the job goes on); done by ``wait``."""
         if self._stream is not None:
             self._stream.close()
             self._stream = None
+
+    def __enter__(self) -> Job:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def connect(address: str, *, token: str | None = None, timeout: float = DEFAULT_TIMEOUT,
