@@ -345,7 +345,7 @@ def test_async_client_keeps_many_requests_in_flight_and_times_out(address):
 
 
 def test_async_client_under_trio(peer, address):
-    trio = pytest.importorskip("trio")
+    import trio  # a test dependency (pyproject.toml)
 
     async def main() -> Any:
         async with scene.AsyncClient(address, token="t", timeout=10) as c:
