@@ -7,6 +7,8 @@ peers drive it over ipc://:
    bright disk, Blender encodes them into a movie before it starts serving, and the Rust
    peer loads the movie, finds the disk in every frame's pixels, writes a keyframed mask
    around it and a tracking marker on it, checks both against the truth and prints a
+   summary. With ``--python`` the tracking pass is examples/track_clip.py instead: the
+   same pass written in Python with numpy against ``nngbridge.scene``, printing the same
    summary.
 
 Then Blender is shut down. Exits non-zero if any step fails.
@@ -36,6 +38,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gui", action="store_true",
                         help="run Blender's GUI under xvfb-run (timer-driven server)")
+    parser.add_argument("--python", action="store_true",
+                        help="track the clip with the Python peer (examples/track_clip.py)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nngbridge-blender-") as tmp:
         # The movie goes in the server's work directory, where clip.load may read it.
@@ -49,8 +53,13 @@ def main() -> int:
                   f"commands on {blender.address}", flush=True)
             try:
                 run("build a scene", [str(EXAMPLES / "drive_blender"), blender.address])
-                run("track the clip", [str(EXAMPLES / "track_clip"), "track", blender.address,
-                                       movie.name])
+                if args.python:
+                    run("track the clip (Python peer)",
+                        [sys.executable, str(ROOT / "examples" / "track_clip.py"),
+                         blender.address, movie.name])
+                else:
+                    run("track the clip", [str(EXAMPLES / "track_clip"), "track",
+                                           blender.address, movie.name])
             except subprocess.CalledProcessError as e:
                 print(f"\nblender-demo: {e}", file=sys.stderr)
                 return 1

@@ -4,7 +4,9 @@
 # Blender (Debian's; background mode, or the GUI under Xvfb with --gui) serves the scene
 # protocol, a Rust program builds a scene with typed commands, and another tracks a moving
 # shape through a generated movie clip, writing a keyframed mask and a tracking marker and
-# checking them against the truth (scripts/blender-demo.py).
+# checking them against the truth (scripts/blender-demo.py). --python: that tracking pass
+# is the Python peer instead (examples/track_clip.py, numpy over nngbridge.scene); the
+# Rust track_clip still writes the clip's frames.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}

@@ -18,7 +18,8 @@ import pytest
 import blender_harness
 from blender_harness import BlenderServer
 from blender_scripts.modules import install_sources
-from nngbridge.blender import paths, tokens
+from nngbridge import tokens
+from nngbridge.blender import paths
 from nngbridge.blender.registry import CommandError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import nngbridge
-from nngbridge.blender import tokens
+from nngbridge import tokens
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

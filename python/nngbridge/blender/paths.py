@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .registry import CommandError, invalid, not_found
-from .tokens import address_key
+from ..tokens import address_key
 
 BLEND_DIR = "//"  # in the allowed list: the open .blend's folder, whichever it is now
 

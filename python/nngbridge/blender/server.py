@@ -20,7 +20,8 @@ from typing import Any
 
 import nngbridge
 
-from . import jobs, paths, registry, tokens
+from .. import tokens
+from . import jobs, paths, registry
 from .commands import session
 
 DEFAULT_ADDRESS = "tcp://127.0.0.1:5555"

@@ -9,7 +9,8 @@ same file):
   ``<key>`` is the 64-bit FNV-1a hash of the address string's UTF-8 bytes as 16 lowercase
   hex digits (``address_key``): the exact string the server listens on.
 
-No ``bpy`` here: the test harness imports this outside Blender.
+No ``bpy`` here: the add-on, the scene client (``nngbridge.scene``) and the test harness
+use it.
 """
 
 from __future__ import annotations
