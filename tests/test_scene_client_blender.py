@@ -242,6 +242,41 @@ def test_anim_and_wm(client):
     checked("wm")
 
 
+def test_material_node_and_io(client):
+    mat = client.call("material.create", name="Clay", color=[0.8, 0.2, 0.1, 1.0])
+    assert mat["name"] == "Clay" and mat["color"] == pytest.approx([0.8, 0.2, 0.1, 1.0])
+    client.call("object.create", type="CUBE", name="Pot")
+    assert client.call("material.assign", object="Pot", material="Clay")["slots"] == ["Clay"]
+    assert "Clay" in [m["name"] for m in client.call("material.list")["materials"]]
+    checked("material")
+    math = client.call("node.add", tree="MATERIAL", id="Clay", type="ShaderNodeMath",
+                       name="Half", inputs={"Value": 0.5})
+    assert math["type"] == "ShaderNodeMath"
+    link = client.call("node.link", tree="MATERIAL", id="Clay", from_node="Half",
+                       from_socket="Value", to_node="Principled BSDF", to_socket="Roughness")
+    assert link["to_socket"] == "Roughness"
+    with pytest.raises(scene.NotFound):
+        client.call("node.link", tree="MATERIAL", id="Clay", from_node="Half",
+                    from_socket="NoSuchSocket", to_node="Principled BSDF",
+                    to_socket="Roughness")
+    listed = client.call("node.list", tree="MATERIAL", id="Clay")
+    assert link in listed["links"]
+    assert client.call("node.unlink", tree="MATERIAL", id="Clay", to_node="Principled BSDF",
+                       to_socket="Roughness")["removed"] == [link]
+    client.call("node.remove", tree="MATERIAL", id="Clay", names=["Half"])
+    assert "Half" not in [n["name"] for n in
+                          client.call("node.list", tree="MATERIAL", id="Clay")["nodes"]]
+    checked("node")
+    assert "GLTF" in client.hello()["io"]["export"]
+    out = client.call("io.export", path="pot.glb", objects=["Pot"])
+    assert out["objects"] == ["Pot"]
+    got = client.call("io.import", path="pot.glb")
+    assert len(got["created"]["objects"]) == 1 and got["created"]["objects"][0] != "Pot"
+    with pytest.raises(scene.Forbidden):
+        client.call("io.export", path="/etc/nngbridge-test.glb")
+    checked("io")
+
+
 def test_sequencer_and_gpencil(client):
     client.call("sequencer.ensure")
     text = client.call("sequencer.add_text", name="Title", text="Hi", channel=1,

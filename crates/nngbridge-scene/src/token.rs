@@ -1,6 +1,6 @@
 //! Where a local scene server keeps its token, so clients on the same machine find it
 //! (`docs/protocol.md` §7.1). The Blender add-on writes the file
-//! (`python/nngbridge/blender/tokens.py` is the same rule in Python; a test checks that
+//! (`python/nngbridge/tokens.py` is the same rule in Python; a test checks that
 //! both find the same file).
 //!
 //! * directory: `$XDG_RUNTIME_DIR/nngbridge` if `XDG_RUNTIME_DIR` is set and not empty,

@@ -128,6 +128,18 @@ class ImageSaveResult(TypedDict):
     format: Any
 
 
+class IoExportResult(TypedDict):
+    format: Any
+    path: Any
+    objects: list[str]
+
+
+class IoImportResult(TypedDict):
+    format: Any
+    path: Any
+    created: dict[str, Any]
+
+
 class JobCancelResult(TypedDict):
     cancelled: bool
     state: Any
@@ -177,6 +189,34 @@ class MaskListResultMasks(TypedDict):
 
 class MaskListResult(TypedDict):
     masks: list[MaskListResultMasks]
+
+
+class MaterialAssignResult(TypedDict):
+    object: Any
+    slots: list[Any | None]
+
+
+class MaterialListResultMaterials(TypedDict):
+    name: Any
+    users: Any
+    nodes: int
+
+
+class MaterialListResult(TypedDict):
+    materials: list[MaterialListResultMaterials]
+
+
+class NodeListResult(TypedDict):
+    nodes: list[Any]
+    links: list[Any]
+
+
+class NodeRemoveResult(TypedDict):
+    removed: list[str]
+
+
+class NodeUnlinkResult(TypedDict):
+    removed: list[Any]
 
 
 class ObjectCreateResult(TypedDict):
@@ -492,6 +532,23 @@ class ImageSaveArgs(TypedDict):
     path: NotRequired[str]
 
 
+class IoExportArgs(TypedDict):
+    """``io.export``: Exports the scene's objects (only ``objects`` if given) to a file in an allowed"""
+    path: str
+    apply_modifiers: NotRequired[bool]
+    format: NotRequired[Literal["GLTF", "OBJ", "FBX", "PLY", "STL", "USD", "ALEMBIC"]]
+    objects: NotRequired[Sequence[str]]
+    scale: NotRequired[float | int]
+
+
+class IoImportArgs(TypedDict):
+    """``io.import``: Imports a file from an allowed directory (§7.2) with this Blender's importer;"""
+    path: str
+    format: NotRequired[Literal["GLTF", "OBJ", "FBX", "PLY", "STL", "USD", "ALEMBIC"]]
+    merge_vertices: NotRequired[bool]
+    scale: NotRequired[float | int]
+
+
 class JobCancelArgs(TypedDict):
     """``job.cancel``: Asks a job to stop before its next step; false if it had already ended."""
     job: int
@@ -578,6 +635,86 @@ class MaskLayersArgs(TypedDict):
 class MaskListArgs(TypedDict):
     """``mask.list``: """
     pass
+
+
+class MaterialAssignArgs(TypedDict):
+    """``material.assign``: Puts ``material`` (nil: none) in slot ``slot`` of the object's data; without"""
+    material: str | None
+    object: str
+    slot: NotRequired[int]
+
+
+class MaterialCreateArgs(TypedDict):
+    """``material.create``: A node material (its default Principled BSDF and Material Output); ``color`` sets"""
+    name: str
+    color: NotRequired[Sequence[float]]
+
+
+class MaterialGetArgs(TypedDict):
+    """``material.get``: ``nodes`` names the nodes of its tree (node.list describes them); ``properties``"""
+    name: str
+    properties: NotRequired[Sequence[str]]
+
+
+class MaterialListArgs(TypedDict):
+    """``material.list``: """
+    pass
+
+
+class NodeAddArgs(TypedDict):
+    """``node.add``: Adds a node of Blender's type (``ShaderNodeTexImage``, ``CompositorNodeBlur``),"""
+    tree: Literal["MATERIAL", "WORLD", "COMPOSITOR"]
+    type: str
+    id: NotRequired[str]
+    inputs: NotRequired[dict[str, Any]]
+    location: NotRequired[Sequence[float]]
+    name: NotRequired[str]
+    properties: NotRequired[dict[str, Any]]
+
+
+class NodeLinkArgs(TypedDict):
+    """``node.link``: Links an output socket to an input socket (replacing the input's link, as in"""
+    from_node: str
+    from_socket: str
+    to_node: str
+    to_socket: str
+    tree: Literal["MATERIAL", "WORLD", "COMPOSITOR"]
+    id: NotRequired[str]
+
+
+class NodeListArgs(TypedDict):
+    """``node.list``: Every node with its sockets and input values, and every link; an owner without a"""
+    tree: Literal["MATERIAL", "WORLD", "COMPOSITOR"]
+    id: NotRequired[str]
+
+
+class NodeRemoveArgs(TypedDict):
+    """``node.remove``: Removes nodes and their links; nothing if a name is unknown."""
+    names: Sequence[str]
+    tree: Literal["MATERIAL", "WORLD", "COMPOSITOR"]
+    id: NotRequired[str]
+
+
+class NodeSetArgs(TypedDict):
+    """``node.set``: Renames, moves and labels a node, sets input values (``{identifier: value}``) and"""
+    node: str
+    tree: Literal["MATERIAL", "WORLD", "COMPOSITOR"]
+    id: NotRequired[str]
+    inputs: NotRequired[dict[str, Any]]
+    label: NotRequired[str]
+    location: NotRequired[Sequence[float]]
+    name: NotRequired[str]
+    properties: NotRequired[dict[str, Any]]
+
+
+class NodeUnlinkArgs(TypedDict):
+    """``node.unlink``: Removes the links into an input socket (only those from ``from_node``/"""
+    to_node: str
+    to_socket: str
+    tree: Literal["MATERIAL", "WORLD", "COMPOSITOR"]
+    from_node: NotRequired[str]
+    from_socket: NotRequired[str]
+    id: NotRequired[str]
 
 
 class ObjectCreateArgs(TypedDict):
@@ -761,7 +898,7 @@ class SessionCommandsArgs(TypedDict):
 
 
 class SessionHelloArgs(TypedDict):
-    """``session.hello``: Protocol and server versions, the command list, and where files may go"""
+    """``session.hello``: Protocol and server versions, the command list, where files may go (``files``:"""
     pass
 
 
@@ -951,6 +1088,14 @@ class TypedCalls:
     ) -> ImageSaveResult: ...
     @overload
     def call(
+        self, cmd: Literal["io.export"], /, **args: Unpack[IoExportArgs]
+    ) -> IoExportResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["io.import"], /, **args: Unpack[IoImportArgs]
+    ) -> IoImportResult: ...
+    @overload
+    def call(
         self, cmd: Literal["job.cancel"], /, **args: Unpack[JobCancelArgs]
     ) -> JobCancelResult: ...
     @overload
@@ -1001,6 +1146,46 @@ class TypedCalls:
     def call(
         self, cmd: Literal["mask.list"], /, **args: Unpack[MaskListArgs]
     ) -> MaskListResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["material.assign"], /, **args: Unpack[MaterialAssignArgs]
+    ) -> MaterialAssignResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["material.create"], /, **args: Unpack[MaterialCreateArgs]
+    ) -> Any: ...
+    @overload
+    def call(
+        self, cmd: Literal["material.get"], /, **args: Unpack[MaterialGetArgs]
+    ) -> Any: ...
+    @overload
+    def call(
+        self, cmd: Literal["material.list"], /, **args: Unpack[MaterialListArgs]
+    ) -> MaterialListResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["node.add"], /, **args: Unpack[NodeAddArgs]
+    ) -> Any: ...
+    @overload
+    def call(
+        self, cmd: Literal["node.link"], /, **args: Unpack[NodeLinkArgs]
+    ) -> Any: ...
+    @overload
+    def call(
+        self, cmd: Literal["node.list"], /, **args: Unpack[NodeListArgs]
+    ) -> NodeListResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["node.remove"], /, **args: Unpack[NodeRemoveArgs]
+    ) -> NodeRemoveResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["node.set"], /, **args: Unpack[NodeSetArgs]
+    ) -> Any: ...
+    @overload
+    def call(
+        self, cmd: Literal["node.unlink"], /, **args: Unpack[NodeUnlinkArgs]
+    ) -> NodeUnlinkResult: ...
     @overload
     def call(
         self, cmd: Literal["object.create"], /, **args: Unpack[ObjectCreateArgs]
@@ -1274,6 +1459,14 @@ class TypedSubmits:
     ) -> Future[ImageSaveResult]: ...
     @overload
     def submit(
+        self, cmd: Literal["io.export"], /, **args: Unpack[IoExportArgs]
+    ) -> Future[IoExportResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["io.import"], /, **args: Unpack[IoImportArgs]
+    ) -> Future[IoImportResult]: ...
+    @overload
+    def submit(
         self, cmd: Literal["job.cancel"], /, **args: Unpack[JobCancelArgs]
     ) -> Future[JobCancelResult]: ...
     @overload
@@ -1324,6 +1517,46 @@ class TypedSubmits:
     def submit(
         self, cmd: Literal["mask.list"], /, **args: Unpack[MaskListArgs]
     ) -> Future[MaskListResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["material.assign"], /, **args: Unpack[MaterialAssignArgs]
+    ) -> Future[MaterialAssignResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["material.create"], /, **args: Unpack[MaterialCreateArgs]
+    ) -> Future[Any]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["material.get"], /, **args: Unpack[MaterialGetArgs]
+    ) -> Future[Any]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["material.list"], /, **args: Unpack[MaterialListArgs]
+    ) -> Future[MaterialListResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["node.add"], /, **args: Unpack[NodeAddArgs]
+    ) -> Future[Any]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["node.link"], /, **args: Unpack[NodeLinkArgs]
+    ) -> Future[Any]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["node.list"], /, **args: Unpack[NodeListArgs]
+    ) -> Future[NodeListResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["node.remove"], /, **args: Unpack[NodeRemoveArgs]
+    ) -> Future[NodeRemoveResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["node.set"], /, **args: Unpack[NodeSetArgs]
+    ) -> Future[Any]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["node.unlink"], /, **args: Unpack[NodeUnlinkArgs]
+    ) -> Future[NodeUnlinkResult]: ...
     @overload
     def submit(
         self, cmd: Literal["object.create"], /, **args: Unpack[ObjectCreateArgs]
@@ -1597,6 +1830,14 @@ class AsyncTypedCalls:
     ) -> ImageSaveResult: ...
     @overload
     async def call(
+        self, cmd: Literal["io.export"], /, **args: Unpack[IoExportArgs]
+    ) -> IoExportResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["io.import"], /, **args: Unpack[IoImportArgs]
+    ) -> IoImportResult: ...
+    @overload
+    async def call(
         self, cmd: Literal["job.cancel"], /, **args: Unpack[JobCancelArgs]
     ) -> JobCancelResult: ...
     @overload
@@ -1647,6 +1888,46 @@ class AsyncTypedCalls:
     async def call(
         self, cmd: Literal["mask.list"], /, **args: Unpack[MaskListArgs]
     ) -> MaskListResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["material.assign"], /, **args: Unpack[MaterialAssignArgs]
+    ) -> MaterialAssignResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["material.create"], /, **args: Unpack[MaterialCreateArgs]
+    ) -> Any: ...
+    @overload
+    async def call(
+        self, cmd: Literal["material.get"], /, **args: Unpack[MaterialGetArgs]
+    ) -> Any: ...
+    @overload
+    async def call(
+        self, cmd: Literal["material.list"], /, **args: Unpack[MaterialListArgs]
+    ) -> MaterialListResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["node.add"], /, **args: Unpack[NodeAddArgs]
+    ) -> Any: ...
+    @overload
+    async def call(
+        self, cmd: Literal["node.link"], /, **args: Unpack[NodeLinkArgs]
+    ) -> Any: ...
+    @overload
+    async def call(
+        self, cmd: Literal["node.list"], /, **args: Unpack[NodeListArgs]
+    ) -> NodeListResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["node.remove"], /, **args: Unpack[NodeRemoveArgs]
+    ) -> NodeRemoveResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["node.set"], /, **args: Unpack[NodeSetArgs]
+    ) -> Any: ...
+    @overload
+    async def call(
+        self, cmd: Literal["node.unlink"], /, **args: Unpack[NodeUnlinkArgs]
+    ) -> NodeUnlinkResult: ...
     @overload
     async def call(
         self, cmd: Literal["object.create"], /, **args: Unpack[ObjectCreateArgs]
