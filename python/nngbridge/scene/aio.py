@@ -9,7 +9,6 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import nngbridge
 from nngbridge import _aio
 
 from .client import (
@@ -75,20 +74,9 @@ class AsyncClient(_Core, _Typed):
     async def _call_once(self, cmd: str, args: Mapping[str, Any]) -> Any:
         rid, msg = self._request(cmd, args)
         ctx = self._context()  # its send and receive timeouts bound the exchange
-        try:
+        with self._exchange(cmd, ctx):
             await ctx.asend_msg(msg)
             reply = await ctx.arecv_msg()
-        except nngbridge.Timeout:
-            lost = self._done(ctx, reusable=False)
-            raise (self._lost(cmd) if lost else self._timed_out(cmd)) from None
-        except nngbridge.Closed:
-            if self._done(ctx, reusable=False):
-                raise self._lost(cmd) from None
-            raise
-        except BaseException:
-            self._done(ctx, reusable=False)
-            raise
-        self._done(ctx, reusable=True)
         return self._result(cmd, rid, reply)
 
     if not TYPE_CHECKING:  # the typed overloads are in _commands.pyi

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Union
 
 import nngbridge
@@ -249,6 +250,25 @@ class _Core:
                               "reply came (the server stopped?); the command may or may "
                               "not have run")
 
+    @contextmanager
+    def _exchange(self, cmd: str, ctx: nngbridge.Context) -> Iterator[None]:
+        """Around one request's send and receive on ``ctx`` (blocking or awaited): a
+        timeout or a dropped connection becomes ``CallTimeout``/``ConnectionLost``, and
+        ``ctx`` goes back to the idle list only after a clean exchange."""
+        try:
+            yield
+        except nngbridge.Timeout:
+            lost = self._done(ctx, reusable=False)
+            raise (self._lost(cmd) if lost else self._timed_out(cmd)) from None
+        except nngbridge.Closed:
+            if self._done(ctx, reusable=False):
+                raise self._lost(cmd) from None
+            raise
+        except BaseException:
+            self._done(ctx, reusable=False)
+            raise
+        self._done(ctx, reusable=True)  # a reply that came before a drop still stands
+
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
@@ -282,20 +302,9 @@ class Client(_Core, _Typed):
     def _call_once(self, cmd: str, args: Mapping[str, Any]) -> Any:
         rid, msg = self._request(cmd, args)
         ctx = self._context()
-        try:
+        with self._exchange(cmd, ctx):
             ctx.send_msg(msg)
             reply = ctx.recv_msg()
-        except nngbridge.Timeout:
-            lost = self._done(ctx, reusable=False)
-            raise (self._lost(cmd) if lost else self._timed_out(cmd)) from None
-        except nngbridge.Closed:
-            if self._done(ctx, reusable=False):
-                raise self._lost(cmd) from None
-            raise
-        except BaseException:
-            self._done(ctx, reusable=False)
-            raise
-        self._done(ctx, reusable=True)  # a reply that came before a drop still stands
         return self._result(cmd, rid, reply)
 
     if not TYPE_CHECKING:  # the typed overloads are in _commands.pyi
