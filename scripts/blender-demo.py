@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "target" / "release" / "examples"
 sys.path.insert(0, str(ROOT / "tests"))
 
+import bpy_pypi  # noqa: E402
 from blender_harness import MAKE_MOVIE, BlenderServer, work_dir  # noqa: E402
 
 def run(step: str, cmd: list[str]) -> None:
@@ -41,6 +42,7 @@ def main() -> int:
     parser.add_argument("--python", action="store_true",
                         help="track the clip with the Python peer (examples/track_clip.py)")
     args = parser.parse_args()
+    bpy_pypi.unshadow_system_python()
     with tempfile.TemporaryDirectory(prefix="nngbridge-blender-") as tmp:
         # The movie goes in the server's work directory, where clip.load may read it.
         frames, movie = Path(tmp) / "frames", work_dir(Path(tmp)) / "shape.mp4"

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "target" / "release" / "examples"
 sys.path.insert(0, str(ROOT / "tests"))
 
+import bpy_pypi  # noqa: E402
 from blender_harness import MAKE_MOVIE, work_dir  # noqa: E402
 from blender_pool_harness import Worker  # noqa: E402
 
@@ -29,6 +30,7 @@ def main() -> int:
     parser.add_argument("--examples", type=Path, default=EXAMPLES,
                         help="where track_clip was built")
     args = parser.parse_args()
+    bpy_pypi.unshadow_system_python()
     if args.workers < 2:
         parser.error("--workers needs at least 2 (one is killed half-way)")
     track = str(args.examples / "track_clip")

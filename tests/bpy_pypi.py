@@ -18,6 +18,19 @@ from pathlib import Path
 
 import pytest
 
+
+def unshadow_system_python() -> None:
+    """Takes pyenv's ``versions/<v>/bin`` out of this process's PATH (children inherit it).
+
+    Debian's Blender embeds the system Python and finds its prefix from the first
+    ``python3`` on PATH; a Python started through a pyenv shim has its own ``bin`` put
+    first, and that Blender then runs on pyenv's standard library, without Debian's
+    dist-packages (no numpy: glTF, pixel views). The shims stay, so ``python3`` still
+    means what it means in a shell. Called by tests/conftest.py and the main-job scripts."""
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    kept = [p for p in parts if not ("/.pyenv/versions/" in p and p.endswith("/bin"))]
+    os.environ["PATH"] = os.pathsep.join(kept)
+
 ROOT = Path(__file__).resolve().parents[1]
 VENVS = ROOT / ".venvs"
 DEFAULT = "5.0"  # keep in step with NNGBRIDGE_BPY's default in scripts/setup.sh

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+import bpy_pypi
+
 IMPLS = ("pynng", "nngbridge")
 PEERS = Path(__file__).parent / "peers"
 _counter = itertools.count()
@@ -45,6 +47,7 @@ def pytest_report_header(config):
 
 
 def pytest_configure(config):
+    bpy_pypi.unshadow_system_python()
     config.addinivalue_line(
         "markers", "nngbridge_only: behaviour beyond pynng; runs only against nngbridge"
     )
