@@ -1,38 +1,6 @@
 //! `AsyncSceneClient` and `AsyncEventStream`: the scene client for async Rust, on any
 //! executor (tokio, async-std, smol, `futures::executor`): the futures are the core's
 //! ([`nngbridge::future`]), woken from NNG's own threads.
-//!
-//! A complete program (it needs a running scene server, e.g. Blender with the add-on):
-//!
-//! ```no_run
-//! use nngbridge_scene::commands::{ObjectCreate, ObjectType};
-//! use nngbridge_scene::{AsyncEventStream, AsyncSceneClient, CallError};
-//!
-//! #[tokio::main(flavor = "current_thread")]
-//! async fn main() -> Result<(), CallError> {
-//!     let client = AsyncSceneClient::connect_local("tcp://127.0.0.1:5555")?;
-//!     let mut events = AsyncEventStream::connect("tcp://127.0.0.1:5556", &["object."])?;
-//!     let hello = client.hello().await?;
-//!     println!("server: {hello:?}");
-//!     // Many requests in flight from one task: each call has its own NNG context.
-//!     let (a, b) = tokio::join!(
-//!         client.run(&ObjectCreate { kind: ObjectType::Cube, name: Some("A".into()), ..Default::default() }),
-//!         client.run(&ObjectCreate { kind: ObjectType::Cube, name: Some("B".into()), ..Default::default() }),
-//!     );
-//!     println!("created {} and {}", a?.name, b?.name);
-//!     // Cancellation: a timed-out call is dropped, its context closed; the client goes on.
-//!     let ping = tokio::time::timeout(std::time::Duration::from_secs(5), client.ping()).await;
-//!     println!("ping: {ping:?}");
-//!     let event = events.next_event().await?;
-//!     println!("event {} #{}", event.topic, event.seq);
-//!     Ok(())
-//! }
-//! ```
-//!
-//! Dropping a call's future (a `timeout`, a `select!` that chose another branch) cancels
-//! it: its context is closed, never reused, so a late reply cannot reach another call;
-//! the request may still run on the server. The event stream keeps its receive running
-//! across dropped `next_event` futures, so no event that arrived is lost.
 
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
@@ -49,6 +17,41 @@ use crate::wire::{Event, Value};
 /// Configure it as a [`SceneClient`] (token, timeout, reply limit) and convert:
 /// `AsyncSceneClient::from(SceneClient::connect(addr)?.with_timeout(t))`. The timeout
 /// still applies to each call (`Nng(Timeout)`), on top of any the runtime adds.
+///
+/// A complete program (it needs a running scene server, e.g. Blender with the add-on):
+///
+/// ```no_run
+/// use nngbridge_scene::commands::{ObjectCreate, ObjectType};
+/// use nngbridge_scene::{AsyncEventStream, AsyncSceneClient, CallError};
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() -> Result<(), CallError> {
+///     let client = AsyncSceneClient::connect_local("tcp://127.0.0.1:5555")?;
+///     let mut events = AsyncEventStream::connect("tcp://127.0.0.1:5556", &["frame"])?;
+///     let hello = client.hello().await?;
+///     println!("server: {hello:?}");
+///     // Many requests in flight from one task: each call has its own NNG context.
+///     let cube = |name: &str| ObjectCreate {
+///         kind: ObjectType::Cube,
+///         name: Some(name.into()),
+///         ..Default::default()
+///     };
+///     let (a, b) = (cube("A"), cube("B"));
+///     let (a, b) = tokio::join!(client.run(&a), client.run(&b));
+///     println!("created {} and {}", a?.name, b?.name);
+///     // Cancellation: a timed-out call is dropped, its context closed; the client goes on.
+///     let ping = tokio::time::timeout(std::time::Duration::from_secs(5), client.ping()).await;
+///     println!("ping: {ping:?}");
+///     let event = events.next_event().await?;
+///     println!("event {} #{}", event.topic, event.seq);
+///     Ok(())
+/// }
+/// ```
+///
+/// Dropping a call's future (a `timeout`, a `select!` that chose another branch) cancels
+/// it: its context is closed, never reused, so a late reply cannot reach another call;
+/// the request may still run on the server. The event stream keeps its receive running
+/// across dropped `next_event` futures, so no event that arrived is lost.
 pub struct AsyncSceneClient {
     client: SceneClient,
 }
