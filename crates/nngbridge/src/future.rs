@@ -65,13 +65,29 @@ use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::socket::SendError;
 
-/// Messages received for a future that was dropped before it returned them.
+/// Per socket or context: messages received for a future that was dropped before it
+/// returned them, and an idle aio kept for the next future (an allocation saved per
+/// operation).
 #[derive(Default)]
 pub(crate) struct Stash {
     msgs: Mutex<VecDeque<Message>>,
+    idle: Mutex<Option<Aio>>,
 }
 
 impl Stash {
+    fn aio(&self) -> Result<Aio> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match idle {
+            Some(a) => Ok(a),
+            None => Aio::new(),
+        }
+    }
+
+    /// Keeps a completed (idle) aio for the next future.
+    fn recycle(&self, aio: Aio) {
+        *self.idle.lock().unwrap_or_else(|e| e.into_inner()) = Some(aio);
+    }
+
     pub(crate) fn pop(&self) -> Option<Message> {
         self.msgs
             .lock()
@@ -152,7 +168,7 @@ impl Future for RecvFuture<'_> {
                 if let Some(m) = this.target.stash().pop() {
                     return Poll::Ready(Ok(m));
                 }
-                let aio = Aio::new()?;
+                let aio = this.target.stash().aio()?;
                 this.target.start_recv(&aio)?;
                 this.aio.insert(aio)
             }
@@ -161,7 +177,9 @@ impl Future for RecvFuture<'_> {
             return Poll::Pending;
         }
         let out = aio.finish().and_then(|m| m.ok_or(Error::Internal));
-        this.aio = None;
+        if let Some(aio) = this.aio.take() {
+            this.target.stash().recycle(aio);
+        }
         Poll::Ready(out)
     }
 }
@@ -171,6 +189,7 @@ impl Drop for RecvFuture<'_> {
         if let Some(aio) = self.aio.take() {
             aio.cancel();
             aio.wait();
+            // Not recycled, for the same reason as in SendFuture::drop.
             // Completed before the cancel reached it: keep the message for the next
             // receive. A completion racing the cancel may read as Canceled with the
             // message still in the slot, so look at the slot, not the result.
@@ -220,7 +239,7 @@ impl Future for SendFuture<'_> {
         let aio = match (&this.aio, this.msg.take()) {
             (Some(a), _) => a,
             (None, Some(message)) => {
-                let aio = match Aio::new() {
+                let aio = match this.target.stash().aio() {
                     Ok(a) => a,
                     Err(error) => return Poll::Ready(Err(SendError { error, message })),
                 };
@@ -240,7 +259,9 @@ impl Future for SendFuture<'_> {
             return Poll::Pending;
         }
         let out = aio.finish_send();
-        this.aio = None;
+        if let Some(aio) = this.aio.take() {
+            this.target.stash().recycle(aio);
+        }
         Poll::Ready(match out {
             Ok(()) => Ok(()),
             Err((error, Some(message))) => Err(SendError { error, message }),
@@ -255,7 +276,8 @@ impl Drop for SendFuture<'_> {
         if let Some(aio) = self.aio.take() {
             aio.cancel();
             aio.wait();
-            // Either sent, or the unsent message is freed with the aio.
+            // Either sent, or the unsent message is freed with the aio. A canceled aio
+            // is not recycled: NNG may keep the cancel pending for its next operation.
         }
     }
 }
