@@ -237,6 +237,26 @@ async fn async_client_drives_a_real_blender() -> TestResult {
         assert_eq!(got.location[0], i as f64);
     }
     client.run(&ObjectDelete { names }).await?;
+    // One read-only command of each domain, all in flight together.
+    let reads = [
+        "scene.get",
+        "collection.list",
+        "image.list",
+        "clip.list",
+        "mask.list",
+        "material.list",
+        "gpencil.list",
+        "job.list",
+        "object.selection",
+    ];
+    let calls = reads
+        .iter()
+        .map(|cmd| Box::pin(client.call_value(cmd, Value::Map(vec![]))))
+        .collect();
+    for (cmd, r) in reads.iter().zip(join_all(calls).await) {
+        let v = r.map_err(|e| format!("{cmd}: {e}"))?;
+        assert!(v.is_map(), "{cmd} returned {v:?}");
+    }
     match client.call_value("object.nope", Value::Map(vec![])).await {
         Err(CallError::Server(_)) => {}
         other => panic!("expected a server error, got {other:?}"),
