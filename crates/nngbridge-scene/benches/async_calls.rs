@@ -15,8 +15,15 @@ use nngbridge::{Context, Protocol, Socket};
 use nngbridge_scene::codec::{decode, encode};
 use nngbridge_scene::{AsyncSceneClient, CallError, Reply, Request, SceneClient};
 
-const CALLS: usize = 4000;
-const ROUNDS: usize = 5;
+/// Calls per measurement and rounds: `cargo bench` passes `--bench`; without it (CI's
+/// `cargo test --bench '*'`) a short run proves the bench works.
+fn sizes() -> (usize, usize) {
+    if std::env::args().any(|a| a == "--bench") {
+        (4000, 5)
+    } else {
+        (80, 1)
+    }
+}
 
 fn serve() -> Result<(String, Socket), CallError> {
     let rep = Socket::new(Protocol::Rep0)?;
@@ -48,21 +55,21 @@ fn serve() -> Result<(String, Socket), CallError> {
     Ok((addr, rep))
 }
 
-fn blocking_one(c: &SceneClient) -> Result<Duration, CallError> {
+fn blocking_one(c: &SceneClient, calls: usize) -> Result<Duration, CallError> {
     let t = Instant::now();
-    for _ in 0..CALLS {
+    for _ in 0..calls {
         c.ping()?;
     }
     Ok(t.elapsed())
 }
 
-fn blocking_eight(c: &Arc<SceneClient>) -> Result<Duration, CallError> {
+fn blocking_eight(c: &Arc<SceneClient>, calls: usize) -> Result<Duration, CallError> {
     let t = Instant::now();
     let hs: Vec<_> = (0..8)
         .map(|_| {
             let c = c.clone();
             thread::spawn(move || -> Result<(), CallError> {
-                for _ in 0..CALLS / 8 {
+                for _ in 0..calls / 8 {
                     c.ping()?;
                 }
                 Ok(())
@@ -76,17 +83,17 @@ fn blocking_eight(c: &Arc<SceneClient>) -> Result<Duration, CallError> {
     Ok(t.elapsed())
 }
 
-async fn async_one(c: &AsyncSceneClient) -> Result<Duration, CallError> {
+async fn async_one(c: &AsyncSceneClient, calls: usize) -> Result<Duration, CallError> {
     let t = Instant::now();
-    for _ in 0..CALLS {
+    for _ in 0..calls {
         c.ping().await?;
     }
     Ok(t.elapsed())
 }
 
-async fn async_eight(c: &AsyncSceneClient) -> Result<Duration, CallError> {
+async fn async_eight(c: &AsyncSceneClient, calls: usize) -> Result<Duration, CallError> {
     let t = Instant::now();
-    for _ in 0..CALLS / 8 {
+    for _ in 0..calls / 8 {
         let r = tokio::join!(
             c.ping(),
             c.ping(),
@@ -113,6 +120,7 @@ fn main() -> Result<(), CallError> {
     if std::env::args().any(|a| a == "--list") {
         return Ok(());
     }
+    let (calls, rounds) = sizes();
     let (addr, _server) = serve()?;
     let blocking = Arc::new(SceneClient::connect(&addr)?);
     let asyncc = AsyncSceneClient::connect(&addr)?;
@@ -121,16 +129,16 @@ fn main() -> Result<(), CallError> {
         .build()
         .map_err(CallError::TokenFile)?;
     // Warm up connections and context pools.
-    blocking_eight(&blocking)?;
-    rt.block_on(async_eight(&asyncc))?;
+    blocking_eight(&blocking, calls)?;
+    rt.block_on(async_eight(&asyncc, calls))?;
     let (mut b1, mut a1, mut b8, mut a8) = (vec![], vec![], vec![], vec![]);
-    let rate = |d: Duration| CALLS as f64 / d.as_secs_f64();
+    let rate = |d: Duration| calls as f64 / d.as_secs_f64();
     // Interleaved rounds, so both see the same machine load.
-    for _ in 0..ROUNDS {
-        b1.push(rate(blocking_one(&blocking)?));
-        a1.push(rate(rt.block_on(async_one(&asyncc))?));
-        b8.push(rate(blocking_eight(&blocking)?));
-        a8.push(rate(rt.block_on(async_eight(&asyncc))?));
+    for _ in 0..rounds {
+        b1.push(rate(blocking_one(&blocking, calls)?));
+        a1.push(rate(rt.block_on(async_one(&asyncc, calls))?));
+        b8.push(rate(blocking_eight(&blocking, calls)?));
+        a8.push(rate(rt.block_on(async_eight(&asyncc, calls))?));
     }
     let (b1, a1, b8, a8) = (median(b1), median(a1), median(b8), median(a8));
     println!("| case (tcp, `session.ping`-sized call) | blocking | async (tokio, one task) | async / blocking |");
