@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the unsafe-heavy tests under valgrind: the allocator, messages, options and the
-# rest of the core crate's unit tests, its soundness and socket tests. Any invalid read or
+# rest of the core crate's unit tests, its soundness, socket and future tests. Any invalid read or
 # write, use of uninitialised memory or bad free fails the run (leaks are
 # test_leaks.py's business). Then the Python buffer tests, against the installed
 # nngbridge.
@@ -27,7 +27,7 @@ for line in sys.stdin:
         print(m["executable"])'
 }
 
-for bin in $(bins --lib) $(bins --test soundness) $(bins --test sockets); do
+for bin in $(bins --lib) $(bins --test soundness) $(bins --test sockets) $(bins --test futures); do
     echo "valgrind: $bin"
     # One test thread: valgrind serialises threads anyway, and output stays readable.
     "${VG[@]}" "$bin" --test-threads=1 -q

@@ -103,3 +103,19 @@ def test_typed_commands_of_every_domain_drive_blender(tmp_path):
         # The test's last command was session.shutdown: Blender leaves on its own.
         assert b.proc.wait(timeout=60) == 0
         print(res.stdout.strip())
+
+
+def test_async_client_drives_blender(tmp_path):
+    """crates/nngbridge-scene/tests/async_client.rs's ignored test: AsyncSceneClient under
+    tokio, eight calls in flight from one task, against this Blender."""
+    cargo = ["cargo", "test", "-q", "-p", "nngbridge-scene", "--test", "async_client"]
+    subprocess.run([*cargo, "--no-run"], cwd=ROOT, check=True, timeout=600)
+    with BlenderServer(tmp_path) as b:
+        env = dict(os.environ, NNGBRIDGE_TEST_ADDRESS=b.address,
+                   NNGBRIDGE_TEST_EVENTS=b.events, NNGBRIDGE_TEST_WORK=str(b.work))
+        res = subprocess.run([*cargo, "--", "--ignored", "--nocapture", "--test-threads=1",
+                              "real_blender"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=400)
+        out = res.stdout + res.stderr
+        assert res.returncode == 0, out + "\n--- blender ---\n" + "\n".join(b.lines[-40:])
+        assert "async client: all checks passed" in res.stdout, out

@@ -119,7 +119,7 @@ impl SceneClient {
         self
     }
 
-    fn context(&self) -> Result<Context, CallError> {
+    pub(crate) fn context(&self) -> Result<Context, CallError> {
         let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let ctx = match pooled {
             Some(c) => c,
@@ -130,12 +130,21 @@ impl SceneClient {
         Ok(ctx)
     }
 
-    /// Calls `cmd` with typed arguments and decodes a typed result.
-    pub fn call<A: Serialize, R: DeserializeOwned>(
+    /// Returns a context whose call completed (its request/reply state is clean).
+    pub(crate) fn release(&self, ctx: Context) {
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(ctx);
+    }
+
+    /// The request envelope of a call: its id and encoded bytes. The one place a
+    /// request is built, for the blocking and the async client.
+    pub(crate) fn request<A: Serialize>(
         &self,
         cmd: &str,
         args: &A,
-    ) -> Result<R, CallError> {
+    ) -> Result<(u64, Vec<u8>), CallError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let req = Request {
             v: PROTOCOL_VERSION,
@@ -144,15 +153,13 @@ impl SceneClient {
             args,
             token: self.token.clone(),
         };
-        let bytes = codec::encode(&req)?;
-        let ctx = self.context()?;
-        ctx.send(&bytes)?;
-        let msg = ctx.recv()?;
-        self.idle
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(ctx);
-        let reply: Reply<R> = codec::decode_limited(msg.body(), self.max_reply)?;
+        Ok((id, codec::encode(&req)?))
+    }
+
+    /// Decodes the reply to request `id`: its result or the server's error. The one
+    /// place a reply is checked, for the blocking and the async client.
+    pub(crate) fn reply<R: DeserializeOwned>(&self, id: u64, body: &[u8]) -> Result<R, CallError> {
+        let reply: Reply<R> = codec::decode_limited(body, self.max_reply)?;
         if reply.id != Some(id) {
             return Err(CallError::Protocol(format!(
                 "reply id {:?} for request {id}",
@@ -165,6 +172,20 @@ impl SceneClient {
             (false, _, Some(e)) => Err(CallError::Server(e)),
             (false, _, None) => Err(CallError::Protocol("error reply without error".into())),
         }
+    }
+
+    /// Calls `cmd` with typed arguments and decodes a typed result.
+    pub fn call<A: Serialize, R: DeserializeOwned>(
+        &self,
+        cmd: &str,
+        args: &A,
+    ) -> Result<R, CallError> {
+        let (id, bytes) = self.request(cmd, args)?;
+        let ctx = self.context()?;
+        ctx.send(&bytes)?;
+        let msg = ctx.recv()?;
+        self.release(ctx);
+        self.reply(id, msg.body())
     }
 
     /// Runs a typed command (see [`crate::commands`]).
@@ -193,23 +214,25 @@ impl SceneClient {
         commands: &[(&str, Value)],
         stop_on_error: bool,
     ) -> Result<Value, CallError> {
-        let list = commands
-            .iter()
-            .map(|(c, a)| {
-                Value::Map(vec![
-                    ("cmd".into(), (*c).into()),
-                    ("args".into(), a.clone()),
-                ])
-            })
-            .collect();
-        self.call_value(
-            "batch",
-            Value::Map(vec![
-                ("commands".into(), Value::Array(list)),
-                ("stop_on_error".into(), stop_on_error.into()),
-            ]),
-        )
+        self.call_value("batch", batch_args(commands, stop_on_error))
     }
+}
+
+/// The arguments of a `batch` request.
+pub(crate) fn batch_args(commands: &[(&str, Value)], stop_on_error: bool) -> Value {
+    let list = commands
+        .iter()
+        .map(|(c, a)| {
+            Value::Map(vec![
+                ("cmd".into(), (*c).into()),
+                ("args".into(), a.clone()),
+            ])
+        })
+        .collect();
+    Value::Map(vec![
+        ("commands".into(), Value::Array(list)),
+        ("stop_on_error".into(), stop_on_error.into()),
+    ])
 }
 
 /// A subscription to a scene server's events, with gap detection.
@@ -255,7 +278,17 @@ impl EventStream {
     pub fn next_event(&mut self, timeout: Option<Duration>) -> Result<Event, CallError> {
         self.socket.set_recv_timeout(timeout)?;
         let msg = self.socket.recv()?;
-        let (topic, body) = crate::wire::split_event(msg.body())
+        self.accept(msg.body())
+    }
+
+    pub(crate) fn socket(&self) -> &Socket {
+        &self.socket
+    }
+
+    /// Decodes a received event and counts the gap before it. The one place events
+    /// are checked, for the blocking and the async stream.
+    pub(crate) fn accept(&mut self, msg: &[u8]) -> Result<Event, CallError> {
+        let (topic, body) = crate::wire::split_event(msg)
             .ok_or_else(|| CallError::Protocol("event without a topic separator".into()))?;
         let event: Event = codec::decode(body)?;
         if event.topic != topic {

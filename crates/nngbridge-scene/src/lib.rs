@@ -4,7 +4,8 @@
 //! ([`Request`], [`Reply`], [`ErrorBody`], [`Event`], [`Array`]), bounded decoding
 //! ([`codec`]), typed commands ([`commands`]: one struct per command the Blender add-on
 //! serves, with a typed result), and for Rust peers a [`SceneClient`] (req/rep, many calls
-//! in flight over NNG contexts) and an [`EventStream`] (pub/sub with gap detection).
+//! in flight over NNG contexts) and an [`EventStream`] (pub/sub with gap detection), and
+//! their async twins [`AsyncSceneClient`] and [`AsyncEventStream`] for any executor.
 //! A server generates a token unless told not to; [`SceneClient::connect_local`] finds it
 //! ([`token`]: where the token file of an address lives). A [`Pool`] drives many servers
 //! that join it (`docs/pool.md`).
@@ -31,6 +32,7 @@
 //! # Ok::<(), nngbridge_scene::CallError>(())
 //! ```
 
+mod async_client;
 mod client;
 pub mod codec;
 pub mod commands;
@@ -38,6 +40,7 @@ pub mod pool;
 pub mod token;
 mod wire;
 
+pub use async_client::{AsyncEventStream, AsyncSceneClient};
 pub use client::{CallError, EventStream, SceneClient};
 pub use commands::Command;
 pub use nngbridge::{TlsAuthMode, TlsConfig, TlsMode};

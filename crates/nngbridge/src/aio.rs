@@ -8,6 +8,7 @@
 use std::ffi::c_void;
 use std::ptr::NonNull;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Context as TaskContext, Poll, Waker};
 use std::time::Duration;
 
 use nng_sys as sys;
@@ -30,6 +31,9 @@ enum Op {
 struct State {
     op: Op,
     done: bool,
+    // Woken after `done` is set, under the same lock: a poll that registers its waker
+    // and then sees `done == false` is guaranteed a wake-up (see `poll_done`).
+    waker: Option<Waker>,
 }
 
 struct Shared {
@@ -78,11 +82,15 @@ unsafe extern "C" fn on_complete(arg: *mut c_void) {
     if let Some(cb) = &shared.callback {
         cb();
     }
-    {
+    let waker = {
         let mut st = shared.lock();
         st.done = true;
-    }
+        st.waker.take()
+    };
     shared.cv.notify_all();
+    if let Some(w) = waker {
+        w.wake();
+    }
 }
 
 impl Aio {
@@ -102,6 +110,7 @@ impl Aio {
             state: Mutex::new(State {
                 op: Op::Idle,
                 done: true,
+                waker: None,
             }),
             cv: Condvar::new(),
             callback,
@@ -168,13 +177,33 @@ impl Aio {
 
     /// Asks the running operation to stop; it completes with `Canceled`.
     pub fn cancel(&self) {
-        // SAFETY: the aio is valid; canceling an idle aio does nothing.
+        // NNG's cancel of a completed aio overwrites its result with Canceled, which
+        // would turn a received message into an error: cancel only what still runs.
+        if self.is_done() {
+            return;
+        }
+        // SAFETY: the aio is valid.
         unsafe { sys::nng_aio_cancel(self.as_ptr()) }
     }
 
     /// Whether the last operation has completed (true when idle).
     pub fn is_done(&self) -> bool {
         self.shared.lock().done
+    }
+
+    /// `Ready` once the running operation has completed; otherwise stores the task's
+    /// waker (replacing an earlier one), which the completion wakes.
+    pub fn poll_done(&self, cx: &mut TaskContext<'_>) -> Poll<()> {
+        let mut st = self.shared.lock();
+        if st.done {
+            st.waker = None;
+            return Poll::Ready(());
+        }
+        match &st.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => st.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
     }
 
     /// Blocks until the running operation completes.

@@ -6,6 +6,7 @@ use nng_sys as sys;
 
 use crate::aio::Aio;
 use crate::error::{Error, NngRc, Result};
+use crate::future::{RecvFuture, SendFuture, Stash, Target};
 use crate::message::Message;
 use crate::options::{duration_to_ms, raw_options, unsupported, OptValue, Options, ON_CTX};
 use crate::socket::{SendError, Socket};
@@ -36,6 +37,8 @@ use crate::socket::{SendError, Socket};
 pub struct Context {
     ctx: sys::nng_ctx,
     socket: Socket,
+    // Messages received for a dropped RecvFuture, returned by the next receive.
+    stash: Stash,
 }
 
 impl Context {
@@ -47,6 +50,7 @@ impl Context {
         Ok(Context {
             ctx,
             socket: socket.clone(),
+            stash: Stash::default(),
         })
     }
 
@@ -91,8 +95,23 @@ impl Context {
     }
 
     fn recv_flags(&self, flags: i32) -> Result<Message> {
+        if let Some(m) = self.stash.pop() {
+            return Ok(m);
+        }
         // SAFETY: on success NNG writes a message we then own through the out-pointer.
         unsafe { Message::recv_with(|p| sys::nng_ctx_recvmsg(self.ctx, p, flags)) }
+    }
+
+    /// Receives a message when awaited (see [`crate::future`]: cancel by dropping, no
+    /// message is lost).
+    pub fn recv_future(&self) -> RecvFuture<'_> {
+        RecvFuture::new(Target::Context(self.ctx, &self.stash))
+    }
+
+    /// Sends `msg` when awaited (see [`crate::future`]); on failure the message comes
+    /// back in the [`SendError`].
+    pub fn send_future(&self, msg: Message) -> SendFuture<'_> {
+        SendFuture::new(Target::Context(self.ctx, &self.stash), msg)
     }
 
     /// Starts an asynchronous send of `msg` on `aio`.

@@ -6,7 +6,7 @@
 //! What it is for: sockets of every NNG protocol, messages whose bodies are read and
 //! written in place, contexts for many requests in flight, pipes and their events,
 //! dialers and listeners, every option from one table ([`options::OPTIONS`]), asynchronous
-//! operations ([`Aio`]), and one [`Error`] for every NNG error code.
+//! operations ([`Aio`]), futures over them for any async runtime ([`future`]), and one [`Error`] for every NNG error code.
 //!
 //! Large message buffers (1 MiB and up) are reused on Unix: NNG allocates through this
 //! crate, which keeps freed large blocks mapped for the next message instead of a fresh
@@ -36,6 +36,7 @@ mod aio;
 mod context;
 mod endpoint;
 mod error;
+pub mod future;
 mod message;
 pub mod options;
 mod pipe;
@@ -68,6 +69,7 @@ pub use aio::{Aio, AioCallback};
 pub use context::Context;
 pub use endpoint::{Dialer, Listener};
 pub use error::{Error, Result, ERROR_CODES};
+pub use future::{RecvFuture, SendFuture};
 pub use message::Message;
 pub use options::{OptKind, OptValue, Options};
 pub use pipe::{Pipe, PipeEvent};

@@ -9,6 +9,7 @@ use nng_sys as sys;
 use crate::aio::Aio;
 use crate::endpoint::{Dialer, Listener};
 use crate::error::{Error, NngRc, Result};
+use crate::future::{RecvFuture, SendFuture, Stash, Target};
 use crate::message::Message;
 use crate::options::{
     duration_to_ms, ms_to_duration, raw_options, unsupported, OptKind, OptValue, Options,
@@ -34,6 +35,8 @@ struct Inner {
     // socket only when an endpoint is created; NNG 1 (and so pynng) applied them to
     // existing ones too. We keep what was set and apply it to every endpoint.
     endpoints: Mutex<EndpointOptions>,
+    // Messages received for a dropped RecvFuture, returned by the next receive.
+    stash: Stash,
 }
 
 #[derive(Default)]
@@ -120,6 +123,7 @@ impl Socket {
                 handler: Mutex::new(None),
             }),
             endpoints: Mutex::new(EndpointOptions::default()),
+            stash: Stash::default(),
         };
         let arg = &*inner.pipes as *const PipeSlot as *mut c_void;
         for ev in [
@@ -411,6 +415,9 @@ impl Socket {
     }
 
     fn recv_flags(&self, flags: i32) -> Result<Message> {
+        if let Some(m) = self.inner.stash.pop() {
+            return Ok(m);
+        }
         if flags != 0 && self.zero_timeout_broken(false) {
             return self
                 .short_aio(|aio| self.recv_async(aio))?
@@ -418,6 +425,18 @@ impl Socket {
         }
         // SAFETY: on success NNG writes a message we then own through the out-pointer.
         unsafe { Message::recv_with(|p| sys::nng_recvmsg(self.inner.sock, p, flags)) }
+    }
+
+    /// Receives a message when awaited (see [`crate::future`]: cancel by dropping, no
+    /// message is lost).
+    pub fn recv_future(&self) -> RecvFuture<'_> {
+        RecvFuture::new(Target::Socket(self.inner.sock, &self.inner.stash))
+    }
+
+    /// Sends `msg` when awaited (see [`crate::future`]); on failure the message comes
+    /// back in the [`SendError`].
+    pub fn send_future(&self, msg: Message) -> SendFuture<'_> {
+        SendFuture::new(Target::Socket(self.inner.sock, &self.inner.stash), msg)
     }
 
     /// Starts an asynchronous send of `msg` on `aio`.
