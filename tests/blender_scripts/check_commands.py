@@ -542,11 +542,20 @@ def check_gpencil() -> None:
             {"frame": 5, "strokes": 0}]
         assert call("gpencil.strokes", name="Notes", layer="Ink", frame=5)["strokes"] == []
     else:
+        # 5.3: strokes can be made again, of points only (no pressure, no cyclic flag)
+        points_only = bpy.app.version >= (4, 3)
+        if points_only:
+            for bad in ({"pressure": [1, 0.5, 0.25]}, {"cyclic": True}):
+                err = fail("INVALID_ARGUMENT", "gpencil.add_stroke", name="Notes",
+                           layer="Ink", frame=5, points=[[0, 0, 0], [1, 0, 0], [1, 1]], **bad)
+                assert err["details"]["arg"] == next(iter(bad)), err
+            assert call("gpencil.frames", name="Notes", layer="Ink")["frames"] == []
         out = call("gpencil.add_stroke", name="Notes", layer="Ink", frame=5,
-                   points=[[0, 0, 0], [1, 0, 0], [1, 1]], pressure=[1, 0.5, 0.25])
+                   points=[[0, 0, 0], [1, 0, 0], [1, 1]],
+                   **({} if points_only else {"pressure": [1, 0.5, 0.25]}))
         assert out["points"] == 3
         call("gpencil.add_stroke", name="Notes", layer="Ink", frame=5, points=[[2, 2]],
-             cyclic=True)
+             cyclic=not points_only)
         layers = call("gpencil.layers", name="Notes")["layers"]
         assert layers[0]["name"] == "Ink" and layers[0]["frames"] == [5]
         assert call("gpencil.frames", name="Notes", layer="Ink")["frames"] == [
@@ -554,9 +563,12 @@ def check_gpencil() -> None:
         strokes = call("gpencil.strokes", name="Notes", layer="Ink", frame=5)["strokes"]
         co = array.array("f", bytes(memoryview(strokes[0]["co"]["data"])))
         assert strokes[0]["co"]["shape"] == [3, 3] and list(co) == [0, 0, 0, 1, 0, 0, 1, 1, 0]
-        assert close(array.array("f", bytes(memoryview(strokes[0]["pressure"]["data"]))),
-                     [1, 0.5, 0.25])
-        assert strokes[1]["cyclic"]
+        if points_only:
+            assert not {"pressure", "cyclic"} & (set(strokes[0]) | set(strokes[1])), strokes
+        else:
+            assert close(array.array("f", bytes(memoryview(strokes[0]["pressure"]["data"]))),
+                         [1, 0.5, 0.25])
+            assert strokes[1]["cyclic"]
         fail("INVALID_ARGUMENT", "gpencil.add_stroke", name="Notes", layer="Ink", frame=6,
              points=[[0, 0], [1]])
         fail("INVALID_ARGUMENT", "gpencil.add_stroke", name="Notes", layer="Ink", frame=6,
