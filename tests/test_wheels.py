@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from blender_harness import BlenderServer
+from blender_harness import BlenderServer, install_wheel
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "dist"
@@ -114,7 +114,8 @@ def test_cp39_wheel_serves_commands_inside_blender(tmp_path):
     no buffer protocol there, so binary arrays take the copying path."""
     wheel("cp39-abi3")
     script = "import nngbridge\nprint('LOADED', nngbridge._nng.BUFFER_PROTOCOL, nngbridge.__file__)"
-    with BlenderServer(tmp_path, wheel="cp39-abi3", script=script) as b:
+    with BlenderServer(tmp_path, install=lambda s: install_wheel(s, "cp39-abi3"),
+                       script=script) as b:
         loaded = next(line for line in b.lines if line.startswith("LOADED "))
         assert loaded.startswith("LOADED False ") and str(tmp_path / "scripts") in loaded, loaded
         b.call("object.create", type="CUBE", name="Box", location=[1, 2, 3])
