@@ -77,7 +77,7 @@ def _draw(width: int, height: int, view: Any, projection: Any, area_index: Any,
                 0, 0, width, height, 4, 0, "FLOAT")
     finally:
         offscreen.free()
-    data = memoryview(pixels).cast("B")
+    data = memoryview(pixels).tobytes()  # its view is not marked C-contiguous: no cast
 
     def fill(out: Any) -> None:
         memoryview(out).cast("B")[:] = data
