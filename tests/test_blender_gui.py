@@ -116,3 +116,4 @@ def test_gui_viewport_capture_and_opengl_render_are_pixels(gui):
     too_big = gui.error("render.opengl", width=65536, height=65536)
     assert too_big["code"] == "TOO_LARGE", too_big
 
+

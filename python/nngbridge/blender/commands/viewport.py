@@ -124,19 +124,26 @@ PREVIEW_KINDS = {"OBJECT": "objects", "MATERIAL": "materials", "IMAGE": "images"
                  "NODE_TREE": "node_groups"}
 
 
+def _previews_rendering() -> bool:
+    """Whether a preview job runs (a preview then may have its size but not its pixels)."""
+    running = getattr(bpy.app, "is_job_running", None)  # 3.3+
+    return bool(running and not bpy.app.background and running("RENDER_PREVIEW"))
+
+
 @command("image.preview", kind=arg(str, choices=tuple(sorted(PREVIEW_KINDS))),
          name=arg(str, **NAME))
 @about("array f4 [h, w, 4]", errors=("NOT_FOUND", "BUSY", "TOO_LARGE"))
 def preview(kind: str, name: str) -> dict[str, Any]:
     """An ID's preview picture (what the asset and material lists show), RGBA rows
-    bottom-up; ``BUSY`` while the UI is still making it (retry), ``NOT_FOUND`` in
-    background Blender for an ID without a saved preview (nothing makes one there)."""
+    bottom-up; ``BUSY`` while the UI has not made it (it does when it shows the ID's icon;
+    asking it to here, ``asset_generate_preview``, crashed 3.4.1 with Cycles as the
+    engine); ``NOT_FOUND`` in background Blender, where nothing makes one."""
     idb = getattr(bpy.data, PREVIEW_KINDS[kind]).get(name)
     if idb is None:
         raise not_found(kind.lower(), name)
     prev = idb.preview_ensure()
     w, h = prev.image_size
-    if not w or not h:
+    if not w or not h or _previews_rendering():
         if bpy.app.background:  # previews are made by UI jobs: only a saved one is here
             raise CommandError("NOT_FOUND", f"{kind.lower()} {name!r} has no preview, and "
                                "Blender in background makes none",
