@@ -57,19 +57,27 @@ bash scripts/build-wheels.sh
 # PyPI bpy wheels: Blender as a Python module, the second (newer) Blender the headless tests
 # run against (tests/bpy_pypi.py). One venv per version in .venvs/bpy-<version>;
 # NNGBRIDGE_BPY lists the versions (comma separated; "none" for none; the default must match
-# tests/bpy_pypi.py's DEFAULT). The wheels are cp311 only (4.2-5.0): the venv needs 3.11.
+# tests/bpy_pypi.py's DEFAULT). The wheels are cp311 for 4.2-5.0 and cp313 from 5.1 on:
+# the venv needs that Python (BPY_PYTHON / BPY313_PYTHON override; 3.13 comes from pyenv).
 # nngbridge is not installed there, as in a fresh Blender: the tests put the sources on
 # PYTHONPATH, or install the add-on as a 4.2+ extension (which brings its wheel along).
-BPY_VERSIONS=${NNGBRIDGE_BPY-5.0}
+BPY_VERSIONS=${NNGBRIDGE_BPY-5.0,5.3}
 case "${BPY_VERSIONS,,}" in none|off|0|"") BPY_VERSIONS="" ;; esac
 for v in ${BPY_VERSIONS//,/ }; do
     venv=".venvs/bpy-$v"
     section "bpy $v (PyPI wheel) in $venv"
     if ! "$venv/bin/python" -c "import bpy" >/dev/null 2>&1; then
         rm -rf "$venv"
-        "${BPY_PYTHON:-python3.11}" -m venv "$venv"
-        # numpy<2: what 4.2-5.0 are built against (4.2's and 4.3's wheels do not pin it)
-        "$venv/bin/python" -m pip install -q --disable-pip-version-check "bpy==$v.*" "numpy<2"
+        case "$v" in
+            4.*|5.0) py=${BPY_PYTHON:-python3.11}
+                # numpy<2: what 4.2-5.0 are built against (4.2's and 4.3's wheels do not pin it)
+                numpy="numpy<2" ;;
+            *) py=${BPY313_PYTHON:-${PYENV_ROOT:-$HOME/.pyenv}/versions/3.13.0/bin/python3}
+                [ -x "$py" ] || py=python3.13
+                numpy="numpy" ;;
+        esac
+        "$py" -m venv "$venv"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check "bpy==$v.*" "$numpy"
     fi
     # the last line: some versions print to stdout on import ("Unable to initialise audio")
     "$venv/bin/python" -c "import bpy; print(bpy.app.version_string)" | tail -n 1 \

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import bpy_pypi
 import nngbridge
@@ -53,9 +53,9 @@ print("made movie", {movie!r}, len(frames), "frames", flush=True)
 """
 
 
-def install_wheel(scripts: Path) -> None:
-    wheels = sorted((ROOT / "dist").glob("nngbridge-*-cp311-abi3-*.whl"))
-    assert wheels, "no cp311 wheel in dist/: run scripts/build-wheels.sh (test-all.sh does)"
+def install_wheel(scripts: Path, tag: str = "cp311-abi3") -> None:
+    wheels = sorted((ROOT / "dist").glob(f"nngbridge-*-{tag}-*.whl"))
+    assert wheels, f"no {tag} wheel in dist/: run scripts/build-wheels.sh (test-all.sh does)"
     modules = scripts / "addons" / "modules"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(modules),
@@ -79,14 +79,17 @@ class BlenderServer:
     ``token``: none given, the server generates one and the client finds it as any local
     client does (``tokens.read_token``); ``serve_kw``: more keywords for serve()/start()
     (e.g. ``insecure_no_token=True``, ``allowed_dirs=[...]``). Files go in ``self.work``
-    (``tmp/work``), the server's work directory."""
+    (``tmp/work``), the server's work directory. ``install``: puts nngbridge into the
+    user scripts (default ``install_wheel``, the cp311 wheel)."""
 
     def __init__(self, tmp: Path, *, gui: bool = False, token: str | None = None,
-                 script: str = "", backend: str = "debian", **serve_kw: object) -> None:
+                 script: str = "", backend: str = "debian",
+                 install: Callable[[Path], None] | None = None, **serve_kw: object) -> None:
         assert not (gui and backend != "debian"), "a bpy wheel has no UI"
         self.tmp = tmp
         self.gui = gui
         self.backend = backend
+        self.install = install
         self.python = bpy_pypi.python(backend)
         self.token = token
         self.work = work_dir(tmp)
@@ -104,7 +107,7 @@ class BlenderServer:
         blender = self.python or shutil.which("blender")
         assert blender, "Debian's blender is not installed (scripts/setup.sh installs it)"
         scripts = self.tmp / "scripts"
-        install_wheel(scripts)
+        (self.install or install_wheel)(scripts)
         env = dict(os.environ, BLENDER_USER_SCRIPTS=str(scripts))
         env.pop("PYTHONPATH", None)  # a bpy module too finds them in the user scripts
         kw = "".join(f", {k}={v!r}" for k, v in self.serve_kw.items())

@@ -6,7 +6,7 @@ Each version lives in its own venv, ``.venvs/bpy-<version>/`` at the repository 
 add-on serves from ``serve()`` there exactly as under ``blender -b``.
 
 The backends the Blender tests run against are Debian's ``blender`` plus one per version
-in ``NNGBRIDGE_BPY`` (comma separated, e.g. ``4.2,5.0``; ``none`` turns them off, which
+in ``NNGBRIDGE_BPY`` (comma separated, e.g. ``4.2,5.0,5.3``; ``none`` turns them off, which
 the pytest header then says). A named version whose venv is missing fails its tests with
 the command that makes it; nothing is skipped quietly.
 """
@@ -33,7 +33,7 @@ def unshadow_system_python() -> None:
 
 ROOT = Path(__file__).resolve().parents[1]
 VENVS = ROOT / ".venvs"
-DEFAULT = "5.0"  # keep in step with NNGBRIDGE_BPY's default in scripts/setup.sh
+DEFAULT = "5.0,5.3"  # keep in step with NNGBRIDGE_BPY's default in scripts/setup.sh
 
 
 def versions() -> list[str]:

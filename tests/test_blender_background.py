@@ -224,19 +224,31 @@ def test_scene_collections_sequencer_annotations_keys_progress_over_the_wire(ble
     blender.call("sequencer.delete", names=["Mix"])
     assert {s["name"] for s in blender.call("sequencer.list")["strips"]} == {
         "Stills", "Black", "Title"}
-    # Annotations: strokes only where this Blender's API can make them (not in 4.5, 5.0).
+    # Annotations: strokes only where this Blender's API can make them (not in 4.3-5.0),
+    # with pressure and a cyclic flag only before 4.3 (5.3 makes strokes of points only).
     blender.call("gpencil.create", name="Notes", attach="SCENE")
     blender.call("gpencil.add_layer", name="Notes", layer="Ink", thickness=3)
     can_draw = "gpencil.add_stroke" in blender.call("session.hello")["commands"]
-    assert can_draw == (bpy_pypi.version(blender.backend) < (4, 3))
+    old_api = bpy_pypi.version(blender.backend) < (4, 3)
+    assert can_draw == (old_api or bpy_pypi.version(blender.backend) >= (5, 3))
+    if can_draw and not old_api:
+        for bad in ({"pressure": [1, 0.5]}, {"cyclic": True}):
+            err = blender.error("gpencil.add_stroke", name="Notes", layer="Ink", frame=2,
+                                points=[[0, 0], [1, 1, 1]], **bad)
+            assert err["code"] == "INVALID_ARGUMENT", err
+            assert err["details"]["arg"] == next(iter(bad))
+        assert blender.call("gpencil.layers", name="Notes")["layers"][0]["frames"] == []
     if can_draw:
         blender.call("gpencil.add_stroke", name="Notes", layer="Ink", frame=2,
-                     points=[[0, 0], [1, 1, 1]], pressure=[1, 0.5])
+                     points=[[0, 0], [1, 1, 1]], **({"pressure": [1, 0.5]} if old_api else {}))
         strokes = blender.call("gpencil.strokes", name="Notes", layer="Ink", frame=2)
         stroke = strokes["strokes"][0]
         assert stroke["co"]["shape"] == [2, 3]
         assert struct.unpack("<6f", stroke["co"]["data"]) == (0, 0, 0, 1, 1, 1)
-        assert struct.unpack("<2f", stroke["pressure"]["data"]) == (1, 0.5)
+        if old_api:
+            assert struct.unpack("<2f", stroke["pressure"]["data"]) == (1, 0.5)
+        else:
+            assert "pressure" not in stroke and "cyclic" not in stroke
         assert blender.call("gpencil.layers", name="Notes")["layers"][0]["frames"] == [2]
     else:
         err = blender.error("gpencil.add_stroke", name="Notes", layer="Ink", frame=2,

@@ -92,3 +92,28 @@ def test_gui_1080p_pixel_fetch(gui):
     for _ in range(5):
         px = gui.call("image.pixels_get", name="HD")
         assert len(px["data"]) == 1920 * 1080 * 16
+
+
+def test_gui_viewport_capture_and_opengl_render_are_pixels(gui):
+    import numpy as np
+
+    hello = gui.call("session.hello")["commands"]
+    assert {"viewport.capture", "render.opengl"} <= set(hello)
+    shot = gui.call("viewport.capture")
+    h, w = shot["shape"][:2]
+    assert shot["dtype"] == "f4" and shot["shape"][2] == 4 and w > 100 and h > 100
+    px = np.frombuffer(bytes(shot["data"]), np.float32).reshape(h, w, 4)
+    assert np.isfinite(px).all() and px[..., :3].std() > 0.01  # the cube on its grid
+    small = gui.call("viewport.capture", width=40, height=30)
+    assert small["shape"] == [30, 40, 4] and len(bytes(small["data"])) == 30 * 40 * 16
+    # The factory scene's camera looks at the cube: the middle differs from the corners.
+    render = gui.call("render.opengl", width=64, height=48)
+    assert render["shape"] == [48, 64, 4]
+    rgba = np.frombuffer(bytes(render["data"]), np.float32).reshape(48, 64, 4)
+    assert abs(rgba[24, 32, :3] - rgba[2, 2, :3]).max() > 0.05, (rgba[24, 32], rgba[2, 2])
+    assert gui.error("viewport.capture", area=99)["code"] == "NOT_FOUND"
+    assert gui.error("viewport.capture", width=1 << 17)["code"] == "INVALID_ARGUMENT"
+    too_big = gui.error("render.opengl", width=65536, height=65536)
+    assert too_big["code"] == "TOO_LARGE", too_big
+
+

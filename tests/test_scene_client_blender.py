@@ -438,6 +438,23 @@ def test_the_client_runs_inside_blender_too(tmp_path):
     assert "INSIDE BLENDER OK 1 NOT_FOUND" in out, out[-3000:]
 
 
+def test_pictures_as_numpy(client):
+    # Background Blender: no GPU context, so the GPU pictures are withdrawn; a preview that a
+    # .blend file would carry (set here through exec) comes back as float32 RGBA.
+    with pytest.raises(scene.UnknownCommand, match="no GPU context"):
+        client.call("viewport.capture")
+    client.call("image.new", name="Thumb", width=4, height=4)
+    client.call("exec", code="p = bpy.data.images['Thumb'].preview_ensure()\n"
+                "p.image_size = (1, 2)\n"
+                "p.image_pixels_float.foreach_set([0.0, 1.0, 0.0, 1.0] * 2)")
+    px = client.call("image.preview", kind="IMAGE", name="Thumb")
+    assert isinstance(px, np.ndarray) and px.dtype == np.float32 and px.shape == (2, 1, 4)
+    assert np.allclose(px, [[[0, 1, 0, 1]]] * 2)
+    with pytest.raises(scene.NotFound):
+        client.call("image.preview", kind="WORLD", name="Nope")
+    checked("viewport")
+
+
 def test_every_domain_was_driven():
     assert sorted(CHECKED) == DOMAINS
 

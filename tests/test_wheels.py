@@ -1,18 +1,21 @@
 """The distributable wheels (built into dist/ by scripts/build-wheels.sh): their tags, their
 glibc symbols, and that each installs with ``pip install --target`` and works from that
-directory in CPython 3.9 and 3.11 and inside Debian's Blender."""
+directory in CPython 3.9 and 3.11 and inside Debian's Blender, where the cp39 one (the wheel
+Blender 2.93-4.0 users get) also serves the scene protocol."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from blender_harness import BlenderServer, install_wheel
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "dist"
@@ -104,3 +107,21 @@ def test_wheel_imports_inside_blender_from_addons_modules(tmp_path, tag):
     )
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
     assert "OK " in res.stdout
+
+
+def test_cp39_wheel_serves_commands_inside_blender(tmp_path):
+    """Debian's Blender 3.4 (Python 3.11 takes a cp39-abi3 wheel) serving with the cp39 wheel:
+    no buffer protocol there, so binary arrays take the copying path."""
+    wheel("cp39-abi3")
+    script = "import nngbridge\nprint('LOADED', nngbridge._nng.BUFFER_PROTOCOL, nngbridge.__file__)"
+    with BlenderServer(tmp_path, install=lambda s: install_wheel(s, "cp39-abi3"),
+                       script=script) as b:
+        loaded = next(line for line in b.lines if line.startswith("LOADED "))
+        assert loaded.startswith("LOADED False ") and str(tmp_path / "scripts") in loaded, loaded
+        b.call("object.create", type="CUBE", name="Box", location=[1, 2, 3])
+        assert b.call("object.get", name="Box")["location"] == [1, 2, 3]
+        b.call("image.new", name="Pink", width=4, height=2, color=[1, 0, 1, 1])
+        px = b.call("image.pixels_get", name="Pink")
+        assert px["dtype"] == "f4" and px["shape"] == [2, 4, 4]
+        assert struct.unpack("<32f", bytes(px["data"])) == (1.0, 0.0, 1.0, 1.0) * 8
+        assert b.error("object.get", name="Nope")["code"] == "NOT_FOUND"

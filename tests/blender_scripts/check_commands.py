@@ -542,11 +542,20 @@ def check_gpencil() -> None:
             {"frame": 5, "strokes": 0}]
         assert call("gpencil.strokes", name="Notes", layer="Ink", frame=5)["strokes"] == []
     else:
+        # 5.3: strokes can be made again, of points only (no pressure, no cyclic flag)
+        points_only = bpy.app.version >= (4, 3)
+        if points_only:
+            for bad in ({"pressure": [1, 0.5, 0.25]}, {"cyclic": True}):
+                err = fail("INVALID_ARGUMENT", "gpencil.add_stroke", name="Notes",
+                           layer="Ink", frame=5, points=[[0, 0, 0], [1, 0, 0], [1, 1]], **bad)
+                assert err["details"]["arg"] == next(iter(bad)), err
+            assert call("gpencil.frames", name="Notes", layer="Ink")["frames"] == []
         out = call("gpencil.add_stroke", name="Notes", layer="Ink", frame=5,
-                   points=[[0, 0, 0], [1, 0, 0], [1, 1]], pressure=[1, 0.5, 0.25])
+                   points=[[0, 0, 0], [1, 0, 0], [1, 1]],
+                   **({} if points_only else {"pressure": [1, 0.5, 0.25]}))
         assert out["points"] == 3
         call("gpencil.add_stroke", name="Notes", layer="Ink", frame=5, points=[[2, 2]],
-             cyclic=True)
+             cyclic=not points_only)
         layers = call("gpencil.layers", name="Notes")["layers"]
         assert layers[0]["name"] == "Ink" and layers[0]["frames"] == [5]
         assert call("gpencil.frames", name="Notes", layer="Ink")["frames"] == [
@@ -554,9 +563,12 @@ def check_gpencil() -> None:
         strokes = call("gpencil.strokes", name="Notes", layer="Ink", frame=5)["strokes"]
         co = array.array("f", bytes(memoryview(strokes[0]["co"]["data"])))
         assert strokes[0]["co"]["shape"] == [3, 3] and list(co) == [0, 0, 0, 1, 0, 0, 1, 1, 0]
-        assert close(array.array("f", bytes(memoryview(strokes[0]["pressure"]["data"]))),
-                     [1, 0.5, 0.25])
-        assert strokes[1]["cyclic"]
+        if points_only:
+            assert not {"pressure", "cyclic"} & (set(strokes[0]) | set(strokes[1])), strokes
+        else:
+            assert close(array.array("f", bytes(memoryview(strokes[0]["pressure"]["data"]))),
+                         [1, 0.5, 0.25])
+            assert strokes[1]["cyclic"]
         fail("INVALID_ARGUMENT", "gpencil.add_stroke", name="Notes", layer="Ink", frame=6,
              points=[[0, 0], [1]])
         fail("INVALID_ARGUMENT", "gpencil.add_stroke", name="Notes", layer="Ink", frame=6,
@@ -721,6 +733,28 @@ def check_jobs() -> None:
     done("job")
 
 
+def check_viewport() -> None:
+    # Background Blender has no GPU context here: the GPU pictures are withdrawn, saying why.
+    for cmd in ("viewport.capture", "render.opengl"):
+        assert cmd in UNAVAILABLE and cmd not in call("session.hello")["commands"], cmd
+        assert "no GPU context" in fail("UNKNOWN_COMMAND", cmd)["message"]
+    # A preview as a .blend file stores it (nothing makes one in background): 2x1 pixels.
+    call("image.new", name="Thumb", width=4, height=4)
+    prev = bpy.data.images["Thumb"].preview_ensure()
+    prev.image_size = (2, 1)
+    prev.image_pixels_float.foreach_set([1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.2])  # 8 bit
+    px = call("image.preview", kind="IMAGE", name="Thumb")
+    assert px["dtype"] == "f4" and px["shape"] == [1, 2, 4], px
+    assert close(array.array("f", bytes(memoryview(px["data"]))),
+                 [1, 0, 0, 1, 0, 0, 1, 0.2]), px
+    call("material.create", name="Unseen")
+    err = fail("NOT_FOUND", "image.preview", kind="MATERIAL", name="Unseen")
+    assert "background" in err["message"], err
+    fail("NOT_FOUND", "image.preview", kind="OBJECT", name="Nope")
+    fail("INVALID_ARGUMENT", "image.preview", kind="SOUND", name="Thumb")
+    done("viewport")
+
+
 def check_exec_when_allowed() -> None:
     from nngbridge.blender.commands.session import STATE
 
@@ -743,6 +777,7 @@ MORE = check_materials_io.use(call=call, fail=fail, close=close, done=done, snap
                               work=WORK)
 for check in (check_session, check_objects, check_collections, check_scene, check_images,
               check_clips, check_tracking, check_masks, check_sequencer, check_gpencil,
-              check_anim, check_wm, check_batch, check_jobs, check_exec_when_allowed, *MORE):
+              check_anim, check_wm, check_batch, check_jobs, check_viewport,
+              check_exec_when_allowed, *MORE):
     check()
 print("ALL COMMANDS CHECKED", len(COMMANDS), flush=True)

@@ -9,6 +9,7 @@ failing command leaves nothing half-done.
 from __future__ import annotations
 
 import hmac
+import inspect
 import math
 import reprlib
 import traceback
@@ -304,7 +305,8 @@ def command(
     """Registers ``func`` as command ``cmd_name``, its keyword arguments checked by ``schema``."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        COMMANDS[cmd_name] = Command(cmd_name, func, schema, (func.__doc__ or "").strip(),
+        # cleandoc: Python 3.13 dedents docstrings itself, older ones do not
+        COMMANDS[cmd_name] = Command(cmd_name, func, schema, inspect.cleandoc(func.__doc__ or ""),
                                      getattr(func, "_nngbridge_about", About()))
         return func
 

@@ -127,6 +127,7 @@ mod scene;
 mod sequencer;
 mod session;
 mod tracking;
+mod viewport;
 mod wm;
 
 pub use anim::*;
@@ -146,6 +147,7 @@ pub use scene::*;
 pub use sequencer::*;
 pub use session::*;
 pub use tracking::*;
+pub use viewport::*;
 pub use wm::*;
 
 /// `{}` for commands without arguments.
@@ -243,6 +245,7 @@ catalogue! {
     ImageNew,
     ImagePixelsGet,
     ImagePixelsSet,
+    ImagePreview,
     ImageSave,
     IoExport,
     IoImport,
@@ -279,6 +282,7 @@ catalogue! {
     ObjectSelection,
     ObjectSet,
     RenderAnimation,
+    RenderOpengl,
     RenderStill,
     SceneGet,
     ScenePropertyGet,
@@ -302,6 +306,7 @@ catalogue! {
     TrackingMarkersGet,
     TrackingMarkersSet,
     TrackingTracks,
+    ViewportCapture,
     WmProgress,
 }
 

@@ -144,6 +144,19 @@ pub fn every_command_fully_populated() -> Result<Vec<(&'static str, Value)>, Cal
             float_buffer: Some(false),
         })?,
         entry(ImagePixelsGet { name: s("I") })?,
+        entry(ImagePreview {
+            kind: PreviewKind::Material,
+            name: s("M"),
+        })?,
+        entry(RenderOpengl {
+            width: Some(64),
+            height: Some(32),
+        })?,
+        entry(ViewportCapture {
+            area: Some(0),
+            width: Some(64),
+            height: Some(32),
+        })?,
         entry(ImagePixelsSet {
             name: s("I"),
             pixels: Array::from_f32(vec![1, 1, 4], &[0.0; 4]),

@@ -19,5 +19,6 @@ from . import (  # noqa: F401
     sequencer,
     session,
     tracking,
+    viewport,
     wm,
 )

@@ -4,10 +4,12 @@ carry): create and attach, layers, frames, strokes, points.
 Annotations are in ``bpy.data.grease_pencils`` until 4.5 and in ``bpy.data.annotations``
 from 5.0 (grease pencil v3 objects keep ``grease_pencils``), where ``Scene`` and
 ``MovieClip`` hold them in ``annotation`` instead of ``grease_pencil``; from 4.3 a layer's
-``hide`` is ``annotation_hide`` and strokes are read-only from Python (no
-``strokes.new``, no pressure, no cyclic flag): there ``gpencil.add_stroke`` is withdrawn
-(an ``UNKNOWN_COMMAND`` saying why) and strokes are read as points only. Everything here
-asks the API what it has, never the version.
+``hide`` is ``annotation_hide``; 4.3-5.0 strokes are read-only from Python (no
+``strokes.new``): there ``gpencil.add_stroke`` is withdrawn (an ``UNKNOWN_COMMAND`` saying
+why). From 4.3 points have no pressure and strokes no cyclic flag (5.3 has ``strokes.new``
+again, without them): strokes are then read and made as points only, and asking for
+pressure or a cyclic stroke is an ``INVALID_ARGUMENT`` (``stroke_features``). Everything
+here asks the API what it has, never the version.
 """
 
 from __future__ import annotations
@@ -35,6 +37,21 @@ def can_add_strokes() -> bool:
     """Whether annotation strokes can be made from Python (not in Blender 5.0)."""
     strokes = _frame_type().bl_rna.properties["strokes"].srna
     return strokes is not None and "new" in strokes.functions
+
+
+def _stroke_type() -> Any:
+    return getattr(bpy.types, "AnnotationStroke", None) or bpy.types.GPencilStroke
+
+
+def stroke_features() -> set[str]:
+    """Which of ``pressure`` (per point) and ``cyclic`` this Blender's strokes have."""
+    stroke = _stroke_type().bl_rna
+    out = set()
+    if "pressure" in stroke.properties["points"].fixed_type.properties:
+        out.add("pressure")
+    if "use_cyclic" in stroke.properties:
+        out.add("cyclic")
+    return out
 
 
 def attach_to(target: Any, gp: Any) -> None:
@@ -76,7 +93,7 @@ def stroke_points(stroke: Any) -> dict[str, Any]:
     co = array.array("f", [0.0]) * (3 * n)
     stroke.points.foreach_get("co", co)
     out = {"co": {"dtype": "f4", "shape": [n, 3], "data": co.tobytes()}}
-    if n == 0 or hasattr(stroke.points[0], "pressure"):  # not in 5.0
+    if "pressure" in stroke_features():
         pressure = array.array("f", [0.0]) * n
         stroke.points.foreach_get("pressure", pressure)
         out["pressure"] = {"dtype": "f4", "shape": [n], "data": pressure.tobytes()}
@@ -85,7 +102,7 @@ def stroke_points(stroke: Any) -> dict[str, Any]:
 
 def describe_stroke(stroke: Any) -> dict[str, Any]:
     out = stroke_points(stroke)
-    if hasattr(stroke, "use_cyclic"):  # not in 5.0
+    if "cyclic" in stroke_features():
         out["cyclic"] = stroke.use_cyclic
     return out
 
@@ -173,6 +190,13 @@ def add_stroke(name: str, layer: str, frame: int, points: list, pressure,
     """A stroke on ``frame`` (the frame is created when missing)."""
     la = get_layer(get_gpencil(name), layer)
     _check_points(points, pressure)
+    features = stroke_features()
+    if pressure is not None and "pressure" not in features:
+        raise invalid(f"Blender {bpy.app.version_string}'s annotation points have no pressure",
+                      arg="pressure")
+    if cyclic and "cyclic" not in features:
+        raise invalid(f"Blender {bpy.app.version_string}'s annotation strokes cannot be cyclic",
+                      arg="cyclic")
     target = next((f for f in la.frames if f.frame_number == frame), None)
     if target is None:
         target = la.frames.new(frame)
@@ -180,8 +204,10 @@ def add_stroke(name: str, layer: str, frame: int, points: list, pressure,
     stroke.points.add(len(points))
     flat = array.array("f", [c for p in points for c in (*p, 0.0)[:3]])
     stroke.points.foreach_set("co", flat)
-    stroke.points.foreach_set("pressure", array.array("f", pressure or [1.0] * len(points)))
-    stroke.use_cyclic = cyclic
+    if "pressure" in features:
+        stroke.points.foreach_set("pressure", array.array("f", pressure or [1.0] * len(points)))
+    if "cyclic" in features:
+        stroke.use_cyclic = cyclic
     return {"frame": frame, "stroke": len(target.strokes) - 1, "points": len(points)}
 
 
