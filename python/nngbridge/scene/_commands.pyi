@@ -525,6 +525,12 @@ class ImagePixelsSetArgs(TypedDict):
     pixels: dict[str, Any]
 
 
+class ImagePreviewArgs(TypedDict):
+    """``image.preview``: An ID's preview picture (what the asset and material lists show), RGBA rows"""
+    kind: Literal["ACTION", "COLLECTION", "IMAGE", "LIGHT", "MATERIAL", "MESH", "NODE_TREE", "OBJECT", "SCENE", "TEXTURE", "WORLD"]
+    name: str
+
+
 class ImageSaveArgs(TypedDict):
     """``image.save``: Saves to ``path`` (default: the image's own), in ``format`` (default: from the"""
     name: str
@@ -792,6 +798,12 @@ class RenderAnimationArgs(TypedDict):
     frame_start: NotRequired[int]
 
 
+class RenderOpenglArgs(TypedDict):
+    """``render.opengl``: A viewport render through the scene camera (the viewport's shading), RGBA rows"""
+    height: NotRequired[int]
+    width: NotRequired[int]
+
+
 class RenderStillArgs(TypedDict):
     """``render.still``: Renders the scene's camera view to ``path``, inside an allowed directory (a job)."""
     path: str
@@ -948,6 +960,13 @@ class TrackingTracksArgs(TypedDict):
     clip: str
 
 
+class ViewportCaptureArgs(TypedDict):
+    """``viewport.capture``: The 3D viewport as its user sees it (without overlays), RGBA rows bottom-up, at its"""
+    area: NotRequired[int]
+    height: NotRequired[int]
+    width: NotRequired[int]
+
+
 class WmProgressArgs(TypedDict):
     """``wm.progress``: Shows progress ``value`` in 0..1, or clears it with nil."""
     value: float | int | None
@@ -1082,6 +1101,10 @@ class TypedCalls:
     def call(
         self, cmd: Literal["image.pixels_set"], /, **args: Unpack[ImagePixelsSetArgs]
     ) -> ImagePixelsSetResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["image.preview"], /, **args: Unpack[ImagePreviewArgs]
+    ) -> Array: ...
     @overload
     def call(
         self, cmd: Literal["image.save"], /, **args: Unpack[ImageSaveArgs]
@@ -1228,6 +1251,10 @@ class TypedCalls:
     ) -> RenderAnimationResult: ...
     @overload
     def call(
+        self, cmd: Literal["render.opengl"], /, **args: Unpack[RenderOpenglArgs]
+    ) -> Array: ...
+    @overload
+    def call(
         self, cmd: Literal["render.still"], /, **args: Unpack[RenderStillArgs]
     ) -> RenderStillResult: ...
     @overload
@@ -1318,6 +1345,10 @@ class TypedCalls:
     def call(
         self, cmd: Literal["tracking.tracks"], /, **args: Unpack[TrackingTracksArgs]
     ) -> TrackingTracksResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["viewport.capture"], /, **args: Unpack[ViewportCaptureArgs]
+    ) -> Array: ...
     @overload
     def call(
         self, cmd: Literal["wm.progress"], /, **args: Unpack[WmProgressArgs]
@@ -1453,6 +1484,10 @@ class TypedSubmits:
     def submit(
         self, cmd: Literal["image.pixels_set"], /, **args: Unpack[ImagePixelsSetArgs]
     ) -> Future[ImagePixelsSetResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["image.preview"], /, **args: Unpack[ImagePreviewArgs]
+    ) -> Future[Array]: ...
     @overload
     def submit(
         self, cmd: Literal["image.save"], /, **args: Unpack[ImageSaveArgs]
@@ -1599,6 +1634,10 @@ class TypedSubmits:
     ) -> Future[RenderAnimationResult]: ...
     @overload
     def submit(
+        self, cmd: Literal["render.opengl"], /, **args: Unpack[RenderOpenglArgs]
+    ) -> Future[Array]: ...
+    @overload
+    def submit(
         self, cmd: Literal["render.still"], /, **args: Unpack[RenderStillArgs]
     ) -> Future[RenderStillResult]: ...
     @overload
@@ -1689,6 +1728,10 @@ class TypedSubmits:
     def submit(
         self, cmd: Literal["tracking.tracks"], /, **args: Unpack[TrackingTracksArgs]
     ) -> Future[TrackingTracksResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["viewport.capture"], /, **args: Unpack[ViewportCaptureArgs]
+    ) -> Future[Array]: ...
     @overload
     def submit(
         self, cmd: Literal["wm.progress"], /, **args: Unpack[WmProgressArgs]
@@ -1824,6 +1867,10 @@ class AsyncTypedCalls:
     async def call(
         self, cmd: Literal["image.pixels_set"], /, **args: Unpack[ImagePixelsSetArgs]
     ) -> ImagePixelsSetResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["image.preview"], /, **args: Unpack[ImagePreviewArgs]
+    ) -> Array: ...
     @overload
     async def call(
         self, cmd: Literal["image.save"], /, **args: Unpack[ImageSaveArgs]
@@ -1970,6 +2017,10 @@ class AsyncTypedCalls:
     ) -> RenderAnimationResult: ...
     @overload
     async def call(
+        self, cmd: Literal["render.opengl"], /, **args: Unpack[RenderOpenglArgs]
+    ) -> Array: ...
+    @overload
+    async def call(
         self, cmd: Literal["render.still"], /, **args: Unpack[RenderStillArgs]
     ) -> RenderStillResult: ...
     @overload
@@ -2060,6 +2111,10 @@ class AsyncTypedCalls:
     async def call(
         self, cmd: Literal["tracking.tracks"], /, **args: Unpack[TrackingTracksArgs]
     ) -> TrackingTracksResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["viewport.capture"], /, **args: Unpack[ViewportCaptureArgs]
+    ) -> Array: ...
     @overload
     async def call(
         self, cmd: Literal["wm.progress"], /, **args: Unpack[WmProgressArgs]
