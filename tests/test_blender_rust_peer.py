@@ -79,16 +79,19 @@ def test_rust_peer_tracks_a_generated_clip_in_blender(tmp_path):
         assert [m["frame"] for m in markers] == list(range(1, 49))
 
 
-def test_typed_commands_of_every_domain_drive_blender(tmp_path):
+@pytest.mark.parametrize("client", ["SceneClient", "AsyncSceneClient"])
+def test_typed_commands_of_every_domain_drive_blender(tmp_path, client):
     """crates/nngbridge-scene/tests/typed_domains.rs (an ignored test: it needs this
-    Blender): every domain driven with typed commands and typed results; it ends with
-    `session.shutdown`."""
+    Blender): every domain driven with typed commands and typed results, through the
+    blocking client and through the async one; it ends with `session.shutdown`."""
     cargo = ["cargo", "test", "-q", "-p", "nngbridge-scene", "--test", "typed_domains"]
     subprocess.run([*cargo, "--no-run"], cwd=ROOT, check=True, timeout=600)
     with BlenderServer(tmp_path) as b:
         work = b.work
         env = dict(os.environ, NNGBRIDGE_TEST_ADDRESS=b.address,
                    NNGBRIDGE_TEST_EVENTS=b.events, NNGBRIDGE_TEST_WORK=str(work))
+        if client == "AsyncSceneClient":
+            env["NNGBRIDGE_TEST_ASYNC"] = "1"
         res = subprocess.run([*cargo, "--", "--ignored", "--nocapture", "--test-threads=1"],
                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=400)
         out = res.stdout + res.stderr
@@ -99,6 +102,7 @@ def test_typed_commands_of_every_domain_drive_blender(tmp_path):
                            "tracking", "mask", "sequencer", "gpencil", "anim", "wm", "batch",
                            "job", "render"], out
         assert "all checks passed" in res.stdout
+        assert f"client: {client}" in res.stdout, out
         assert (work / "still.png").is_file()
         # The test's last command was session.shutdown: Blender leaves on its own.
         assert b.proc.wait(timeout=60) == 0

@@ -7,7 +7,9 @@
 //! Each domain is exercised (session, object, collection, scene, image, clip, tracking,
 //! mask, sequencer, gpencil, anim, wm, batch, job, render, exec), results decoded into
 //! the typed outputs and checked, and error codes of bad input checked. Ends with
-//! `session.shutdown`. (That the typed structs match the add-on's catalogue is
+//! `session.shutdown`. With `NNGBRIDGE_TEST_ASYNC=1` every call goes through
+//! `AsyncSceneClient`, awaited on a tokio runtime, instead of the blocking `SceneClient`.
+//! (That the typed structs match the add-on's catalogue is
 //! `tests/catalogue.rs`, against docs/commands.json, which `check_commands.py` compares
 //! with a real Blender's `session.commands`.)
 
@@ -17,7 +19,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nngbridge_scene::commands::*;
-use nngbridge_scene::{Array, CallError, ErrorCode, EventStream, SceneClient, Value};
+use nngbridge_scene::{
+    Array, AsyncSceneClient, CallError, Command, ErrorCode, EventStream, SceneClient, Value,
+};
 
 mod support {
     pub mod every_command;
@@ -66,7 +70,7 @@ fn bright_left(px: &Array, row: usize) -> Res<usize> {
 
 /// Makes `frames/frame_000N.png` (N = 1..=FRAMES): a white 8x8 square on black at
 /// `square_x(N)`, rows 20..28. Returns the paths.
-fn make_frames(client: &SceneClient, work: &Path) -> Res<Vec<String>> {
+fn make_frames(client: &Peer, work: &Path) -> Res<Vec<String>> {
     let dir = work.join("frames");
     std::fs::create_dir_all(&dir)?;
     let made = client.run(&ImageNew {
@@ -111,7 +115,7 @@ fn make_frames(client: &SceneClient, work: &Path) -> Res<Vec<String>> {
 }
 
 /// Waits until the subscriber provably receives events (it saw a frame event).
-fn sync_events(client: &SceneClient, events: &mut EventStream) -> Res {
+fn sync_events(client: &Peer, events: &mut EventStream) -> Res {
     for frame in 1000..1100 {
         client.run(&SceneSet {
             frame_current: Some(frame),
@@ -131,7 +135,7 @@ fn sync_events(client: &SceneClient, events: &mut EventStream) -> Res {
 }
 
 /// Waits for job `id` to end (its `job` events), then returns `job.status`.
-fn wait_job(client: &SceneClient, events: &mut EventStream, id: u64) -> Res<JobInfo> {
+fn wait_job(client: &Peer, events: &mut EventStream, id: u64) -> Res<JobInfo> {
     let deadline = Instant::now() + Duration::from_secs(180);
     let mut seen = Vec::new();
     loop {
@@ -158,7 +162,7 @@ fn wait_job(client: &SceneClient, events: &mut EventStream, id: u64) -> Res<JobI
     Ok(client.run(&JobStatus { job: id })?)
 }
 
-fn session(client: &SceneClient) -> Res {
+fn session(client: &Peer) -> Res {
     check("ping", client.run(&Ping {})? == "pong")?;
     let hello = client.run(&Hello {})?;
     check("protocol 1", hello.protocol == 1)?;
@@ -192,7 +196,7 @@ fn session(client: &SceneClient) -> Res {
     )
 }
 
-fn objects_and_collections(client: &SceneClient) -> Res {
+fn objects_and_collections(client: &Peer) -> Res {
     client.run(&ObjectCreate {
         kind: ObjectType::Empty,
         name: Some("Parent".into()),
@@ -370,7 +374,7 @@ fn objects_and_collections(client: &SceneClient) -> Res {
     check("object.delete", deleted.deleted == ["Lamp"])
 }
 
-fn scene_and_images(client: &SceneClient, frames: &[String]) -> Res {
+fn scene_and_images(client: &Peer, frames: &[String]) -> Res {
     let scene = client.run(&SceneSet {
         frame_start: Some(1),
         frame_end: Some(FRAMES),
@@ -456,7 +460,7 @@ fn scene_and_images(client: &SceneClient, frames: &[String]) -> Res {
     )
 }
 
-fn clips(client: &SceneClient, frames: &[String], events: &mut EventStream) -> Res {
+fn clips(client: &Peer, frames: &[String], events: &mut EventStream) -> Res {
     let clip = client.run(&ClipLoad {
         path: frames[0].clone(),
         name: Some("Square".into()),
@@ -563,7 +567,7 @@ fn clips(client: &SceneClient, frames: &[String], events: &mut EventStream) -> R
     )
 }
 
-fn tracking(client: &SceneClient) -> Res {
+fn tracking(client: &Peer) -> Res {
     let centre = |f: i64| [square_x(f) as f64 + 4.0, 24.0];
     let track = client.run(&TrackingAddTrack {
         clip: "Square".into(),
@@ -662,7 +666,7 @@ fn tracking(client: &SceneClient) -> Res {
     )
 }
 
-fn masks(client: &SceneClient) -> Res {
+fn masks(client: &Peer) -> Res {
     let made = client.run(&MaskCreate {
         name: "Matte".into(),
         clip: Some("Square".into()),
@@ -831,7 +835,7 @@ fn masks(client: &SceneClient) -> Res {
     )
 }
 
-fn sequencer(client: &SceneClient, frames: &[String]) -> Res {
+fn sequencer(client: &Peer, frames: &[String]) -> Res {
     check(
         "sequencer.ensure",
         client.run(&SequencerEnsure {})?.strips == 0,
@@ -944,7 +948,7 @@ fn sequencer(client: &SceneClient, frames: &[String]) -> Res {
     )
 }
 
-fn gpencil(client: &SceneClient) -> Res {
+fn gpencil(client: &Peer) -> Res {
     client.run(&GpencilCreate {
         name: "Notes".into(),
         attach: Some(Attach::Scene),
@@ -1040,7 +1044,7 @@ fn gpencil(client: &SceneClient) -> Res {
     check("gpencil.delete_frame", emptied.frames.is_empty())
 }
 
-fn anim(client: &SceneClient) -> Res {
+fn anim(client: &Peer) -> Res {
     client.run(&ObjectCreate {
         kind: ObjectType::Cube,
         name: Some("Box".into()),
@@ -1146,7 +1150,7 @@ fn anim(client: &SceneClient) -> Res {
     )
 }
 
-fn wm_and_batch(client: &SceneClient) -> Res {
+fn wm_and_batch(client: &Peer) -> Res {
     check(
         "progress shown",
         client.run(&WmProgress { value: Some(0.25) })?.value == Some(0.25),
@@ -1217,7 +1221,7 @@ fn wm_and_batch(client: &SceneClient) -> Res {
     )
 }
 
-fn jobs_and_render(client: &SceneClient, work: &Path, events: &mut EventStream) -> Res {
+fn jobs_and_render(client: &Peer, work: &Path, events: &mut EventStream) -> Res {
     client.run(&SceneSet {
         resolution: Some([32, 24]),
         resolution_percentage: Some(100),
@@ -1272,8 +1276,34 @@ fn jobs_and_render(client: &SceneClient, work: &Path, events: &mut EventStream) 
     )
 }
 
+/// The client the scenario drives: the blocking `SceneClient`, or `AsyncSceneClient`
+/// with each call awaited (`NNGBRIDGE_TEST_ASYNC=1`).
+enum Peer {
+    Blocking(SceneClient),
+    Async(AsyncSceneClient, tokio::runtime::Runtime),
+}
+
+impl Peer {
+    fn run<C: Command>(&self, command: &C) -> Result<C::Output, CallError> {
+        match self {
+            Peer::Blocking(client) => client.run(command),
+            Peer::Async(client, runtime) => runtime.block_on(client.run(command)),
+        }
+    }
+}
+
 fn drive(address: &str, events_address: &str, work: &Path) -> Res {
-    let client = SceneClient::connect_local(address)?.with_timeout(Duration::from_secs(60));
+    let blocking = SceneClient::connect_local(address)?.with_timeout(Duration::from_secs(60));
+    let client = if std::env::var_os("NNGBRIDGE_TEST_ASYNC").is_some() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        println!("client: AsyncSceneClient");
+        Peer::Async(AsyncSceneClient::from(blocking), runtime)
+    } else {
+        println!("client: SceneClient");
+        Peer::Blocking(blocking)
+    };
     let mut events = EventStream::connect(events_address, &["job", "frame"])?;
     sync_events(&client, &mut events)?;
     session(&client)?;
