@@ -115,9 +115,11 @@ mod batch;
 mod clip;
 mod collection;
 mod gpencil;
+mod id;
 mod image;
 mod job;
 mod mask;
+mod mesh;
 mod object;
 mod render;
 mod scene;
@@ -131,9 +133,11 @@ pub use batch::*;
 pub use clip::*;
 pub use collection::*;
 pub use gpencil::*;
+pub use id::*;
 pub use image::*;
 pub use job::*;
 pub use mask::*;
+pub use mesh::*;
 pub use object::*;
 pub use render::*;
 pub use scene::*;
@@ -231,6 +235,10 @@ catalogue! {
     GpencilLayers,
     GpencilList,
     GpencilStrokes,
+    IdPropertyDelete,
+    IdPropertyGet,
+    IdPropertyList,
+    IdPropertySet,
     ImageList,
     ImageLoad,
     ImageMeanColor,
@@ -251,6 +259,9 @@ catalogue! {
     MaskLayerVisibilityKey,
     MaskLayers,
     MaskList,
+    MeshCreate,
+    MeshGet,
+    MeshSet,
     ObjectCreate,
     ObjectDelete,
     ObjectGet,

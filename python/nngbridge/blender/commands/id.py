@@ -54,7 +54,7 @@ _ADDRESS = {"kind": arg(str, choices=tuple(KINDS)), "name": arg(str, **NAME)}
 
 
 @command("id.property_list", **_ADDRESS)
-@about("{properties: {key: value}}", errors=("NOT_FOUND",), since="0.2.0")
+@about("{properties: {key: value}}", errors=("NOT_FOUND",))
 def property_list(kind: str, name: str) -> dict[str, Any]:
     """Every custom property of a datablock with its value (RNA-defined add-on
     properties are not custom properties and are not listed)."""
@@ -64,7 +64,7 @@ def property_list(kind: str, name: str) -> dict[str, Any]:
 
 
 @command("id.property_get", **_ADDRESS, key=arg(str, **NAME))
-@about("the custom property's value", errors=("NOT_FOUND",), since="0.2.0")
+@about("the custom property's value", errors=("NOT_FOUND",))
 def property_get(kind: str, name: str, key: str) -> Any:
     """``NOT_FOUND`` for the datablock (``details.kind`` its kind) or the property
     (``details.kind`` ``"<kind> property"``)."""
@@ -72,7 +72,7 @@ def property_get(kind: str, name: str, key: str) -> Any:
 
 
 @command("id.property_set", **_ADDRESS, key=arg(str, **NAME), value=arg(*VALUE))
-@about("the value as stored", errors=("NOT_FOUND",), since="0.2.0")
+@about("the value as stored", errors=("NOT_FOUND",))
 def property_set(kind: str, name: str, key: str, value: Any) -> Any:
     """Stores a custom property: numbers, strings, bools, lists of numbers, maps (nested);
     a value Blender would not give back as sent (a mixed list, an integer
@@ -81,7 +81,7 @@ def property_set(kind: str, name: str, key: str, value: Any) -> Any:
 
 
 @command("id.property_delete", **_ADDRESS, key=arg(str, **NAME))
-@about("{deleted: key}", errors=("NOT_FOUND",), since="0.2.0")
+@about("{deleted: key}", errors=("NOT_FOUND",))
 def property_delete(kind: str, name: str, key: str) -> dict[str, Any]:
     owner = get_id(kind, name)
     if key not in owner.keys():

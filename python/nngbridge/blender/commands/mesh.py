@@ -162,7 +162,7 @@ def _source(obj_name: str | None, mesh_name: str | None, evaluated: bool) -> tup
 @about("{mesh, object, evaluated, counts: {vertices, edges, loops, polygons}, "
        "arrays: {name: array}, uv_layers: {name: array f4 [loops, 2]}, "
        "attributes: {name: {domain, data_type, dtype, shape, data}}}",
-       errors=("NOT_FOUND", "TOO_LARGE"), since="0.2.0")
+       errors=("NOT_FOUND", "TOO_LARGE"))
 def get(object, mesh, include: list[str], attributes: list[str], evaluated: bool):
     """A mesh's geometry as arrays: of a mesh datablock, or of a mesh object (with its
     modifiers applied when ``evaluated``). ``include`` picks the parts, ``attributes``
@@ -475,10 +475,9 @@ _GEOMETRY = {
 }
 
 
-@command("mesh.create", name=arg(str, **NAME), **_GEOMETRY,
+@command("mesh.create", name=arg(str, **NAME), **dict(_GEOMETRY, positions=arg(dict)),
          object=arg(str, default=None, **NAME), collection=arg(str, default=None, **NAME))
-@about("{mesh, object, counts: {vertices, edges, loops, polygons}}", errors=("TOO_LARGE",),
-       since="0.2.0")
+@about("{mesh, object, counts: {vertices, edges, loops, polygons}}", errors=("TOO_LARGE",))
 def create(name: str, positions, edges, loop_totals, loop_vertices, uv_layers, attributes,
            object, collection):
     """A new mesh from arrays: ``positions`` f4 [v, 3]; ``loop_totals`` i4 [p] with
@@ -501,7 +500,7 @@ def create(name: str, positions, edges, loop_totals, loop_vertices, uv_layers, a
 
 @command("mesh.set", name=arg(str, **NAME), **_GEOMETRY)
 @about("{mesh, object: nil, counts: {vertices, edges, loops, polygons}}",
-       errors=("NOT_FOUND", "TOO_LARGE"), since="0.2.0")
+       errors=("NOT_FOUND", "TOO_LARGE"))
 def set_(name: str, positions, edges, loop_totals, loop_vertices, uv_layers, attributes):
     """Changes a mesh. With ``edges`` or polygons, a new topology: built as a new mesh
     (as ``mesh.create``) that then replaces this one for every user, keeping its name,
