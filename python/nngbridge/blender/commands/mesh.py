@@ -126,10 +126,12 @@ def _attribute_plan(mesh: Any, name: str) -> tuple[Any, str, str, list[int], str
 
 def _corner_normals(mesh: Any, plan: _Plan, count: int) -> Any:
     """Corner (split) normals: ``corner_normals`` from 4.1; before, computed into the
-    loops by ``calc_normals_split`` (freed again after reading)."""
+    loops by ``calc_normals_split`` (freed again after reading), which reallocates the
+    corner layers: called before any layer (a UV map, an attribute) is looked up."""
     if hasattr(mesh, "corner_normals"):
         plan.add("corner_normals", mesh.corner_normals, "vector", "f4", [count, 3])
         return None
+    check_memory(12 * count, "the corner normals")
     mesh.calc_normals_split()
     plan.add("corner_normals", mesh.loops, "normal", "f4", [count, 3])
     return mesh.free_normals_split
@@ -184,6 +186,8 @@ def get(object, mesh, include: list[str], attributes: list[str], evaluated: bool
         v, e, nl, p = counts.values()
         plan = _Plan()
         wanted = set(include)
+        if "corner_normals" in wanted:
+            cleanup = _corner_normals(data, plan, nl)
         if "positions" in wanted:
             plan.add("positions", data.vertices, "co", "f4", [v, 3])
         if "edges" in wanted:
@@ -207,10 +211,7 @@ def get(object, mesh, include: list[str], attributes: list[str], evaluated: bool
             coll, field_, dtype, shape, domain, data_type = _attribute_plan(data, name)
             plan.add("attr:" + name, coll, field_, dtype, shape)
             kinds[name] = (domain, data_type)
-        check_memory(plan.nbytes + (12 * nl if "corner_normals" in wanted else 0),
-                     "the mesh arrays")
-        if "corner_normals" in wanted:
-            cleanup = _corner_normals(data, plan, nl)
+        check_memory(plan.nbytes, "the mesh arrays")
         reserve_reply(plan.nbytes)
         arrays: dict[str, Any] = {}
         uvs: dict[str, Any] = {}
@@ -291,6 +292,7 @@ class _Geometry:
     loop_vertices: Any = None
     uvs: dict[str, Any] = field(default_factory=dict)
     attributes: dict[str, tuple[str, str, Any]] = field(default_factory=dict)
+    corner_edges: Any = None  # each corner's edge (to its polygon's next corner)
     nbytes: int = 0
 
     @property
@@ -307,6 +309,31 @@ def _check_indices(argname: str, view: Any, vertices: int) -> None:
     if len(view) and (low < 0 or high >= vertices):
         raise invalid(f"{argname} holds vertex indices outside 0..{vertices - 1}", arg=argname,
                       minimum=low, maximum=high, vertices=vertices)
+
+
+def _corner_edges(g: _Geometry) -> Any:
+    """Each corner's index in ``edges`` (the edge to the next corner of its polygon);
+    ``INVALID_ARGUMENT`` naming the first polygon side that no edge covers."""
+    v = g.vertices
+    pairs = g.edges.reshape(-1, 2).astype(numpy.int64)
+    keys = pairs.min(axis=1) * v + pairs.max(axis=1)
+    order = numpy.argsort(keys, kind="stable")
+    known = keys[order]
+    corners = g.loop_vertices.astype(numpy.int64)
+    ends = numpy.cumsum(g.loop_totals, dtype=numpy.int64)
+    following = numpy.arange(1, len(corners) + 1)
+    following[ends - 1] = ends - g.loop_totals  # a polygon's last corner: back to its first
+    nxt = corners[following]
+    wanted = numpy.minimum(corners, nxt) * v + numpy.maximum(corners, nxt)
+    at = numpy.minimum(numpy.searchsorted(known, wanted), max(len(known) - 1, 0))
+    missing = numpy.flatnonzero(known[at] != wanted) if len(known) else \
+        numpy.arange(len(wanted))
+    if len(missing):
+        i = int(missing[0])
+        side = [int(corners[i]), int(nxt[i])]
+        raise invalid(f"polygon side {side} (corner {i}) is not in edges", arg="edges",
+                      corner=i, vertices=side)
+    return order[at].astype(numpy.int32)
 
 
 def _check(positions, edges, loop_totals, loop_vertices, uv_layers, attributes,
@@ -345,6 +372,8 @@ def _check(positions, edges, loop_totals, loop_vertices, uv_layers, attributes,
                           f"{len(g.loop_vertices)}", arg="loop_vertices", expected=total,
                           given=len(g.loop_vertices))
         _check_indices("loop_vertices", g.loop_vertices, g.vertices)
+        if g.edges is not None and numpy is not None:
+            g.corner_edges = _corner_edges(g)
     if g.topology:
         polygons = g.loop_totals is not None
         sizes = {"POINT": g.vertices, "EDGE": None,
@@ -426,7 +455,11 @@ def _fill_topology(mesh: Any, g: _Geometry) -> None:
         mesh.edges.foreach_set("vertices", g.edges)
     if g.loop_totals is not None:
         _set_polygons(mesh, g)
-    mesh.update(calc_edges=g.edges is None)
+    if g.corner_edges is not None:
+        mesh.loops.foreach_set("edge_index", g.corner_edges)
+    # calc_edges makes the polygons' edges and links each corner to its edge; with edges
+    # given it keeps them, but Blender 3.x reorders them, hence corner_edges above.
+    mesh.update(calc_edges=g.corner_edges is None)
 
 
 def _fill_layers(mesh: Any, g: _Geometry) -> None:
