@@ -97,7 +97,7 @@ def test_typed_commands_of_every_domain_drive_blender(tmp_path):
                    for w in line.split()[1:]]
         assert checked == ["session", "object", "collection", "scene", "image", "clip",
                            "tracking", "mask", "sequencer", "gpencil", "anim", "wm", "batch",
-                           "job", "render"], out
+                           "job", "render", "mesh", "id"], out
         assert "all checks passed" in res.stdout
         assert (work / "still.png").is_file()
         # The test's last command was session.shutdown: Blender leaves on its own.
