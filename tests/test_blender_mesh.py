@@ -1,19 +1,27 @@
 """Meshes as binary arrays over the wire, against a real Blender on each backend
 (tests/bpy_pypi.py): a 1-million-vertex grid is built with ``mesh.create`` from
 arrays, read back with ``mesh.get`` and compared array for array, its positions
-replaced in place with ``mesh.set``; and a failed ``mesh.set`` leaves it as it was."""
+replaced in place with ``mesh.set``; a failed ``mesh.set`` leaves it as it was; and the
+mesh bench runs."""
 
 from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy
 import pytest
 
 import blender_harness
 import bpy_pypi
+import nngbridge
 from blender_harness import BlenderServer
 from blender_scripts.modules import install_sources
 
 pytestmark = pytest.mark.timeout(600)
+ROOT = Path(__file__).resolve().parents[1]
 
 SIDE = 1000  # vertices a side: 1,000,000 vertices, 998,001 quads
 
@@ -103,3 +111,53 @@ def test_arrays_beyond_the_reply_limit_are_too_large_before_any_is_read(tmp_path
         assert err["details"]["needed"] == 2 * positions.nbytes
         assert b.call("mesh.get", mesh="Big", include=["positions"])["counts"]["vertices"] == \
             len(positions)
+
+
+def test_the_mesh_bench_produces_its_table(tmp_path):
+    """benches/blender/bench_mesh.py on a small grid: every row, against both servers
+    (no timing is asserted: speed belongs in benches/)."""
+    out = tmp_path / "mesh.json"
+    res = subprocess.run([sys.executable, str(ROOT / "benches" / "blender" / "bench_mesh.py"),
+                          "--side", "40", "--repeats", "1", "--json", str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
+    results = json.loads(out.read_text())
+    for server in ("nngbridge", "json-tcp"):
+        row = results[server]
+        assert row["get_s"] > 0 and row["create_s"] > 0, row
+        assert row["floor_get_s"] > 0 and row["floor_set_s"] > 0, row
+    assert results["nngbridge"]["bytes"] == 40 * 40 * 12 + 39 * 39 * (4 + 4 + 16)
+    assert "| read: `mesh.get`" in res.stdout and "| build: `mesh.create`" in res.stdout
+
+
+def test_custom_property_changes_arrive_as_property_events(blender):
+    """id.property_set/delete publish ``property`` events; the subscriber is known to be
+    connected once it has one (the first sets are repeated until then)."""
+    blender.call("mesh.create", name="Props", positions=as_array(grid(2)["positions"]))
+    sub = nngbridge.Sub0(dial=blender.events, topics=["property"], recv_timeout=200)
+    try:
+        for attempt in range(100):
+            blender.call("id.property_set", kind="mesh", name="Props", key="warmup",
+                         value=attempt)
+            try:
+                if sub.recv().startswith(b"property\0"):
+                    break
+            except nngbridge.Timeout:
+                continue
+        else:
+            pytest.fail("the subscriber never connected")
+        sub.recv_timeout = 10_000
+        blender.call("id.property_set", kind="mesh", name="Props", key="take",
+                     value={"n": 3})
+        blender.call("id.property_delete", kind="mesh", name="Props", key="take")
+        bodies: list[dict] = []
+        while len(bodies) < 2:  # warm-up events may still be queued before these
+            body = nngbridge.unpackb(sub.recv().partition(b"\0")[2])
+            if body["data"]["key"] == "take":
+                bodies.append(body)
+    finally:
+        sub.close()
+    assert [b["data"] for b in bodies] == [
+        {"kind": "mesh", "name": "Props", "key": "take", "op": "set"},
+        {"kind": "mesh", "name": "Props", "key": "take", "op": "delete"}]
+    assert bodies[1]["seq"] == bodies[0]["seq"] + 1 and bodies[0]["topic"] == "property"
