@@ -100,7 +100,7 @@ def test_typed_commands_of_every_domain_drive_blender(tmp_path, client):
                    for w in line.split()[1:]]
         assert checked == ["session", "object", "collection", "scene", "image", "clip",
                            "tracking", "mask", "sequencer", "gpencil", "anim", "wm", "batch",
-                           "job", "render"], out
+                           "job", "render", "mesh", "id"], out
         assert "all checks passed" in res.stdout
         assert f"client: {client}" in res.stdout, out
         assert (work / "still.png").is_file()

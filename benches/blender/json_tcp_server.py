@@ -10,7 +10,8 @@ bridges (BlenderMCP and its kin) are: the comparison point for nngbridge in
   float32 bytes inside the JSON.
 
 Commands: ``{"type": "ping"}``, ``{"type": "create_object", "params": {"name": ...}}``,
-``{"type": "get_image_pixels", "params": {"name": ...}}``, ``{"type": "shutdown"}``;
+``{"type": "get_image_pixels", "params": {"name": ...}}``, ``get_mesh`` / ``create_mesh``
+(geometry as JSON lists), ``{"type": "shutdown"}``;
 replies ``{"status": "success", "result": ...}`` or ``{"status": "error", "message": ...}``.
 
 Where it is generous to itself, so that the comparison measures the design and not slack:
@@ -32,7 +33,7 @@ from typing import Any, Callable
 
 import bpy
 
-MAX_REQUEST = 64 << 20
+MAX_REQUEST = 256 << 20  # a 1M-vertex mesh as JSON lists is ~100 MB
 IDLE_S = 0.005  # the GUI timer's interval when the queue was empty (Blender's idle floor)
 
 
@@ -73,6 +74,31 @@ def get_image_pixels(name: str) -> dict[str, Any]:
             "pixels": base64.b64encode(memoryview(buf)).decode("ascii")}
 
 
+def get_mesh(name: str) -> dict[str, Any]:
+    """A mesh as JSON lists, as such bridges send geometry: ``vertices`` [[x, y, z]],
+    ``polygons`` [[vertex indices]]. Generous: read with foreach_get (numpy, which the
+    bench needs anyway), then turned into lists."""
+    import numpy
+
+    mesh = bpy.data.meshes[name]
+    co = numpy.empty(3 * len(mesh.vertices), numpy.float32)
+    mesh.vertices.foreach_get("co", co)
+    starts = numpy.empty(len(mesh.polygons), numpy.int32)
+    mesh.polygons.foreach_get("loop_start", starts)
+    corners = numpy.empty(len(mesh.loops), numpy.int32)
+    mesh.loops.foreach_get("vertex_index", corners)
+    return {"vertices": co.reshape(-1, 3).tolist(),
+            "polygons": [p.tolist() for p in numpy.split(corners, starts[1:])]}
+
+
+def create_mesh(name: str, vertices: list, polygons: list) -> dict[str, Any]:
+    """A mesh from JSON lists with ``from_pydata``, as such bridges build one."""
+    mesh = bpy.data.meshes.new(name)
+    mesh.from_pydata(vertices, [], polygons)
+    mesh.update()
+    return {"name": mesh.name, "vertices": len(mesh.vertices)}
+
+
 class JsonTcpServer:
     """Listens on ``127.0.0.1:port``; ``drain`` runs queued commands on the caller's
     (main) thread."""
@@ -83,7 +109,8 @@ class JsonTcpServer:
         self.requests: queue.Queue[tuple[socket.socket, Any]] = queue.Queue()
         self.handlers: dict[str, Callable[..., Any]] = {
             "ping": ping, "create_object": create_object,
-            "get_image_pixels": get_image_pixels, "shutdown": self.shutdown}
+            "get_image_pixels": get_image_pixels, "get_mesh": get_mesh,
+            "create_mesh": create_mesh, "shutdown": self.shutdown}
         self.listener = socket.create_server(("127.0.0.1", port))
         self.listener.settimeout(0.2)
         threading.Thread(target=self._accept, name="json-tcp accept", daemon=True).start()

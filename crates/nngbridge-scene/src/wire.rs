@@ -133,6 +133,29 @@ impl Array {
         }
     }
 
+    /// An int32 array of the given shape (indices: edges, polygon corners).
+    pub fn from_i32(shape: Vec<u64>, values: &[i32]) -> Array {
+        Array {
+            dtype: "i4".into(),
+            shape,
+            data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        }
+    }
+
+    /// The elements as int32, if `dtype` is `"i4"` and the length fits the shape.
+    pub fn to_i32(&self) -> Option<Vec<i32>> {
+        let count: u64 = self.shape.iter().product();
+        if self.dtype != "i4" || self.data.len() as u64 != count * 4 {
+            return None;
+        }
+        Some(
+            self.data
+                .chunks_exact(4)
+                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        )
+    }
+
     /// The elements as float32, if `dtype` is `"f4"` and the length fits the shape.
     pub fn to_f32(&self) -> Option<Vec<f32>> {
         let count: u64 = self.shape.iter().product();

@@ -5,7 +5,7 @@
 //! in `NNGBRIDGE_TEST_WORK`.
 //!
 //! Each domain is exercised (session, object, collection, scene, image, clip, tracking,
-//! mask, sequencer, gpencil, anim, wm, batch, job, render, exec), results decoded into
+//! mask, sequencer, gpencil, anim, wm, batch, job, render, mesh, id, exec), results decoded into
 //! the typed outputs and checked, and error codes of bad input checked. Ends with
 //! `session.shutdown`. With `NNGBRIDGE_TEST_ASYNC=1` every call goes through
 //! `AsyncSceneClient`, awaited on a tokio runtime, instead of the blocking `SceneClient`.
@@ -1292,6 +1292,113 @@ impl Peer {
     }
 }
 
+/// A mesh built from typed arrays and read back; custom properties on several kinds.
+fn meshes_and_properties(client: &Peer) -> Res {
+    let positions = [
+        0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 2.0, 0.5, 0.0,
+    ];
+    let corners = [0, 1, 2, 3, 1, 4, 2];
+    let weight = MeshAttribute::new(
+        AttributeDomain::Face,
+        AttributeType::Float,
+        Array::from_f32(vec![2], &[0.25, 0.75]),
+    );
+    let made = client.run(&MeshCreate {
+        name: "Typed".into(),
+        positions: Array::from_f32(vec![5, 3], &positions),
+        edges: None,
+        loop_totals: Some(Array::from_i32(vec![2], &[4, 3])),
+        loop_vertices: Some(Array::from_i32(vec![7], &corners)),
+        uv_layers: None,
+        attributes: Some([("weight".to_owned(), weight.clone())].into()),
+        object: Some("TypedObj".into()),
+        collection: None,
+    })?;
+    check(
+        "mesh.create",
+        made.counts.vertices == 5 && made.counts.polygons == 2 && made.counts.edges == 6,
+    )?;
+    let got = client.run(&MeshGet {
+        object: Some("TypedObj".into()),
+        include: Some(vec![
+            MeshPart::Positions,
+            MeshPart::Polygons,
+            MeshPart::PolygonNormals,
+        ]),
+        attributes: Some(vec!["weight".into()]),
+        ..Default::default()
+    })?;
+    let pos = got.arrays["positions"]
+        .to_f32()
+        .ok_or("positions are not f4")?;
+    check("mesh.get positions", pos == positions)?;
+    check(
+        "mesh.get corners",
+        got.arrays["loop_vertices"].to_i32() == Some(corners.to_vec()),
+    )?;
+    check("mesh.get attribute", got.attributes["weight"] == weight)?;
+    check(
+        "mesh.get normals",
+        got.arrays["polygon_normals"].shape == [2, 3],
+    )?;
+    fails(
+        "a polygon of two vertices",
+        client.run(&MeshSet {
+            name: made.mesh.clone(),
+            positions: Some(Array::from_f32(vec![5, 3], &positions)),
+            loop_totals: Some(Array::from_i32(vec![1], &[2])),
+            loop_vertices: Some(Array::from_i32(vec![2], &[0, 1])),
+            ..Default::default()
+        }),
+        ErrorCode::InvalidArgument,
+    )?;
+    let moved: Vec<f32> = positions.iter().map(|v| v + 1.0).collect();
+    let set = client.run(&MeshSet {
+        name: made.mesh.clone(),
+        positions: Some(Array::from_f32(vec![5, 3], &moved)),
+        ..Default::default()
+    })?;
+    check("mesh.set in place", set.counts == made.counts)?;
+
+    let value = Value::Map(vec![
+        ("take".into(), 3.into()),
+        ("gains".into(), Value::Array(vec![0.5.into(), 1.5.into()])),
+    ]);
+    for (kind, name) in [(IdKind::Object, "TypedObj"), (IdKind::Mesh, "Typed")] {
+        let stored = client.run(&IdPropertySet {
+            kind,
+            name: name.into(),
+            key: "meta".into(),
+            value: value.clone(),
+        })?;
+        check("id.property_set", stored == value)?;
+        let listed = client.run(&IdPropertyList {
+            kind,
+            name: name.into(),
+        })?;
+        check(
+            "id.property_list",
+            listed.properties.get("meta") == Some(&value),
+        )?;
+        let gone = client.run(&IdPropertyDelete {
+            kind,
+            name: name.into(),
+            key: "meta".into(),
+        })?;
+        check("id.property_delete", gone.deleted == "meta")?;
+        fails(
+            "deleted property",
+            client.run(&IdPropertyGet {
+                kind,
+                name: name.into(),
+                key: "meta".into(),
+            }),
+            ErrorCode::NotFound,
+        )?;
+    }
+    Ok(())
+}
+
 fn drive(address: &str, events_address: &str, work: &Path) -> Res {
     let blocking = SceneClient::connect_local(address)?.with_timeout(Duration::from_secs(60));
     let client = if std::env::var_os("NNGBRIDGE_TEST_ASYNC").is_some() {
@@ -1329,6 +1436,8 @@ fn drive(address: &str, events_address: &str, work: &Path) -> Res {
     println!("checked wm batch");
     jobs_and_render(&client, work, &mut events)?;
     println!("checked job render");
+    meshes_and_properties(&client)?;
+    println!("checked mesh id");
     check("shutdown", client.run(&Shutdown {})?)?;
     println!("typed domains: all checks passed");
     Ok(())

@@ -11,14 +11,17 @@ _publish: Callable[[str, Any], None] | None = None
 _last_selection: tuple[tuple[str, ...], str | None] | None = None
 
 
-def _send(topic: str, data: Any) -> None:
+def publish(topic: str, data: Any) -> None:
+    """Publishes an event if a server is attached (commands use it for changes no
+    handler reports, such as custom properties)."""
     if _publish is not None:
         _publish(topic, data)
 
 
+
 @persistent
 def on_frame(scene: Any, *_: Any) -> None:
-    _send("frame", {"scene": scene.name, "frame": scene.frame_current})
+    publish("frame", {"scene": scene.name, "frame": scene.frame_current})
 
 
 @persistent
@@ -27,7 +30,7 @@ def on_depsgraph(scene: Any, depsgraph: Any = None) -> None:
     if depsgraph is not None:
         updated = [u for u in depsgraph.updates if isinstance(u.id, bpy.types.Object)]
         if updated:
-            _send("depsgraph", {
+            publish("depsgraph", {
                 "objects": [u.id.name for u in updated],
                 "geometry": any(u.is_updated_geometry for u in updated),
                 "transform": any(u.is_updated_transform for u in updated),
@@ -38,17 +41,17 @@ def on_depsgraph(scene: Any, depsgraph: Any = None) -> None:
                  active.name if active else None)
     if selection != _last_selection:
         _last_selection = selection
-        _send("selection", {"selected": list(selection[0]), "active": selection[1]})
+        publish("selection", {"selected": list(selection[0]), "active": selection[1]})
 
 
 @persistent
 def on_load(*_: Any) -> None:
-    _send("file", {"event": "load", "path": bpy.data.filepath})
+    publish("file", {"event": "load", "path": bpy.data.filepath})
 
 
 @persistent
 def on_save(*_: Any) -> None:
-    _send("file", {"event": "save", "path": bpy.data.filepath})
+    publish("file", {"event": "save", "path": bpy.data.filepath})
 
 
 HANDLERS = (

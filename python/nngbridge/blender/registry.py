@@ -178,7 +178,8 @@ class Arg:
         if float in self.types and _is_number(value):
             if not math.isfinite(value):
                 raise invalid(f"{name} must be a finite number", arg=name)
-            value = float(value)
+            if int not in self.types:  # an int stays one where ints are accepted too
+                value = float(value)
         if not isinstance(value, self.types) or (
             isinstance(value, bool) and bool not in self.types
         ):

@@ -89,6 +89,18 @@ def _put_custom(target: Any, key: str, value: Any) -> None:
         target[key] = value
 
 
+def same(sent: Any, stored: Any) -> bool:
+    """Equal and of the same types throughout: an integer that comes back as a float
+    (Blender keeps one beyond 32 bits as a double) was not stored as sent."""
+    if isinstance(sent, dict):
+        return isinstance(stored, dict) and sent.keys() == stored.keys() and all(
+            same(v, stored[k]) for k, v in sent.items())
+    if isinstance(sent, list):
+        return isinstance(stored, list) and len(sent) == len(stored) and all(
+            same(a, b) for a, b in zip(sent, stored))
+    return type(sent) is type(stored) and sent == stored
+
+
 def set_custom(target: Any, key: str, value: Any, path: str,
                changes: Changes | None = None) -> None:
     """Stores custom property ``key`` only if Blender gives the same value back (it
@@ -99,7 +111,7 @@ def set_custom(target: Any, key: str, value: Any, path: str,
     old = _custom(target, key)
     try:
         target[key] = value
-        good = plain(target[key]) == value
+        good = same(value, plain(target[key]))
     except Exception:  # noqa: BLE001 - whatever Blender refuses, the value is refused
         good = False
     if not good:

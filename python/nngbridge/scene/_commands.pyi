@@ -91,6 +91,18 @@ class GpencilStrokesResult(TypedDict):
     strokes: list[GpencilStrokesResultStrokes]
 
 
+class IdPropertyDeleteResult(TypedDict):
+    deleted: Any
+
+
+class IdPropertyListResultProperties(TypedDict):
+    key: Any
+
+
+class IdPropertyListResult(TypedDict):
+    properties: IdPropertyListResultProperties
+
+
 class ImageListResultImages(TypedDict):
     name: Any
     size: Any
@@ -204,6 +216,69 @@ class MaterialListResultMaterials(TypedDict):
 
 class MaterialListResult(TypedDict):
     materials: list[MaterialListResultMaterials]
+
+
+class MeshCreateResultCounts(TypedDict):
+    vertices: Any
+    edges: Any
+    loops: Any
+    polygons: Any
+
+
+class MeshCreateResult(TypedDict):
+    mesh: Any
+    object: Any
+    counts: MeshCreateResultCounts
+
+
+class MeshGetResultCounts(TypedDict):
+    vertices: Any
+    edges: Any
+    loops: Any
+    polygons: Any
+
+
+class MeshGetResultArrays(TypedDict):
+    name: Array
+
+
+class MeshGetResultUvLayers(TypedDict):
+    name: Array
+
+
+class MeshGetResultAttributesName(TypedDict):
+    domain: Any
+    data_type: Any
+    dtype: Any
+    shape: Any
+    data: Any
+
+
+class MeshGetResultAttributes(TypedDict):
+    name: MeshGetResultAttributesName
+
+
+class MeshGetResult(TypedDict):
+    mesh: Any
+    object: Any
+    evaluated: Any
+    counts: MeshGetResultCounts
+    arrays: MeshGetResultArrays
+    uv_layers: MeshGetResultUvLayers
+    attributes: MeshGetResultAttributes
+
+
+class MeshSetResultCounts(TypedDict):
+    vertices: Any
+    edges: Any
+    loops: Any
+    polygons: Any
+
+
+class MeshSetResult(TypedDict):
+    mesh: Any
+    object: None
+    counts: MeshSetResultCounts
 
 
 class NodeListResult(TypedDict):
@@ -489,6 +564,34 @@ class GpencilStrokesArgs(TypedDict):
     name: str
 
 
+class IdPropertyDeleteArgs(TypedDict):
+    """``id.property_delete``: """
+    key: str
+    kind: Literal["object", "scene", "material", "mesh", "image", "clip", "mask", "collection"]
+    name: str
+
+
+class IdPropertyGetArgs(TypedDict):
+    """``id.property_get``: ``NOT_FOUND`` for the datablock (``details.kind`` its kind) or the property"""
+    key: str
+    kind: Literal["object", "scene", "material", "mesh", "image", "clip", "mask", "collection"]
+    name: str
+
+
+class IdPropertyListArgs(TypedDict):
+    """``id.property_list``: Every custom property of a datablock with its value (RNA-defined add-on"""
+    kind: Literal["object", "scene", "material", "mesh", "image", "clip", "mask", "collection"]
+    name: str
+
+
+class IdPropertySetArgs(TypedDict):
+    """``id.property_set``: Stores a custom property: numbers, strings, bools, lists of numbers, maps (nested);"""
+    key: str
+    kind: Literal["object", "scene", "material", "mesh", "image", "clip", "mask", "collection"]
+    name: str
+    value: int | float | str | bool | list[Any] | dict[str, Any]
+
+
 class ImageListArgs(TypedDict):
     """``image.list``: """
     pass
@@ -667,6 +770,39 @@ class MaterialListArgs(TypedDict):
     pass
 
 
+class MeshCreateArgs(TypedDict):
+    """``mesh.create``: A new mesh from arrays: ``positions`` f4 [v, 3]; ``loop_totals`` i4 [p] with"""
+    name: str
+    positions: dict[str, Any]
+    attributes: NotRequired[dict[str, Any]]
+    collection: NotRequired[str]
+    edges: NotRequired[dict[str, Any]]
+    loop_totals: NotRequired[dict[str, Any]]
+    loop_vertices: NotRequired[dict[str, Any]]
+    object: NotRequired[str]
+    uv_layers: NotRequired[dict[str, Any]]
+
+
+class MeshGetArgs(TypedDict):
+    """``mesh.get``: A mesh's geometry as arrays: of a mesh datablock, or of a mesh object (with its"""
+    attributes: NotRequired[Sequence[str]]
+    evaluated: NotRequired[bool]
+    include: NotRequired[Sequence[str]]
+    mesh: NotRequired[str]
+    object: NotRequired[str]
+
+
+class MeshSetArgs(TypedDict):
+    """``mesh.set``: Changes a mesh. With ``edges`` or polygons, a new topology: built as a new mesh"""
+    name: str
+    attributes: NotRequired[dict[str, Any]]
+    edges: NotRequired[dict[str, Any]]
+    loop_totals: NotRequired[dict[str, Any]]
+    loop_vertices: NotRequired[dict[str, Any]]
+    positions: NotRequired[dict[str, Any]]
+    uv_layers: NotRequired[dict[str, Any]]
+
+
 class NodeAddArgs(TypedDict):
     """``node.add``: Adds a node of Blender's type (``ShaderNodeTexImage``, ``CompositorNodeBlur``),"""
     tree: Literal["MATERIAL", "WORLD", "COMPOSITOR"]
@@ -817,12 +953,12 @@ class SceneGetArgs(TypedDict):
 
 
 class ScenePropertyGetArgs(TypedDict):
-    """``scene.property_get``: """
+    """``scene.property_get``: ``id.property_get`` on the current scene."""
     name: str
 
 
 class ScenePropertySetArgs(TypedDict):
-    """``scene.property_set``: Stores a custom property; a value Blender would not give back as sent (a list of"""
+    """``scene.property_set``: ``id.property_set`` on the current scene."""
     name: str
     value: int | float | str | bool | list[Any] | dict[str, Any]
 
@@ -1079,6 +1215,22 @@ class TypedCalls:
     ) -> GpencilStrokesResult: ...
     @overload
     def call(
+        self, cmd: Literal["id.property_delete"], /, **args: Unpack[IdPropertyDeleteArgs]
+    ) -> IdPropertyDeleteResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["id.property_get"], /, **args: Unpack[IdPropertyGetArgs]
+    ) -> Any: ...
+    @overload
+    def call(
+        self, cmd: Literal["id.property_list"], /, **args: Unpack[IdPropertyListArgs]
+    ) -> IdPropertyListResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["id.property_set"], /, **args: Unpack[IdPropertySetArgs]
+    ) -> Any: ...
+    @overload
+    def call(
         self, cmd: Literal["image.list"], /, **args: Unpack[ImageListArgs]
     ) -> ImageListResult: ...
     @overload
@@ -1185,6 +1337,18 @@ class TypedCalls:
     def call(
         self, cmd: Literal["material.list"], /, **args: Unpack[MaterialListArgs]
     ) -> MaterialListResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["mesh.create"], /, **args: Unpack[MeshCreateArgs]
+    ) -> MeshCreateResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["mesh.get"], /, **args: Unpack[MeshGetArgs]
+    ) -> MeshGetResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["mesh.set"], /, **args: Unpack[MeshSetArgs]
+    ) -> MeshSetResult: ...
     @overload
     def call(
         self, cmd: Literal["node.add"], /, **args: Unpack[NodeAddArgs]
@@ -1462,6 +1626,22 @@ class TypedSubmits:
     ) -> Future[GpencilStrokesResult]: ...
     @overload
     def submit(
+        self, cmd: Literal["id.property_delete"], /, **args: Unpack[IdPropertyDeleteArgs]
+    ) -> Future[IdPropertyDeleteResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["id.property_get"], /, **args: Unpack[IdPropertyGetArgs]
+    ) -> Future[Any]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["id.property_list"], /, **args: Unpack[IdPropertyListArgs]
+    ) -> Future[IdPropertyListResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["id.property_set"], /, **args: Unpack[IdPropertySetArgs]
+    ) -> Future[Any]: ...
+    @overload
+    def submit(
         self, cmd: Literal["image.list"], /, **args: Unpack[ImageListArgs]
     ) -> Future[ImageListResult]: ...
     @overload
@@ -1568,6 +1748,18 @@ class TypedSubmits:
     def submit(
         self, cmd: Literal["material.list"], /, **args: Unpack[MaterialListArgs]
     ) -> Future[MaterialListResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["mesh.create"], /, **args: Unpack[MeshCreateArgs]
+    ) -> Future[MeshCreateResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["mesh.get"], /, **args: Unpack[MeshGetArgs]
+    ) -> Future[MeshGetResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["mesh.set"], /, **args: Unpack[MeshSetArgs]
+    ) -> Future[MeshSetResult]: ...
     @overload
     def submit(
         self, cmd: Literal["node.add"], /, **args: Unpack[NodeAddArgs]
@@ -1845,6 +2037,22 @@ class AsyncTypedCalls:
     ) -> GpencilStrokesResult: ...
     @overload
     async def call(
+        self, cmd: Literal["id.property_delete"], /, **args: Unpack[IdPropertyDeleteArgs]
+    ) -> IdPropertyDeleteResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["id.property_get"], /, **args: Unpack[IdPropertyGetArgs]
+    ) -> Any: ...
+    @overload
+    async def call(
+        self, cmd: Literal["id.property_list"], /, **args: Unpack[IdPropertyListArgs]
+    ) -> IdPropertyListResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["id.property_set"], /, **args: Unpack[IdPropertySetArgs]
+    ) -> Any: ...
+    @overload
+    async def call(
         self, cmd: Literal["image.list"], /, **args: Unpack[ImageListArgs]
     ) -> ImageListResult: ...
     @overload
@@ -1951,6 +2159,18 @@ class AsyncTypedCalls:
     async def call(
         self, cmd: Literal["material.list"], /, **args: Unpack[MaterialListArgs]
     ) -> MaterialListResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["mesh.create"], /, **args: Unpack[MeshCreateArgs]
+    ) -> MeshCreateResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["mesh.get"], /, **args: Unpack[MeshGetArgs]
+    ) -> MeshGetResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["mesh.set"], /, **args: Unpack[MeshSetArgs]
+    ) -> MeshSetResult: ...
     @overload
     async def call(
         self, cmd: Literal["node.add"], /, **args: Unpack[NodeAddArgs]

@@ -115,11 +115,13 @@ mod batch;
 mod clip;
 mod collection;
 mod gpencil;
+mod id;
 mod image;
 mod io;
 mod job;
 mod mask;
 mod material;
+mod mesh;
 mod node;
 mod object;
 mod render;
@@ -135,11 +137,13 @@ pub use batch::*;
 pub use clip::*;
 pub use collection::*;
 pub use gpencil::*;
+pub use id::*;
 pub use image::*;
 pub use io::*;
 pub use job::*;
 pub use mask::*;
 pub use material::*;
+pub use mesh::*;
 pub use node::*;
 pub use object::*;
 pub use render::*;
@@ -239,6 +243,10 @@ catalogue! {
     GpencilLayers,
     GpencilList,
     GpencilStrokes,
+    IdPropertyDelete,
+    IdPropertyGet,
+    IdPropertyList,
+    IdPropertySet,
     ImageList,
     ImageLoad,
     ImageMeanColor,
@@ -272,6 +280,9 @@ catalogue! {
     NodeRemove,
     NodeSet,
     NodeUnlink,
+    MeshCreate,
+    MeshGet,
+    MeshSet,
     ObjectCreate,
     ObjectDelete,
     ObjectGet,

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
+
 use nngbridge_scene::commands::*;
 use nngbridge_scene::{Array, CallError, Value};
 
@@ -16,6 +18,14 @@ pub fn props(entries: &[(&str, Value)]) -> Properties {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), v.clone()))
         .collect()
+}
+
+fn mesh_attribute() -> MeshAttribute {
+    MeshAttribute::new(
+        AttributeDomain::Point,
+        AttributeType::Float,
+        Array::from_f32(vec![3], &[1.0, 2.0, 3.0]),
+    )
 }
 
 /// One instance of every command with every optional argument given.
@@ -129,6 +139,26 @@ pub fn every_command_fully_populated() -> Result<Vec<(&'static str, Value)>, Cal
             name: s("G"),
             layer: s("L"),
             frame: 1,
+        })?,
+        entry(IdPropertyDelete {
+            kind: IdKind::Mask,
+            name: s("M"),
+            key: s("k"),
+        })?,
+        entry(IdPropertyGet {
+            kind: IdKind::Collection,
+            name: s("C"),
+            key: s("k"),
+        })?,
+        entry(IdPropertyList {
+            kind: IdKind::Material,
+            name: s("M"),
+        })?,
+        entry(IdPropertySet {
+            kind: IdKind::Image,
+            name: s("I"),
+            key: s("k"),
+            value: Value::from(1.5),
         })?,
         entry(ImageList {})?,
         entry(ImageLoad {
@@ -288,6 +318,33 @@ pub fn every_command_fully_populated() -> Result<Vec<(&'static str, Value)>, Cal
             to_socket: s("Color"),
             from_node: Some(s("A")),
             from_socket: Some(s("Color")),
+        })?,
+        entry(MeshCreate {
+            name: s("M"),
+            positions: Array::from_f32(vec![3, 3], &[0.0; 9]),
+            edges: Some(Array::from_i32(vec![1, 2], &[0, 1])),
+            loop_totals: Some(Array::from_i32(vec![1], &[3])),
+            loop_vertices: Some(Array::from_i32(vec![3], &[0, 1, 2])),
+            uv_layers: Some([(s("UV"), Array::from_f32(vec![3, 2], &[0.0; 6]))].into()),
+            attributes: Some([(s("w"), mesh_attribute())].into()),
+            object: Some(s("O")),
+            collection: Some(s("C")),
+        })?,
+        entry(MeshGet {
+            object: Some(s("O")),
+            mesh: Some(s("M")),
+            include: Some(vec![MeshPart::Positions, MeshPart::Uvs]),
+            attributes: Some(vec![s("w")]),
+            evaluated: Some(true),
+        })?,
+        entry(MeshSet {
+            name: s("M"),
+            positions: Some(Array::from_f32(vec![1, 3], &[0.0; 3])),
+            edges: Some(Array::from_i32(vec![0, 2], &[])),
+            loop_totals: Some(Array::from_i32(vec![0], &[])),
+            loop_vertices: Some(Array::from_i32(vec![0], &[])),
+            uv_layers: Some(BTreeMap::new()),
+            attributes: Some([(s("w"), mesh_attribute())].into()),
         })?,
         entry(ObjectCreate {
             kind: ObjectType::IcoSphere,

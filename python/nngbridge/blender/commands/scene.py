@@ -7,7 +7,8 @@ from typing import Any
 import bpy
 
 from .. import rna
-from ..registry import FRAME, NAME, about, arg, command, invalid, not_found
+from ..registry import FRAME, NAME, about, arg, command, invalid
+from . import id as id_
 
 
 def describe() -> dict[str, Any]:
@@ -67,17 +68,13 @@ def set_(frame_current, frame_start, frame_end, fps, resolution, resolution_perc
 @command("scene.property_get", name=arg(str, **NAME))
 @about("the custom property's value", errors=("NOT_FOUND",))
 def property_get(name: str) -> Any:
-    s = bpy.context.scene
-    if name not in s.keys():
-        raise not_found("scene property", name)
-    return rna.plain(s[name])
+    """``id.property_get`` on the current scene."""
+    return id_.get_value("scene", bpy.context.scene.name, name)
 
 
 @command("scene.property_set", name=arg(str, **NAME),
-         value=arg(int, float, str, bool, list, dict))
+         value=arg(*id_.VALUE))
 @about("the value as stored")
 def property_set(name: str, value: Any) -> Any:
-    """Stores a custom property; a value Blender would not give back as sent (a list of
-    maps, an integer beyond 32 bits, ...) is refused, and nothing is stored."""
-    rna.set_custom(bpy.context.scene, name, value, f'["{name}"]')
-    return property_get(name)
+    """``id.property_set`` on the current scene."""
+    return id_.set_value("scene", bpy.context.scene.name, name, value)
