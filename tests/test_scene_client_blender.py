@@ -277,6 +277,32 @@ def test_material_node_and_io(client):
     checked("io")
 
 
+def test_mesh_arrays_and_id_properties(client):
+    positions = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [2, 0.5, 0]], np.float32)
+    corners = np.array([0, 1, 2, 3, 1, 4, 2], np.int32)
+    made = client.call("mesh.create", name="Pair", positions=positions,
+                       loop_totals=np.array([4, 3], np.int32), loop_vertices=corners,
+                       object="PairObj")
+    assert made["counts"] == {"vertices": 5, "edges": 6, "loops": 7, "polygons": 2}
+    got = client.call("mesh.get", object="PairObj", include=["positions", "polygons"])
+    assert got["arrays"]["positions"].dtype == np.float32
+    np.testing.assert_array_equal(got["arrays"]["positions"], positions)
+    np.testing.assert_array_equal(got["arrays"]["loop_vertices"], corners)
+    with pytest.raises(scene.InvalidArgument):  # a polygon of two corners
+        client.call("mesh.set", name=made["mesh"], loop_totals=np.array([2], np.int32),
+                    loop_vertices=np.array([0, 1], np.int32), positions=positions)
+    checked("mesh")
+    value = {"take": 3, "gains": [0.5, 1.5]}
+    assert client.call("id.property_set", kind="object", name="PairObj", key="meta",
+                       value=value) == value
+    assert client.call("id.property_get", kind="object", name="PairObj", key="meta") == value
+    assert client.call("id.property_delete", kind="object", name="PairObj",
+                       key="meta") == {"deleted": "meta"}
+    with pytest.raises(scene.NotFound):
+        client.call("id.property_get", kind="object", name="PairObj", key="meta")
+    checked("id")
+
+
 def test_sequencer_and_gpencil(client):
     client.call("sequencer.ensure")
     text = client.call("sequencer.add_text", name="Title", text="Hi", channel=1,
