@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import keyword
 import re
 import sys
 from pathlib import Path
@@ -136,15 +137,25 @@ def _split(text: str, sep: str = ",") -> list[str]:
 
 
 class Results:
-    """Turns the catalogue's result notation (``{min: [x, y], layers: [name]}``) into
-    TypedDicts; what the notation leaves untyped (``{name, size}``, "the clip
-    description") is ``Any``."""
+    """Turns the catalogue's result notation (``{min: [x, y], layers: [name]}``, and
+    ``<clip>`` for a shape of the catalogue's ``shapes``) into TypedDicts; what the
+    notation leaves untyped (``{name, size}``, "the custom property's value") is ``Any``."""
 
-    def __init__(self) -> None:
+    def __init__(self, shapes: dict[str, str]) -> None:
         self.defs: list[str] = []
+        self.shapes = shapes
+        self.made: dict[str, str] = {}
+
+    def shape(self, name: str) -> str:
+        """The TypedDict of shape ``<name>``, defined once."""
+        if name not in self.made:
+            self.made[name] = self.value(self.shapes[name], class_name(name) + "Shape")
+        return self.made[name]
 
     def value(self, text: str, hint: str) -> str:
         text = re.sub(r"\s*\([^)]*\)$", "", text.strip())  # "int (index)": a note
+        if re.fullmatch(r"<[a-z_]+>", text):
+            return self.shape(text[1:-1])
         if "|" in text and not text.startswith(("{", "[")):
             alts = [self.value(t, hint) for t in text.split("|")]
             return " | ".join(dict.fromkeys(alts))
@@ -174,9 +185,10 @@ class Results:
             key, optional = key.strip(), False
             if key.endswith("?"):
                 key, optional = key[:-1], True
-            if not re.fullmatch(r"[a-z_]+", key):
-                return "dict[str, Any]"
-            t = self.value(typ, hint + class_name(key)) if typ.strip() else "Any"
+            if not re.fullmatch(r"[a-z_]+", key) or keyword.iskeyword(key):
+                return "dict[str, Any]"  # not a class attribute name (io's "import")
+            t = (self.value(typ, hint + class_name(key)) if typ.strip()
+                 else "str" if key == "name" else "Any")  # a bare name is a name
             fields.append((key, f"NotRequired[{t}]" if optional else t))
         name = hint
         self.defs += ["", "", f"class {name}(TypedDict):"]
@@ -184,6 +196,8 @@ class Results:
         return name
 
     def result(self, text: str, hint: str) -> str:
+        if re.fullmatch(r"<[a-z_]+>", text):
+            return self.shape(text[1:-1])
         if text.startswith("{") and text.endswith("}"):
             return self.typed_dict(text[1:-1], hint)
         if text.startswith("array"):
@@ -200,7 +214,7 @@ def command_class(cmd: str) -> str:
 
 
 def render_commands(cat: dict[str, Any]) -> str:
-    results = Results()
+    results = Results(cat.get("shapes", {}))
     arg_defs: list[str] = []
     overloads: list[tuple[str, str, str]] = []  # cmd, args class, result type
     for cmd, c in cat["commands"].items():

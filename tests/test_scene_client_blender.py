@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import os
 import struct
 import subprocess
@@ -26,6 +27,32 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = json.loads((ROOT / "docs" / "commands.json").read_text())["commands"]
 DOMAINS = sorted({c["domain"] for c in CATALOGUE.values()})
 CHECKED: set[str] = set()
+SHAPES = json.loads((ROOT / "docs" / "commands.json").read_text())["shapes"]
+SHAPED: set[str] = set()
+
+
+def shape_keys(notation: str) -> tuple[set[str], set[str]]:
+    """A shape's top-level keys: (those always present, all it may have)."""
+    parts, depth, part = [], 0, ""
+    for ch in notation.strip()[1:-1]:
+        depth += (ch in "[{") - (ch in "]}")
+        if ch == "," and depth == 0:
+            parts.append(part)
+            part = ""
+        else:
+            part += ch
+    keys = [p.split(":")[0].strip() for p in [*parts, part]]
+    return {k for k in keys if not k.endswith("?")}, {k.rstrip("?") for k in keys}
+
+
+def check_shape(cmd: str, result: object) -> None:
+    """A command whose catalogue result is a shape (``<clip>``) returned exactly its keys."""
+    m = re.fullmatch(r"<([a-z_]+)>", CATALOGUE[cmd]["result"] or "")
+    if m:
+        required, allowed = shape_keys(SHAPES[m.group(1)])
+        assert isinstance(result, dict), (cmd, result)
+        assert required <= set(result) <= allowed, (cmd, sorted(result), SHAPES[m.group(1)])
+        SHAPED.add(m.group(1))
 
 pytestmark = pytest.mark.timeout(300)  # Debian's blender: scripts/setup.sh installs it
 
@@ -68,6 +95,14 @@ def blender(tmp_path_factory):
 def client(blender):
     # No token given: the client finds the one Blender wrote for this exact address.
     with scene.connect(blender.address, timeout=60) as c:
+        call = c.call
+
+        def call_checking_shapes(cmd, /, **args):
+            result = call(cmd, **args)
+            check_shape(cmd, result)
+            return result
+
+        c.call = call_checking_shapes
         yield c
 
 
@@ -77,6 +112,7 @@ def checked(domain: str) -> None:
 
 def test_session(client):
     hello = client.hello()
+    check_shape("session.hello", hello)
     assert hello["protocol"] == scene.PROTOCOL_VERSION
     assert set(hello["commands"]) <= set(CATALOGUE)
     assert client.events_address == hello["events"]
@@ -479,6 +515,10 @@ def test_pictures_as_numpy(client):
     with pytest.raises(scene.NotFound):
         client.call("image.preview", kind="WORLD", name="Nope")
     checked("viewport")
+
+
+def test_every_result_shape_matched_what_blender_returned():
+    assert set(SHAPES) - SHAPED == set()
 
 
 def test_every_domain_was_driven():

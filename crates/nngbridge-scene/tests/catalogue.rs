@@ -213,6 +213,9 @@ fn the_catalogue_decodes_as_session_commands_does() {
     let text = std::fs::read_to_string(path).expect("docs/commands.json");
     let listing: nngbridge_scene::commands::CommandSchemaListing =
         serde_json::from_str(&text).expect("the typed schema listing");
+    let clip = &listing.commands["clip.info"];
+    assert_eq!(clip.result.as_deref(), Some("<clip>"));
+    assert!(listing.shapes["clip"].contains("frame_offset"));
     let render = &listing.commands["render.still"];
     assert!(render.job && render.domain == "render" && !render.since.is_empty());
     assert!(render.errors.iter().any(|e| e == "FORBIDDEN"));

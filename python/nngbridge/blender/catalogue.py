@@ -61,14 +61,15 @@ def _import_commands() -> dict[str, Any]:
 
 def catalogue() -> dict[str, Any]:
     """docs/commands.json as data: every command's description by name."""
-    from .registry import PROTOCOL_VERSION
+    from .registry import PROTOCOL_VERSION, SHAPES
 
     table = _import_commands()
     missing = sorted(n for n, c in table.items() if c is None)
     if missing:  # withdrawn by this Blender: the catalogue lists what the add-on offers
         raise RuntimeError(f"run without Blender: {', '.join(missing)} withdrawn here")
     return {"protocol": PROTOCOL_VERSION,
-            "commands": {n: table[n].describe() for n in sorted(table)}}
+            "commands": {n: table[n].describe() for n in sorted(table)},
+            "shapes": {n: SHAPES[n] for n in sorted(SHAPES)}}
 
 
 def render_json(cat: dict[str, Any]) -> str:
@@ -108,6 +109,9 @@ def render_table(cat: dict[str, Any]) -> str:
         errors = ", ".join(f"`{e}`" for e in c["errors"]) or "—"
         rows.append(f"| `{name}` | {args} | {result} | {errors} | "
                     f"{'yes' if c['job'] else ''} | {c['since']} |")
+    rows += ["", "Result shapes (`<name>` above; `?`: present only when it applies):", "",
+             "| shape | fields |", "|---|---|"]
+    rows += [f"| `<{name}>` | `{_cell(notation)}` |" for name, notation in cat["shapes"].items()]
     return "\n".join(rows) + "\n"
 
 

@@ -15,7 +15,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .registry import CommandError, error_map, internal
+from .registry import CommandError, error_map, internal, shape
 
 JobSteps = Generator[float, None, Any]
 KEEP_FINISHED = 100  # finished jobs remembered for job.status
@@ -49,6 +49,8 @@ class Job:
 
 
 JOBS: OrderedDict[int, Job] = OrderedDict()
+JOB = shape("job", "{job: int, kind: str, state: str, progress: float, message: str, "
+                   "result?: value, error?: {code, message, details}}")
 
 
 def set_publisher(publish: Callable[[str, Any], None] | None) -> None:

@@ -314,6 +314,17 @@ def command(
     return register
 
 
+SHAPES: dict[str, str] = {}  # result shapes several commands share: name -> notation
+
+
+def shape(name: str, notation: str) -> str:
+    """Registers a result shape that several commands return (``<name>`` in their
+    ``@about``), written once beside the function that builds it; returns ``<name>``.
+    The catalogue lists the shapes next to the commands (docs/commands.json ``shapes``)."""
+    SHAPES[name] = notation
+    return f"<{name}>"
+
+
 def about(result: str | None = None, *, errors: tuple[str, ...] = (), job: bool = False,
           since: str = FIRST_RELEASE) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Describes a command for the catalogue; goes just below its ``@command``."""

@@ -29,12 +29,30 @@ class BatchResult(TypedDict):
     applied: int
 
 
+class ClipShape(TypedDict):
+    name: str
+    path: str
+    source: str
+    frame_start: int
+    frame_duration: int
+    frame_offset: int
+    size: list[float]
+    fps: float
+
+
 class ClipListResult(TypedDict):
     clips: list[Any]
 
 
 class ClipMeanColorsResult(TypedDict):
     job: Any
+
+
+class CollectionShape(TypedDict):
+    name: str
+    parent: str | None
+    objects: list[str]
+    children: list[str]
 
 
 class CollectionDeleteResult(TypedDict):
@@ -49,6 +67,14 @@ class ExecResult(TypedDict):
     result: str
 
 
+class GpencilLayerShape(TypedDict):
+    name: str
+    hide: bool
+    color: list[float]
+    thickness: int
+    frames: list[int]
+
+
 class GpencilAddStrokeResult(TypedDict):
     frame: Any
     stroke: int
@@ -56,7 +82,7 @@ class GpencilAddStrokeResult(TypedDict):
 
 
 class GpencilCreateResult(TypedDict):
-    name: Any
+    name: str
 
 
 class GpencilFramesResultFrames(TypedDict):
@@ -73,7 +99,7 @@ class GpencilLayersResult(TypedDict):
 
 
 class GpencilListResultAnnotations(TypedDict):
-    name: Any
+    name: str
     layers: list[str]
 
 
@@ -104,7 +130,7 @@ class IdPropertyListResult(TypedDict):
 
 
 class ImageListResultImages(TypedDict):
-    name: Any
+    name: str
     size: Any
     channels: Any
     source: Any
@@ -116,7 +142,7 @@ class ImageListResult(TypedDict):
 
 
 class ImageLoadResult(TypedDict):
-    name: Any
+    name: str
     size: Any
     channels: Any
 
@@ -126,13 +152,13 @@ class ImageMeanColorResult(TypedDict):
 
 
 class ImageNewResult(TypedDict):
-    name: Any
+    name: str
     size: Any
     channels: Any
 
 
 class ImagePixelsSetResult(TypedDict):
-    name: Any
+    name: str
 
 
 class ImageSaveResult(TypedDict):
@@ -161,6 +187,35 @@ class JobListResult(TypedDict):
     jobs: list[Any]
 
 
+class JobShapeError(TypedDict):
+    code: Any
+    message: Any
+    details: Any
+
+
+class JobShape(TypedDict):
+    job: int
+    kind: str
+    state: str
+    progress: float
+    message: str
+    result: NotRequired[Any]
+    error: NotRequired[JobShapeError]
+
+
+class MaskLayerShapeSplinePoints(TypedDict):
+    cyclic: bool
+    points: list[Any]
+
+
+class MaskLayerShape(TypedDict):
+    name: str
+    hide: bool
+    splines: int
+    visibility_keys: NotRequired[list[list[Any]]]
+    spline_points: NotRequired[list[MaskLayerShapeSplinePoints]]
+
+
 class MaskAddSplineResult(TypedDict):
     layer: Any
     spline: int
@@ -174,7 +229,7 @@ class MaskBoundsResult(TypedDict):
 
 
 class MaskCreateResult(TypedDict):
-    name: Any
+    name: str
     size: Any
 
 
@@ -194,7 +249,7 @@ class MaskLayersResult(TypedDict):
 
 
 class MaskListResultMasks(TypedDict):
-    name: Any
+    name: str
     size: Any
     layers: list[str]
 
@@ -208,8 +263,21 @@ class MaterialAssignResult(TypedDict):
     slots: list[Any | None]
 
 
+class MaterialShapeProperties(TypedDict):
+    path: Any
+
+
+class MaterialShape(TypedDict):
+    name: str
+    color: list[float]
+    nodes: list[str]
+    users: int
+    objects: list[str]
+    properties: NotRequired[MaterialShapeProperties]
+
+
 class MaterialListResultMaterials(TypedDict):
-    name: Any
+    name: str
     users: Any
     nodes: int
 
@@ -281,6 +349,23 @@ class MeshSetResult(TypedDict):
     counts: MeshSetResultCounts
 
 
+class NodeShape(TypedDict):
+    name: str
+    type: str
+    label: str
+    location: list[float]
+    image: str | None
+    inputs: list[Any]
+    outputs: list[Any]
+
+
+class LinkShape(TypedDict):
+    from_node: str
+    from_socket: str
+    to_node: str
+    to_socket: str
+
+
 class NodeListResult(TypedDict):
     nodes: list[Any]
     links: list[Any]
@@ -295,20 +380,38 @@ class NodeUnlinkResult(TypedDict):
 
 
 class ObjectCreateResult(TypedDict):
-    name: Any
+    name: str
 
 
 class ObjectDeleteResult(TypedDict):
     deleted: list[str]
 
 
+class ObjectShapeProperties(TypedDict):
+    path: Any
+
+
+class ObjectShape(TypedDict):
+    name: str
+    type: str
+    location: list[float]
+    rotation: list[float]
+    scale: list[float]
+    parent: str | None
+    children: list[str]
+    collections: list[str]
+    visible: bool
+    data: str | None
+    properties: NotRequired[ObjectShapeProperties]
+
+
 class ObjectHierarchyResult(TypedDict):
-    name: Any
+    name: str
     children: list[Any]
 
 
 class ObjectListResultObjects(TypedDict):
-    name: Any
+    name: str
     type: Any
     parent: Any
     collection: Any
@@ -340,6 +443,40 @@ class RenderStillResult(TypedDict):
     job: Any
 
 
+class SceneShape(TypedDict):
+    name: str
+    frame_current: int
+    frame_start: int
+    frame_end: int
+    fps: float
+    resolution: list[float]
+    resolution_percentage: int
+
+
+class StripShapeProperties(TypedDict):
+    path: Any
+
+
+class StripShape(TypedDict):
+    name: str
+    type: str
+    channel: int
+    frame_start: float
+    frame_final_start: int
+    frame_final_end: int
+    frame_final_duration: int
+    mute: bool
+    blend_type: str
+    blend_alpha: float
+    filepath: NotRequired[str]
+    directory: NotRequired[str]
+    text: NotRequired[str]
+    font_size: NotRequired[float]
+    color: NotRequired[list[float]]
+    location: NotRequired[list[float]]
+    properties: NotRequired[StripShapeProperties]
+
+
 class SequencerDeleteResult(TypedDict):
     deleted: list[str]
 
@@ -355,10 +492,44 @@ class SequencerListResult(TypedDict):
 
 class SessionCommandsResult(TypedDict):
     commands: dict[str, Any]
+    shapes: dict[str, Any]
+
+
+class HelloShapeLimits(TypedDict):
+    max_message: int
+    memory_budget: int
+    max_job_frames: int
+
+
+class HelloShapeFiles(TypedDict):
+    work_dir: str | None
+    allowed_dirs: list[str]
+
+
+class HelloShapeCapabilities(TypedDict):
+    cpus: int
+    background: bool
+    exec: bool
+    zero_copy_pixels: bool
+
+
+class HelloShape(TypedDict):
+    protocol: int
+    server: str
+    blender: str
+    commands: list[str]
+    events: str | None
+    limits: HelloShapeLimits
+    files: HelloShapeFiles
+    io: dict[str, Any]
+    worker: str
+    host: str
+    pool: str | None
+    capabilities: HelloShapeCapabilities
 
 
 class TrackingAddTrackResult(TypedDict):
-    name: Any
+    name: str
     markers: list[Any]
 
 
@@ -377,7 +548,7 @@ class TrackingMarkersSetResult(TypedDict):
 
 
 class TrackingTracksResultTracks(TypedDict):
-    name: Any
+    name: str
     markers: int
     hide: Any
     average_error: Any
@@ -1041,7 +1212,7 @@ class SequencerStripSetArgs(TypedDict):
 
 
 class SessionCommandsArgs(TypedDict):
-    """``session.commands``: Every command's (or one command's) description, from the table: what"""
+    """``session.commands``: Every command's (or one command's) description, from the table, and the result"""
     name: NotRequired[str]
 
 
@@ -1136,7 +1307,7 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["clip.info"], /, **args: Unpack[ClipInfoArgs]
-    ) -> Any: ...
+    ) -> ClipShape: ...
     @overload
     def call(
         self, cmd: Literal["clip.list"], /, **args: Unpack[ClipListArgs]
@@ -1144,7 +1315,7 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["clip.load"], /, **args: Unpack[ClipLoadArgs]
-    ) -> Any: ...
+    ) -> ClipShape: ...
     @overload
     def call(
         self, cmd: Literal["clip.mean_colors"], /, **args: Unpack[ClipMeanColorsArgs]
@@ -1152,11 +1323,11 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["clip.set"], /, **args: Unpack[ClipSetArgs]
-    ) -> Any: ...
+    ) -> ClipShape: ...
     @overload
     def call(
         self, cmd: Literal["collection.create"], /, **args: Unpack[CollectionCreateArgs]
-    ) -> Any: ...
+    ) -> CollectionShape: ...
     @overload
     def call(
         self, cmd: Literal["collection.delete"], /, **args: Unpack[CollectionDeleteArgs]
@@ -1164,11 +1335,11 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["collection.get"], /, **args: Unpack[CollectionGetArgs]
-    ) -> Any: ...
+    ) -> CollectionShape: ...
     @overload
     def call(
         self, cmd: Literal["collection.link"], /, **args: Unpack[CollectionLinkArgs]
-    ) -> Any: ...
+    ) -> CollectionShape: ...
     @overload
     def call(
         self, cmd: Literal["collection.list"], /, **args: Unpack[CollectionListArgs]
@@ -1176,7 +1347,7 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["collection.unlink"], /, **args: Unpack[CollectionUnlinkArgs]
-    ) -> Any: ...
+    ) -> CollectionShape: ...
     @overload
     def call(
         self, cmd: Literal["exec"], /, **args: Unpack[ExecArgs]
@@ -1184,7 +1355,7 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["gpencil.add_layer"], /, **args: Unpack[GpencilAddLayerArgs]
-    ) -> Any: ...
+    ) -> GpencilLayerShape: ...
     @overload
     def call(
         self, cmd: Literal["gpencil.add_stroke"], /, **args: Unpack[GpencilAddStrokeArgs]
@@ -1196,7 +1367,7 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["gpencil.delete_frame"], /, **args: Unpack[GpencilDeleteFrameArgs]
-    ) -> Any: ...
+    ) -> GpencilLayerShape: ...
     @overload
     def call(
         self, cmd: Literal["gpencil.frames"], /, **args: Unpack[GpencilFramesArgs]
@@ -1280,11 +1451,11 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["job.status"], /, **args: Unpack[JobStatusArgs]
-    ) -> Any: ...
+    ) -> JobShape: ...
     @overload
     def call(
         self, cmd: Literal["mask.add_layer"], /, **args: Unpack[MaskAddLayerArgs]
-    ) -> Any: ...
+    ) -> MaskLayerShape: ...
     @overload
     def call(
         self, cmd: Literal["mask.add_spline"], /, **args: Unpack[MaskAddSplineArgs]
@@ -1308,11 +1479,11 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["mask.layer_set"], /, **args: Unpack[MaskLayerSetArgs]
-    ) -> Any: ...
+    ) -> MaskLayerShape: ...
     @overload
     def call(
         self, cmd: Literal["mask.layer_visibility_key"], /, **args: Unpack[MaskLayerVisibilityKeyArgs]
-    ) -> Any: ...
+    ) -> MaskLayerShape: ...
     @overload
     def call(
         self, cmd: Literal["mask.layers"], /, **args: Unpack[MaskLayersArgs]
@@ -1328,7 +1499,7 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["material.create"], /, **args: Unpack[MaterialCreateArgs]
-    ) -> Any: ...
+    ) -> MaterialShape: ...
     @overload
     def call(
         self, cmd: Literal["material.get"], /, **args: Unpack[MaterialGetArgs]
@@ -1352,11 +1523,11 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["node.add"], /, **args: Unpack[NodeAddArgs]
-    ) -> Any: ...
+    ) -> NodeShape: ...
     @overload
     def call(
         self, cmd: Literal["node.link"], /, **args: Unpack[NodeLinkArgs]
-    ) -> Any: ...
+    ) -> LinkShape: ...
     @overload
     def call(
         self, cmd: Literal["node.list"], /, **args: Unpack[NodeListArgs]
@@ -1368,7 +1539,7 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["node.set"], /, **args: Unpack[NodeSetArgs]
-    ) -> Any: ...
+    ) -> NodeShape: ...
     @overload
     def call(
         self, cmd: Literal["node.unlink"], /, **args: Unpack[NodeUnlinkArgs]
@@ -1384,7 +1555,7 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["object.get"], /, **args: Unpack[ObjectGetArgs]
-    ) -> Any: ...
+    ) -> ObjectShape: ...
     @overload
     def call(
         self, cmd: Literal["object.hierarchy"], /, **args: Unpack[ObjectHierarchyArgs]
@@ -1408,7 +1579,7 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["object.set"], /, **args: Unpack[ObjectSetArgs]
-    ) -> Any: ...
+    ) -> ObjectShape: ...
     @overload
     def call(
         self, cmd: Literal["render.animation"], /, **args: Unpack[RenderAnimationArgs]
@@ -1424,7 +1595,7 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["scene.get"], /, **args: Unpack[SceneGetArgs]
-    ) -> Any: ...
+    ) -> SceneShape: ...
     @overload
     def call(
         self, cmd: Literal["scene.property_get"], /, **args: Unpack[ScenePropertyGetArgs]
@@ -1436,23 +1607,23 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["scene.set"], /, **args: Unpack[SceneSetArgs]
-    ) -> Any: ...
+    ) -> SceneShape: ...
     @overload
     def call(
         self, cmd: Literal["sequencer.add_effect"], /, **args: Unpack[SequencerAddEffectArgs]
-    ) -> Any: ...
+    ) -> StripShape: ...
     @overload
     def call(
         self, cmd: Literal["sequencer.add_image"], /, **args: Unpack[SequencerAddImageArgs]
-    ) -> Any: ...
+    ) -> StripShape: ...
     @overload
     def call(
         self, cmd: Literal["sequencer.add_movie"], /, **args: Unpack[SequencerAddMovieArgs]
-    ) -> Any: ...
+    ) -> StripShape: ...
     @overload
     def call(
         self, cmd: Literal["sequencer.add_text"], /, **args: Unpack[SequencerAddTextArgs]
-    ) -> Any: ...
+    ) -> StripShape: ...
     @overload
     def call(
         self, cmd: Literal["sequencer.delete"], /, **args: Unpack[SequencerDeleteArgs]
@@ -1468,11 +1639,11 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["sequencer.strip_get"], /, **args: Unpack[SequencerStripGetArgs]
-    ) -> Any: ...
+    ) -> StripShape: ...
     @overload
     def call(
         self, cmd: Literal["sequencer.strip_set"], /, **args: Unpack[SequencerStripSetArgs]
-    ) -> Any: ...
+    ) -> StripShape: ...
     @overload
     def call(
         self, cmd: Literal["session.commands"], /, **args: Unpack[SessionCommandsArgs]
@@ -1480,7 +1651,7 @@ class TypedCalls:
     @overload
     def call(
         self, cmd: Literal["session.hello"], /, **args: Unpack[SessionHelloArgs]
-    ) -> Any: ...
+    ) -> HelloShape: ...
     @overload
     def call(
         self, cmd: Literal["session.ping"], /, **args: Unpack[SessionPingArgs]
@@ -1547,7 +1718,7 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["clip.info"], /, **args: Unpack[ClipInfoArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[ClipShape]: ...
     @overload
     def submit(
         self, cmd: Literal["clip.list"], /, **args: Unpack[ClipListArgs]
@@ -1555,7 +1726,7 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["clip.load"], /, **args: Unpack[ClipLoadArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[ClipShape]: ...
     @overload
     def submit(
         self, cmd: Literal["clip.mean_colors"], /, **args: Unpack[ClipMeanColorsArgs]
@@ -1563,11 +1734,11 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["clip.set"], /, **args: Unpack[ClipSetArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[ClipShape]: ...
     @overload
     def submit(
         self, cmd: Literal["collection.create"], /, **args: Unpack[CollectionCreateArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[CollectionShape]: ...
     @overload
     def submit(
         self, cmd: Literal["collection.delete"], /, **args: Unpack[CollectionDeleteArgs]
@@ -1575,11 +1746,11 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["collection.get"], /, **args: Unpack[CollectionGetArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[CollectionShape]: ...
     @overload
     def submit(
         self, cmd: Literal["collection.link"], /, **args: Unpack[CollectionLinkArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[CollectionShape]: ...
     @overload
     def submit(
         self, cmd: Literal["collection.list"], /, **args: Unpack[CollectionListArgs]
@@ -1587,7 +1758,7 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["collection.unlink"], /, **args: Unpack[CollectionUnlinkArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[CollectionShape]: ...
     @overload
     def submit(
         self, cmd: Literal["exec"], /, **args: Unpack[ExecArgs]
@@ -1595,7 +1766,7 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["gpencil.add_layer"], /, **args: Unpack[GpencilAddLayerArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[GpencilLayerShape]: ...
     @overload
     def submit(
         self, cmd: Literal["gpencil.add_stroke"], /, **args: Unpack[GpencilAddStrokeArgs]
@@ -1607,7 +1778,7 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["gpencil.delete_frame"], /, **args: Unpack[GpencilDeleteFrameArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[GpencilLayerShape]: ...
     @overload
     def submit(
         self, cmd: Literal["gpencil.frames"], /, **args: Unpack[GpencilFramesArgs]
@@ -1691,11 +1862,11 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["job.status"], /, **args: Unpack[JobStatusArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[JobShape]: ...
     @overload
     def submit(
         self, cmd: Literal["mask.add_layer"], /, **args: Unpack[MaskAddLayerArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[MaskLayerShape]: ...
     @overload
     def submit(
         self, cmd: Literal["mask.add_spline"], /, **args: Unpack[MaskAddSplineArgs]
@@ -1719,11 +1890,11 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["mask.layer_set"], /, **args: Unpack[MaskLayerSetArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[MaskLayerShape]: ...
     @overload
     def submit(
         self, cmd: Literal["mask.layer_visibility_key"], /, **args: Unpack[MaskLayerVisibilityKeyArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[MaskLayerShape]: ...
     @overload
     def submit(
         self, cmd: Literal["mask.layers"], /, **args: Unpack[MaskLayersArgs]
@@ -1739,7 +1910,7 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["material.create"], /, **args: Unpack[MaterialCreateArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[MaterialShape]: ...
     @overload
     def submit(
         self, cmd: Literal["material.get"], /, **args: Unpack[MaterialGetArgs]
@@ -1763,11 +1934,11 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["node.add"], /, **args: Unpack[NodeAddArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[NodeShape]: ...
     @overload
     def submit(
         self, cmd: Literal["node.link"], /, **args: Unpack[NodeLinkArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[LinkShape]: ...
     @overload
     def submit(
         self, cmd: Literal["node.list"], /, **args: Unpack[NodeListArgs]
@@ -1779,7 +1950,7 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["node.set"], /, **args: Unpack[NodeSetArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[NodeShape]: ...
     @overload
     def submit(
         self, cmd: Literal["node.unlink"], /, **args: Unpack[NodeUnlinkArgs]
@@ -1795,7 +1966,7 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["object.get"], /, **args: Unpack[ObjectGetArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[ObjectShape]: ...
     @overload
     def submit(
         self, cmd: Literal["object.hierarchy"], /, **args: Unpack[ObjectHierarchyArgs]
@@ -1819,7 +1990,7 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["object.set"], /, **args: Unpack[ObjectSetArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[ObjectShape]: ...
     @overload
     def submit(
         self, cmd: Literal["render.animation"], /, **args: Unpack[RenderAnimationArgs]
@@ -1835,7 +2006,7 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["scene.get"], /, **args: Unpack[SceneGetArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[SceneShape]: ...
     @overload
     def submit(
         self, cmd: Literal["scene.property_get"], /, **args: Unpack[ScenePropertyGetArgs]
@@ -1847,23 +2018,23 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["scene.set"], /, **args: Unpack[SceneSetArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[SceneShape]: ...
     @overload
     def submit(
         self, cmd: Literal["sequencer.add_effect"], /, **args: Unpack[SequencerAddEffectArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[StripShape]: ...
     @overload
     def submit(
         self, cmd: Literal["sequencer.add_image"], /, **args: Unpack[SequencerAddImageArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[StripShape]: ...
     @overload
     def submit(
         self, cmd: Literal["sequencer.add_movie"], /, **args: Unpack[SequencerAddMovieArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[StripShape]: ...
     @overload
     def submit(
         self, cmd: Literal["sequencer.add_text"], /, **args: Unpack[SequencerAddTextArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[StripShape]: ...
     @overload
     def submit(
         self, cmd: Literal["sequencer.delete"], /, **args: Unpack[SequencerDeleteArgs]
@@ -1879,11 +2050,11 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["sequencer.strip_get"], /, **args: Unpack[SequencerStripGetArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[StripShape]: ...
     @overload
     def submit(
         self, cmd: Literal["sequencer.strip_set"], /, **args: Unpack[SequencerStripSetArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[StripShape]: ...
     @overload
     def submit(
         self, cmd: Literal["session.commands"], /, **args: Unpack[SessionCommandsArgs]
@@ -1891,7 +2062,7 @@ class TypedSubmits:
     @overload
     def submit(
         self, cmd: Literal["session.hello"], /, **args: Unpack[SessionHelloArgs]
-    ) -> Future[Any]: ...
+    ) -> Future[HelloShape]: ...
     @overload
     def submit(
         self, cmd: Literal["session.ping"], /, **args: Unpack[SessionPingArgs]
@@ -1958,7 +2129,7 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["clip.info"], /, **args: Unpack[ClipInfoArgs]
-    ) -> Any: ...
+    ) -> ClipShape: ...
     @overload
     async def call(
         self, cmd: Literal["clip.list"], /, **args: Unpack[ClipListArgs]
@@ -1966,7 +2137,7 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["clip.load"], /, **args: Unpack[ClipLoadArgs]
-    ) -> Any: ...
+    ) -> ClipShape: ...
     @overload
     async def call(
         self, cmd: Literal["clip.mean_colors"], /, **args: Unpack[ClipMeanColorsArgs]
@@ -1974,11 +2145,11 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["clip.set"], /, **args: Unpack[ClipSetArgs]
-    ) -> Any: ...
+    ) -> ClipShape: ...
     @overload
     async def call(
         self, cmd: Literal["collection.create"], /, **args: Unpack[CollectionCreateArgs]
-    ) -> Any: ...
+    ) -> CollectionShape: ...
     @overload
     async def call(
         self, cmd: Literal["collection.delete"], /, **args: Unpack[CollectionDeleteArgs]
@@ -1986,11 +2157,11 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["collection.get"], /, **args: Unpack[CollectionGetArgs]
-    ) -> Any: ...
+    ) -> CollectionShape: ...
     @overload
     async def call(
         self, cmd: Literal["collection.link"], /, **args: Unpack[CollectionLinkArgs]
-    ) -> Any: ...
+    ) -> CollectionShape: ...
     @overload
     async def call(
         self, cmd: Literal["collection.list"], /, **args: Unpack[CollectionListArgs]
@@ -1998,7 +2169,7 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["collection.unlink"], /, **args: Unpack[CollectionUnlinkArgs]
-    ) -> Any: ...
+    ) -> CollectionShape: ...
     @overload
     async def call(
         self, cmd: Literal["exec"], /, **args: Unpack[ExecArgs]
@@ -2006,7 +2177,7 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["gpencil.add_layer"], /, **args: Unpack[GpencilAddLayerArgs]
-    ) -> Any: ...
+    ) -> GpencilLayerShape: ...
     @overload
     async def call(
         self, cmd: Literal["gpencil.add_stroke"], /, **args: Unpack[GpencilAddStrokeArgs]
@@ -2018,7 +2189,7 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["gpencil.delete_frame"], /, **args: Unpack[GpencilDeleteFrameArgs]
-    ) -> Any: ...
+    ) -> GpencilLayerShape: ...
     @overload
     async def call(
         self, cmd: Literal["gpencil.frames"], /, **args: Unpack[GpencilFramesArgs]
@@ -2102,11 +2273,11 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["job.status"], /, **args: Unpack[JobStatusArgs]
-    ) -> Any: ...
+    ) -> JobShape: ...
     @overload
     async def call(
         self, cmd: Literal["mask.add_layer"], /, **args: Unpack[MaskAddLayerArgs]
-    ) -> Any: ...
+    ) -> MaskLayerShape: ...
     @overload
     async def call(
         self, cmd: Literal["mask.add_spline"], /, **args: Unpack[MaskAddSplineArgs]
@@ -2130,11 +2301,11 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["mask.layer_set"], /, **args: Unpack[MaskLayerSetArgs]
-    ) -> Any: ...
+    ) -> MaskLayerShape: ...
     @overload
     async def call(
         self, cmd: Literal["mask.layer_visibility_key"], /, **args: Unpack[MaskLayerVisibilityKeyArgs]
-    ) -> Any: ...
+    ) -> MaskLayerShape: ...
     @overload
     async def call(
         self, cmd: Literal["mask.layers"], /, **args: Unpack[MaskLayersArgs]
@@ -2150,7 +2321,7 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["material.create"], /, **args: Unpack[MaterialCreateArgs]
-    ) -> Any: ...
+    ) -> MaterialShape: ...
     @overload
     async def call(
         self, cmd: Literal["material.get"], /, **args: Unpack[MaterialGetArgs]
@@ -2174,11 +2345,11 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["node.add"], /, **args: Unpack[NodeAddArgs]
-    ) -> Any: ...
+    ) -> NodeShape: ...
     @overload
     async def call(
         self, cmd: Literal["node.link"], /, **args: Unpack[NodeLinkArgs]
-    ) -> Any: ...
+    ) -> LinkShape: ...
     @overload
     async def call(
         self, cmd: Literal["node.list"], /, **args: Unpack[NodeListArgs]
@@ -2190,7 +2361,7 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["node.set"], /, **args: Unpack[NodeSetArgs]
-    ) -> Any: ...
+    ) -> NodeShape: ...
     @overload
     async def call(
         self, cmd: Literal["node.unlink"], /, **args: Unpack[NodeUnlinkArgs]
@@ -2206,7 +2377,7 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["object.get"], /, **args: Unpack[ObjectGetArgs]
-    ) -> Any: ...
+    ) -> ObjectShape: ...
     @overload
     async def call(
         self, cmd: Literal["object.hierarchy"], /, **args: Unpack[ObjectHierarchyArgs]
@@ -2230,7 +2401,7 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["object.set"], /, **args: Unpack[ObjectSetArgs]
-    ) -> Any: ...
+    ) -> ObjectShape: ...
     @overload
     async def call(
         self, cmd: Literal["render.animation"], /, **args: Unpack[RenderAnimationArgs]
@@ -2246,7 +2417,7 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["scene.get"], /, **args: Unpack[SceneGetArgs]
-    ) -> Any: ...
+    ) -> SceneShape: ...
     @overload
     async def call(
         self, cmd: Literal["scene.property_get"], /, **args: Unpack[ScenePropertyGetArgs]
@@ -2258,23 +2429,23 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["scene.set"], /, **args: Unpack[SceneSetArgs]
-    ) -> Any: ...
+    ) -> SceneShape: ...
     @overload
     async def call(
         self, cmd: Literal["sequencer.add_effect"], /, **args: Unpack[SequencerAddEffectArgs]
-    ) -> Any: ...
+    ) -> StripShape: ...
     @overload
     async def call(
         self, cmd: Literal["sequencer.add_image"], /, **args: Unpack[SequencerAddImageArgs]
-    ) -> Any: ...
+    ) -> StripShape: ...
     @overload
     async def call(
         self, cmd: Literal["sequencer.add_movie"], /, **args: Unpack[SequencerAddMovieArgs]
-    ) -> Any: ...
+    ) -> StripShape: ...
     @overload
     async def call(
         self, cmd: Literal["sequencer.add_text"], /, **args: Unpack[SequencerAddTextArgs]
-    ) -> Any: ...
+    ) -> StripShape: ...
     @overload
     async def call(
         self, cmd: Literal["sequencer.delete"], /, **args: Unpack[SequencerDeleteArgs]
@@ -2290,11 +2461,11 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["sequencer.strip_get"], /, **args: Unpack[SequencerStripGetArgs]
-    ) -> Any: ...
+    ) -> StripShape: ...
     @overload
     async def call(
         self, cmd: Literal["sequencer.strip_set"], /, **args: Unpack[SequencerStripSetArgs]
-    ) -> Any: ...
+    ) -> StripShape: ...
     @overload
     async def call(
         self, cmd: Literal["session.commands"], /, **args: Unpack[SessionCommandsArgs]
@@ -2302,7 +2473,7 @@ class AsyncTypedCalls:
     @overload
     async def call(
         self, cmd: Literal["session.hello"], /, **args: Unpack[SessionHelloArgs]
-    ) -> Any: ...
+    ) -> HelloShape: ...
     @overload
     async def call(
         self, cmd: Literal["session.ping"], /, **args: Unpack[SessionPingArgs]

@@ -141,7 +141,8 @@ pub struct CommandSchema {
     /// Its domain: the name's prefix (`mask` for `mask.bounds`).
     #[serde(default)]
     pub domain: String,
-    /// The shape of a successful result, in docs/protocol.md's notation.
+    /// The shape of a successful result, in docs/protocol.md's notation (`<clip>`: a
+    /// shape of [`CommandSchemaListing::shapes`]).
     #[serde(default)]
     pub result: Option<String>,
     /// The error codes it can answer besides `INVALID_ARGUMENT`.
@@ -160,6 +161,10 @@ pub struct CommandSchema {
 pub struct CommandSchemaListing {
     /// Schemas by command name.
     pub commands: BTreeMap<String, CommandSchema>,
+    /// The result shapes the schemas name (`<clip>` in a `result`): name -> notation
+    /// (absent from older servers).
+    #[serde(default)]
+    pub shapes: BTreeMap<String, String>,
 }
 
 command! {

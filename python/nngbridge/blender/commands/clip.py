@@ -16,7 +16,7 @@ import bpy
 
 from .. import jobs, paths
 from ..registry import (FRAME, NAME, about, arg, check_frames, check_memory, command, invalid,
-                        not_found)
+                        not_found, shape)
 from .image import float_buffer, floats, pixel_payload
 
 READER_TEXTURE = ".nngbridge frame reader"
@@ -27,6 +27,10 @@ def get_clip(name: str) -> bpy.types.MovieClip:
     if clip is None:
         raise not_found("clip", name)
     return clip
+
+
+CLIP = shape("clip", "{name, path: str, source: str, frame_start: int, "
+                      "frame_duration: int, frame_offset: int, size: [w, h], fps: float}")
 
 
 def info(clip: bpy.types.MovieClip) -> dict[str, Any]:
@@ -103,7 +107,7 @@ def read_frame(clip: bpy.types.MovieClip, frame: int) -> tuple[Any, list[int]]:
 
 
 @command("clip.load", path=arg(str), name=arg(str, default=None, **NAME))
-@about("the clip description", errors=("FORBIDDEN", "NOT_FOUND"))
+@about(CLIP, errors=("FORBIDDEN", "NOT_FOUND"))
 def load(path: str, name) -> dict[str, Any]:
     """Loads a movie file or the first file of an image sequence, from an allowed
     directory (docs/protocol.md §7.2)."""
@@ -117,7 +121,7 @@ def load(path: str, name) -> dict[str, Any]:
 
 
 @command("clip.info", name=arg(str, **NAME))
-@about("the clip description", errors=("NOT_FOUND",))
+@about(CLIP, errors=("NOT_FOUND",))
 def clip_info(name: str) -> dict[str, Any]:
     return info(get_clip(name))
 
@@ -130,7 +134,7 @@ def list_() -> dict[str, Any]:
 
 @command("clip.set", name=arg(str, **NAME), frame_start=arg(int, default=None, **FRAME),
          frame_offset=arg(int, default=None, **FRAME))
-@about("the clip description", errors=("NOT_FOUND",))
+@about(CLIP, errors=("NOT_FOUND",))
 def set_(name: str, frame_start, frame_offset) -> dict[str, Any]:
     """Sets the start frame and offset (both checked, as frames, before either is set)."""
     clip = get_clip(name)

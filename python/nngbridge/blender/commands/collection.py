@@ -6,7 +6,7 @@ from typing import Any
 
 import bpy
 
-from ..registry import NAME, about, arg, command, invalid, not_found
+from ..registry import NAME, about, arg, command, invalid, not_found, shape
 from .object import get_object
 
 
@@ -30,6 +30,10 @@ def parent_of(coll: bpy.types.Collection) -> str | None:
     return None
 
 
+COLLECTION = shape("collection", "{name, parent: name|nil, objects: [name], "
+                            "children: [name]}")
+
+
 def describe(coll: bpy.types.Collection) -> dict[str, Any]:
     return {"name": coll.name, "parent": parent_of(coll),
             "objects": [o.name for o in coll.objects],
@@ -37,7 +41,7 @@ def describe(coll: bpy.types.Collection) -> dict[str, Any]:
 
 
 @command("collection.create", name=arg(str, **NAME), parent=arg(str, default=None, **NAME))
-@about("the collection description", errors=("NOT_FOUND",))
+@about(COLLECTION, errors=("NOT_FOUND",))
 def create(name: str, parent) -> dict[str, Any]:
     """Creates a collection under ``parent`` (default: the scene's), or returns the
     existing one of that name."""
@@ -58,14 +62,14 @@ def list_() -> dict[str, Any]:
 
 
 @command("collection.get", name=arg(str, **NAME))
-@about("the collection description", errors=("NOT_FOUND",))
+@about(COLLECTION, errors=("NOT_FOUND",))
 def get(name: str) -> dict[str, Any]:
     return describe(get_collection(name))
 
 
 @command("collection.link", collection=arg(str, **NAME), objects=arg(list, items=str),
          move=arg(bool, default=False))
-@about("the collection description", errors=("NOT_FOUND",))
+@about(COLLECTION, errors=("NOT_FOUND",))
 def link(collection: str, objects: list, move: bool) -> dict[str, Any]:
     """Links objects into a collection; ``move`` unlinks them from their others."""
     coll = get_collection(collection)
@@ -81,7 +85,7 @@ def link(collection: str, objects: list, move: bool) -> dict[str, Any]:
 
 
 @command("collection.unlink", collection=arg(str, **NAME), objects=arg(list, items=str))
-@about("the collection description", errors=("NOT_FOUND",))
+@about(COLLECTION, errors=("NOT_FOUND",))
 def unlink(collection: str, objects: list) -> dict[str, Any]:
     coll = get_collection(collection)
     objs = [get_object(n) for n in objects]

@@ -20,7 +20,7 @@ from typing import Any
 
 import bpy
 
-from ..registry import FRAME, NAME, about, arg, command, invalid, not_found, withdraw
+from ..registry import FRAME, NAME, about, arg, command, invalid, not_found, withdraw, shape
 from .clip import get_clip
 
 
@@ -107,6 +107,10 @@ def describe_stroke(stroke: Any) -> dict[str, Any]:
     return out
 
 
+GPENCIL_LAYER = shape("gpencil_layer", "{name, hide: bool, color: [r, g, b], "
+                               "thickness: int, frames: [int]}")
+
+
 def describe_layer(layer: Any) -> dict[str, Any]:
     return {"name": layer.info, "hide": hidden(layer), "color": list(layer.color),
             "thickness": layer.thickness,
@@ -148,7 +152,7 @@ def layers(name: str) -> dict[str, Any]:
 @command("gpencil.add_layer", name=arg(str, **NAME), layer=arg(str, **NAME),
          color=arg(list, default=None, length=3), thickness=arg(int, default=None,
                                                                minimum=1, maximum=10))
-@about("the layer", errors=("NOT_FOUND",))
+@about(GPENCIL_LAYER, errors=("NOT_FOUND",))
 def add_layer(name: str, layer: str, color, thickness) -> dict[str, Any]:
     gp = get_gpencil(name)
     if gp.layers.get(layer) is not None:
@@ -221,7 +225,7 @@ def strokes(name: str, layer: str, frame: int) -> dict[str, Any]:
 
 @command("gpencil.delete_frame", name=arg(str, **NAME), layer=arg(str, **NAME),
          frame=arg(int, **FRAME))
-@about("the layer", errors=("NOT_FOUND",))
+@about(GPENCIL_LAYER, errors=("NOT_FOUND",))
 def delete_frame(name: str, layer: str, frame: int) -> dict[str, Any]:
     la = get_layer(get_gpencil(name), layer)
     la.frames.remove(get_frame(la, frame))

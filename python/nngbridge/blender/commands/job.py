@@ -9,7 +9,7 @@ from ..registry import about, arg, command
 
 
 @command("job.status", job=arg(int))
-@about("the job's state", errors=("NOT_FOUND",))
+@about(jobs.JOB, errors=("NOT_FOUND",))
 def status(job: int) -> dict[str, Any]:
     """The job's latest state (the data of its latest ``job`` event)."""
     return jobs.get(job).event()

@@ -18,7 +18,7 @@ import bpy
 
 from .. import rna
 from ..mask_geometry import POINT_PROPS, Space, check_points, curve_extent
-from ..registry import FRAME, NAME, about, arg, command, invalid, not_found
+from ..registry import FRAME, NAME, about, arg, command, invalid, not_found, shape
 from .anim import fcurve
 from .clip import get_clip
 
@@ -91,6 +91,11 @@ def describe_point(p: Any, space: Space) -> dict[str, Any]:
     return {"co": space.from_mask(p.co), "handle_left": space.from_mask(p.handle_left),
             "handle_right": space.from_mask(p.handle_right),
             "handle_left_type": p.handle_left_type, "handle_right_type": p.handle_right_type}
+
+
+MASK_LAYER = shape(
+    "mask_layer", "{name, hide: bool, splines: int, visibility_keys?: [[frame, visible]], "
+    "spline_points?: [{cyclic: bool, points: [point]}]}")
 
 
 def describe_layer(mask: bpy.types.Mask, layer: bpy.types.MaskLayer, space: Space,
@@ -186,7 +191,7 @@ def layers(name: str, points: bool, space: str) -> dict[str, Any]:
 
 @command("mask.add_layer", name=arg(str, **NAME), layer=arg(str, **NAME),
          visible_frames=arg(list, default=None, items=int, **FRAME))
-@about("the layer", errors=("NOT_FOUND",))
+@about(MASK_LAYER, errors=("NOT_FOUND",))
 def add_layer(name: str, layer: str, visible_frames) -> dict[str, Any]:
     """A new layer; with ``visible_frames`` it is keyed visible on exactly those frames
     (hidden on the frames around them): the way to animate a mask pose by pose."""
@@ -308,7 +313,7 @@ def key_spline(name: str, layer: str, frame: int, points: list, spline: int,
 @command("mask.layer_visibility_key", name=arg(str, **NAME), layer=arg(str, **NAME),
          frame=arg(int, **FRAME),
          visible=arg(bool))
-@about("the layer", errors=("NOT_FOUND",))
+@about(MASK_LAYER, errors=("NOT_FOUND",))
 def layer_visibility_key(name: str, layer: str, frame: int, visible: bool) -> dict[str, Any]:
     """Keys the layer's visibility (viewport and render) at ``frame``."""
     mask = get_mask(name)
@@ -318,7 +323,7 @@ def layer_visibility_key(name: str, layer: str, frame: int, visible: bool) -> di
 
 
 @command("mask.layer_set", name=arg(str, **NAME), layer=arg(str, **NAME), properties=arg(dict))
-@about("the layer", errors=("NOT_FOUND",))
+@about(MASK_LAYER, errors=("NOT_FOUND",))
 def layer_set(name: str, layer: str, properties: dict) -> dict[str, Any]:
     """Sets layer properties (alpha, blend, invert, falloff, hide, ...)."""
     mask = get_mask(name)

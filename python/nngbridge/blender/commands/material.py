@@ -8,7 +8,7 @@ from typing import Any
 import bpy
 
 from .. import rna
-from ..registry import NAME, about, arg, command, invalid, not_found
+from ..registry import NAME, about, arg, command, invalid, not_found, shape
 from .object import get_object
 
 MAX_SLOTS = 32767  # Blender's material slots per object (a short)
@@ -28,6 +28,10 @@ def ensure_nodes(mat: bpy.types.Material) -> None:
         mat.use_nodes = True
 
 
+MATERIAL = shape("material", "{name, color: [r, g, b, a], nodes: [name], users: int, "
+                          "objects: [name], properties?: {path: value}}")
+
+
 def describe(mat: bpy.types.Material) -> dict[str, Any]:
     tree = mat.node_tree
     return {"name": mat.name, "color": list(mat.diffuse_color),
@@ -38,7 +42,7 @@ def describe(mat: bpy.types.Material) -> dict[str, Any]:
 
 
 @command("material.create", name=arg(str, **NAME), color=arg(list, default=None, length=4))
-@about("the material description (material.get)")
+@about(MATERIAL)
 def create(name: str, color) -> dict[str, Any]:
     """A node material (its default Principled BSDF and Material Output); ``color`` sets
     its viewport colour and the Principled base colour."""

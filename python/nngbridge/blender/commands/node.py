@@ -14,7 +14,7 @@ from typing import Any
 import bpy
 
 from .. import rna
-from ..registry import NAME, CommandError, about, arg, command, echo, invalid, not_found
+from ..registry import NAME, CommandError, about, arg, command, echo, invalid, not_found, shape
 from .material import ensure_nodes, get_material
 
 TREES = ("MATERIAL", "WORLD", "COMPOSITOR")
@@ -92,6 +92,12 @@ def _socket(s: Any, output: bool) -> dict[str, Any]:
     if not output and hasattr(s, "default_value"):
         out["value"] = rna.plain(s.default_value)
     return out
+
+
+NODE = shape("node", "{name, type: str, label: str, location: [x, y], image: name|nil, "
+                      "inputs: [socket], outputs: [socket]}")
+LINK = shape("link", "{from_node: name, from_socket: str, to_node: name, "
+                      "to_socket: str}")
 
 
 def describe_node(node: Any) -> dict[str, Any]:
@@ -182,7 +188,7 @@ def list_(tree: str, id) -> dict[str, Any]:
 @command("node.add", **TREE_ARGS, type=arg(str, max_bytes=256),
          name=arg(str, default=None, **NAME), location=arg(list, default=None, length=2),
          inputs=arg(dict, default=None), properties=arg(dict, default=None))
-@about("node", errors=("NOT_FOUND",))
+@about(NODE, errors=("NOT_FOUND",))
 def add(tree: str, id, type: str, name, location, inputs, properties) -> dict[str, Any]:
     """Adds a node of Blender's type (``ShaderNodeTexImage``, ``CompositorNodeBlur``),
     makes the owner's tree if it has none, and sets its input values and properties; if
@@ -231,7 +237,7 @@ def remove(tree: str, id, names: list) -> dict[str, Any]:
 
 @command("node.link", **TREE_ARGS, from_node=arg(str, **NAME), from_socket=arg(str, **NAME),
          to_node=arg(str, **NAME), to_socket=arg(str, **NAME))
-@about("link", errors=("NOT_FOUND",))
+@about(LINK, errors=("NOT_FOUND",))
 def link(tree: str, id, from_node: str, from_socket: str, to_node: str,
          to_socket: str) -> dict[str, Any]:
     """Links an output socket to an input socket (replacing the input's link, as in
@@ -282,7 +288,7 @@ def unlink(tree: str, id, to_node: str, to_socket: str, from_node,
 @command("node.set", **TREE_ARGS, node=arg(str, **NAME), name=arg(str, default=None, **NAME),
          location=arg(list, default=None, length=2), label=arg(str, default=None, **NAME),
          inputs=arg(dict, default=None), properties=arg(dict, default=None))
-@about("node", errors=("NOT_FOUND",))
+@about(NODE, errors=("NOT_FOUND",))
 def set_(tree: str, id, node: str, name, location, label, inputs, properties) -> dict[str, Any]:
     """Renames, moves and labels a node, sets input values (``{identifier: value}``) and
     properties (``{path: value}``; an ID pointer such as ``image`` by name): all checked

@@ -7,8 +7,7 @@ from typing import Any
 import bpy
 
 from .. import rna
-from ..registry import KEEP, NAME, about, arg, command, invalid, not_found
-
+from ..registry import KEEP, NAME, about, arg, command, invalid, not_found, shape
 PRIMITIVES = ("CUBE", "PLANE", "UV_SPHERE", "ICO_SPHERE", "CYLINDER", "CONE", "TORUS", "MONKEY")
 KINDS = (*PRIMITIVES, "EMPTY", "CAMERA", "LIGHT")
 VEC3 = {"length": 3}
@@ -61,6 +60,12 @@ def new_mesh(kind: str, size: float) -> bpy.types.Mesh:
         return mesh
     finally:
         bm.free()
+
+
+OBJECT = shape(
+    "object", "{name, type: str, location: [x, y, z], rotation: [x, y, z], scale: [x, y, z], "
+    "parent: name|nil, children: [name], collections: [name], visible: bool, data: name|nil, "
+    "properties?: {path: value}}")
 
 
 def describe(obj: bpy.types.Object) -> dict[str, Any]:
@@ -158,7 +163,7 @@ def list_(type, collection, selected, name_prefix) -> dict[str, Any]:
 
 
 @command("object.get", name=arg(str, **NAME), properties=arg(list, default=None, items=str))
-@about("the object description, plus {properties: {path: value}} when asked",
+@about(OBJECT,
        errors=("NOT_FOUND",))
 def get(name: str, properties) -> dict[str, Any]:
     """The object's transform and relations; ``properties`` adds any RNA paths
@@ -174,7 +179,7 @@ def get(name: str, properties) -> dict[str, Any]:
          rotation=arg(list, default=None, **VEC3), scale=arg(list, default=None, **VEC3),
          parent=arg(str, default=KEEP, nullable=True, **NAME), hide=arg(bool, default=None),
          properties=arg(dict, default=None))
-@about("the new object description", errors=("NOT_FOUND", "FORBIDDEN"))
+@about(OBJECT, errors=("NOT_FOUND", "FORBIDDEN"))
 def set_(name, location, rotation, scale, parent, hide, properties) -> dict[str, Any]:
     """Sets the transform, parent (nil unparents), visibility and any RNA properties,
     all checked before any is applied."""

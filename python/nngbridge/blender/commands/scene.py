@@ -7,8 +7,12 @@ from typing import Any
 import bpy
 
 from .. import rna
-from ..registry import FRAME, NAME, about, arg, command, invalid
+from ..registry import FRAME, NAME, about, arg, command, invalid, shape
 from . import id as id_
+
+
+SCENE = shape("scene", "{name, frame_current: int, frame_start: int, frame_end: int, "
+                       "fps: float, resolution: [w, h], resolution_percentage: int}")
 
 
 def describe() -> dict[str, Any]:
@@ -21,7 +25,7 @@ def describe() -> dict[str, Any]:
 
 
 @command("scene.get")
-@about("the scene description")
+@about(SCENE)
 def get() -> dict[str, Any]:
     return describe()
 
@@ -32,7 +36,7 @@ def get() -> dict[str, Any]:
          resolution=arg(list, default=None, length=2),
          resolution_percentage=arg(int, default=None, minimum=1, maximum=32767),
          properties=arg(dict, default=None))
-@about("the new scene description", errors=("FORBIDDEN",))
+@about(SCENE, errors=("FORBIDDEN",))
 def set_(frame_current, frame_start, frame_end, fps, resolution, resolution_percentage,
          properties):
     """Sets frames, fps, resolution, and any scene RNA ``properties`` ({path: value}, e.g.

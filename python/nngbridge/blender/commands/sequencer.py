@@ -15,8 +15,7 @@ import bpy
 
 from .. import rna
 from ..paths import readable
-from ..registry import FRAME, NAME, about, arg, command, invalid, not_found
-
+from ..registry import FRAME, NAME, about, arg, command, invalid, not_found, shape
 EFFECTS = ("CROSS", "ADD", "SUBTRACT", "ALPHA_OVER", "ALPHA_UNDER", "GAMMA_CROSS", "MULTIPLY",
            "OVER_DROP", "WIPE", "GLOW", "TRANSFORM", "COLOR", "SPEED", "MULTICAM",
            "ADJUSTMENT", "GAUSSIAN_BLUR", "TEXT", "COLORMIX")
@@ -50,6 +49,13 @@ def get_strip(name: str) -> Any:
     return strip
 
 
+STRIP = shape(
+    "strip", "{name, type: str, channel: int, frame_start: float, frame_final_start: int, "
+    "frame_final_end: int, frame_final_duration: int, mute: bool, blend_type: str, "
+    "blend_alpha: float, filepath?: str, directory?: str, text?: str, font_size?: float, "
+    "color?: [r, g, b, a], location?: [x, y], properties?: {path: value}}")
+
+
 def describe(strip: Any) -> dict[str, Any]:
     out = {"name": strip.name, "type": strip.type, "channel": strip.channel,
            "frame_start": strip.frame_start, "frame_final_start": strip.frame_final_start,
@@ -81,7 +87,7 @@ def list_() -> dict[str, Any]:
 
 @command("sequencer.add_movie", name=arg(str, **NAME), path=arg(str), channel=arg(int, **CHANNELS),
          frame_start=arg(int, **FRAME))
-@about("the strip description", errors=("FORBIDDEN", "NOT_FOUND"))
+@about(STRIP, errors=("FORBIDDEN", "NOT_FOUND"))
 def add_movie(name: str, path: str, channel: int, frame_start: int) -> dict[str, Any]:
     """A movie strip from a file in an allowed directory (docs/protocol.md §7.2)."""
     real = readable(path)
@@ -91,7 +97,7 @@ def add_movie(name: str, path: str, channel: int, frame_start: int) -> dict[str,
 
 @command("sequencer.add_image", name=arg(str, **NAME), paths=arg(list, items=str),
          channel=arg(int, **CHANNELS), frame_start=arg(int, **FRAME))
-@about("the strip description", errors=("FORBIDDEN", "NOT_FOUND"))
+@about(STRIP, errors=("FORBIDDEN", "NOT_FOUND"))
 def add_image(name: str, paths: list, channel: int, frame_start: int) -> dict[str, Any]:
     """An image strip; several paths (in one directory) make an image sequence."""
     if not paths:
@@ -122,7 +128,7 @@ def _new_effect(name: str, kind: str, channel: int, frame_start: int, frame_end:
          channel=arg(int, **CHANNELS), frame_start=arg(int, **FRAME), frame_end=arg(int,
          default=None, **FRAME),
          inputs=arg(list, default=[], items=str), properties=arg(dict, default=None))
-@about("the strip description", errors=("NOT_FOUND",))
+@about(STRIP, errors=("NOT_FOUND",))
 def add_effect(name: str, type: str, channel: int, frame_start: int, frame_end, inputs: list,
                properties) -> dict[str, Any]:
     """An effect strip; CROSS and the other blends take two ``inputs`` (strip names),
@@ -147,7 +153,7 @@ def add_effect(name: str, type: str, channel: int, frame_start: int, frame_end, 
          frame_start=arg(int, **FRAME), frame_end=arg(int, **FRAME), font_size=arg(float,
          default=None),
          color=arg(list, default=None, length=4), location=arg(list, default=None, length=2))
-@about("the strip description")
+@about(STRIP)
 def add_text(name: str, text: str, channel: int, frame_start: int, frame_end: int, font_size,
              color, location) -> dict[str, Any]:
     if frame_end <= frame_start:
@@ -171,7 +177,7 @@ def add_text(name: str, text: str, channel: int, frame_start: int, frame_end: in
 
 @command("sequencer.strip_get", name=arg(str, **NAME), properties=arg(list, default=None,
          items=str))
-@about("the strip description, plus {properties: {path: value}} when asked",
+@about(STRIP,
        errors=("NOT_FOUND",))
 def strip_get(name: str, properties) -> dict[str, Any]:
     strip = get_strip(name)
@@ -182,7 +188,7 @@ def strip_get(name: str, properties) -> dict[str, Any]:
 
 
 @command("sequencer.strip_set", name=arg(str, **NAME), properties=arg(dict))
-@about("the new strip description", errors=("NOT_FOUND", "FORBIDDEN"))
+@about(STRIP, errors=("NOT_FOUND", "FORBIDDEN"))
 def strip_set(name: str, properties: dict) -> dict[str, Any]:
     """Sets any strip properties ({path: value}), all checked before any is applied."""
     strip = get_strip(name)

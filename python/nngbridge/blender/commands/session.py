@@ -9,7 +9,7 @@ from typing import Any
 import bpy
 
 from .. import paths, registry
-from ..registry import CommandError, about, arg, command, not_found
+from ..registry import CommandError, about, arg, command, not_found, shape
 
 # Set by the server: whether exec is allowed, a callable that asks it to stop, the events
 # address, this worker's id and the pool it joined (docs/pool.md).
@@ -17,8 +17,16 @@ STATE: dict[str, Any] = {"allow_exec": False, "shutdown": None, "events": None,
                          "worker": None, "pool": None}
 
 
+HELLO = shape(
+    "hello", "{protocol: int, server: str, blender: str, commands: [str], events: str|nil, "
+    "limits: {max_message: int, memory_budget: int, max_job_frames: int}, "
+    "files: {work_dir: str|nil, allowed_dirs: [str]}, io: {import: [str], export: [str]}, "
+    "worker: str, host: str, pool: str|nil, capabilities: {cpus: int, background: bool, "
+    "exec: bool, zero_copy_pixels: bool}}")
+
+
 @command("session.hello")
-@about("§6 (HelloInfo)")
+@about(HELLO)
 def hello() -> dict[str, Any]:
     """Protocol and server versions, the command list, where files may go (``files``:
     the work directory and the allowed directories, docs/protocol.md §7.2), the file
@@ -54,15 +62,18 @@ def ping() -> str:
 
 
 @command("session.commands", name=arg(str, default=None))
-@about("{commands: {<cmd>: <docs/commands.json entry>}}", errors=("NOT_FOUND",))
+@about("{commands: {<cmd>: <docs/commands.json entry>}, shapes: {<name>: notation}}",
+       errors=("NOT_FOUND",))
 def commands(name) -> dict[str, Any]:
-    """Every command's (or one command's) description, from the table: what
-    docs/commands.json holds (nngbridge.blender.catalogue)."""
+    """Every command's (or one command's) description, from the table, and the result
+    shapes they name (``<clip>``): what docs/commands.json holds
+    (nngbridge.blender.catalogue)."""
     table = registry.COMMANDS
     if name is not None and name not in table:
         raise not_found("command", name)
     chosen = [table[name]] if name is not None else [table[k] for k in sorted(table)]
-    return {"commands": {c.name: c.describe() for c in chosen}}
+    return {"commands": {c.name: c.describe() for c in chosen},
+            "shapes": dict(sorted(registry.SHAPES.items()))}
 
 
 @command("session.shutdown")
