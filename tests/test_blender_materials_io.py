@@ -129,17 +129,21 @@ def test_a_peer_builds_renders_exports_and_reimports_a_textured_mesh(tmp_path, b
 
 
 @pytest.mark.parametrize("backend", bpy_pypi.backends())
-def test_the_typed_rust_peer_does_the_same(tmp_path, backend):
+@pytest.mark.parametrize("client", ["SceneClient", "AsyncSceneClient"])
+def test_the_typed_rust_peer_does_the_same(tmp_path, backend, client):
     cargo = ["cargo", "test", "-q", "-p", "nngbridge-scene", "--test", "textured_roundtrip"]
     subprocess.run([*cargo, "--no-run"], cwd=ROOT, check=True, timeout=900)
     with BlenderServer(tmp_path, backend=backend, allow_exec=True) as b:
         env = dict(os.environ, NNGBRIDGE_TEST_ADDRESS=b.address,
                    NNGBRIDGE_TEST_WORK=str(b.work))
+        if client == "AsyncSceneClient":
+            env["NNGBRIDGE_TEST_ASYNC"] = "1"
         res = subprocess.run([*cargo, "--", "--ignored", "--nocapture"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=400)
         out = res.stdout + res.stderr
         assert res.returncode == 0, out + "\n--- blender ---\n" + "\n".join(b.lines[-40:])
         assert "textured round trip: all checks passed" in res.stdout, out
+        assert f"client: {client}" in res.stdout, out
 
 
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs xvfb-run (setup.sh)")

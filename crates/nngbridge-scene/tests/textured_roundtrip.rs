@@ -3,18 +3,21 @@
 //! `NNGBRIDGE_TEST_ADDRESS` and its work directory in `NNGBRIDGE_TEST_WORK`: a subdivided
 //! cube gets a Principled material with an image texture, node by node; the tree is read
 //! back, the scene rendered, the cube exported to glTF and imported again, and geometry
-//! and material compared.
+//! and material compared. `NNGBRIDGE_TEST_ASYNC=1`: through `AsyncSceneClient`
+//! (`support/peer.rs`).
 
 use std::path::Path;
 use std::time::Duration;
 
 use nngbridge_scene::commands::*;
-use nngbridge_scene::{CallError, ErrorCode, SceneClient, Value};
+use nngbridge_scene::{CallError, ErrorCode, Value};
 
 mod support {
     pub mod every_command;
+    pub mod peer;
 }
 use support::every_command::props;
+use support::peer::Peer;
 
 type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
@@ -50,7 +53,7 @@ fn material_tree(id: &str) -> (NodeTree, Option<String>) {
 }
 
 fn drive(address: &str, work: &Path) -> Res {
-    let client = SceneClient::connect_local(address)?.with_timeout(Duration::from_secs(120));
+    let client = Peer::connect(address, Duration::from_secs(120))?;
     let hello = client.run(&Hello {})?;
     let io = hello.io.ok_or("session.hello lists no io formats")?;
     check(

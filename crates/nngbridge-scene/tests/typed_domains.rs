@@ -8,7 +8,7 @@
 //! mask, sequencer, gpencil, anim, wm, batch, job, render, mesh, id, exec), results decoded into
 //! the typed outputs and checked, and error codes of bad input checked. Ends with
 //! `session.shutdown`. With `NNGBRIDGE_TEST_ASYNC=1` every call goes through
-//! `AsyncSceneClient`, awaited on a tokio runtime, instead of the blocking `SceneClient`.
+//! `AsyncSceneClient` instead of the blocking `SceneClient` (`support/peer.rs`).
 //! (That the typed structs match the add-on's catalogue is
 //! `tests/catalogue.rs`, against docs/commands.json, which `check_commands.py` compares
 //! with a real Blender's `session.commands`.)
@@ -19,14 +19,14 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nngbridge_scene::commands::*;
-use nngbridge_scene::{
-    Array, AsyncSceneClient, CallError, Command, ErrorCode, EventStream, SceneClient, Value,
-};
+use nngbridge_scene::{Array, CallError, ErrorCode, EventStream, Value};
 
 mod support {
     pub mod every_command;
+    pub mod peer;
 }
 use support::every_command::props;
+use support::peer::Peer;
 
 type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
@@ -1276,22 +1276,6 @@ fn jobs_and_render(client: &Peer, work: &Path, events: &mut EventStream) -> Res 
     )
 }
 
-/// The client the scenario drives: the blocking `SceneClient`, or `AsyncSceneClient`
-/// with each call awaited (`NNGBRIDGE_TEST_ASYNC=1`).
-enum Peer {
-    Blocking(SceneClient),
-    Async(AsyncSceneClient, tokio::runtime::Runtime),
-}
-
-impl Peer {
-    fn run<C: Command>(&self, command: &C) -> Result<C::Output, CallError> {
-        match self {
-            Peer::Blocking(client) => client.run(command),
-            Peer::Async(client, runtime) => runtime.block_on(client.run(command)),
-        }
-    }
-}
-
 /// A mesh built from typed arrays and read back; custom properties on several kinds.
 fn meshes_and_properties(client: &Peer) -> Res {
     let positions = [
@@ -1400,17 +1384,7 @@ fn meshes_and_properties(client: &Peer) -> Res {
 }
 
 fn drive(address: &str, events_address: &str, work: &Path) -> Res {
-    let blocking = SceneClient::connect_local(address)?.with_timeout(Duration::from_secs(60));
-    let client = if std::env::var_os("NNGBRIDGE_TEST_ASYNC").is_some() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        println!("client: AsyncSceneClient");
-        Peer::Async(AsyncSceneClient::from(blocking), runtime)
-    } else {
-        println!("client: SceneClient");
-        Peer::Blocking(blocking)
-    };
+    let client = Peer::connect(address, Duration::from_secs(60))?;
     let mut events = EventStream::connect(events_address, &["job", "frame"])?;
     sync_events(&client, &mut events)?;
     session(&client)?;
