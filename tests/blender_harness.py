@@ -53,6 +53,14 @@ print("made movie", {movie!r}, len(frames), "frames", flush=True)
 """
 
 
+def cargo_binary(args: list[str], path: str) -> Path:
+    """Builds ``cargo build -q ARGS`` (debug) and returns ``target/debug/PATH``."""
+    subprocess.run(["cargo", "build", "-q", *args], cwd=ROOT, check=True, timeout=600)
+    exe = ROOT / "target" / "debug" / path
+    assert exe.exists(), exe
+    return exe
+
+
 def install_wheel(scripts: Path, tag: str = "cp311-abi3") -> None:
     wheels = sorted((ROOT / "dist").glob(f"nngbridge-*-{tag}-*.whl"))
     assert wheels, f"no {tag} wheel in dist/: run scripts/build-wheels.sh (test-all.sh does)"
@@ -199,3 +207,31 @@ class BlenderServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def track_the_main_job_clip(tmp: Path, peer: str) -> None:
+    """The main job's tracking pass (scripts/main-job.sh): the Rust track_clip writes the
+    clip's frames, Blender encodes them into a movie, and ``peer`` (``rust``:
+    track_clip.rs, ``python``: examples/track_clip.py) pulls every frame, finds the moving
+    disk, writes a keyframed mask and a tracking marker, and checks what Blender reads back
+    against the truth (it exits 1 beyond 0.5 px). Then Blender holds what it wrote."""
+    tracker = cargo_binary(["-p", "nngbridge-scene", "--example", "track_clip"],
+                           "examples/track_clip")
+    # The movie goes in the server's work directory: the only place clip.load may read.
+    frames, movie = tmp / "frames", work_dir(tmp) / "shape.mp4"
+    subprocess.run([str(tracker), "frames", str(frames)], check=True, timeout=120)
+    assert len(list(frames.glob("frame_*.bmp"))) == 48
+    with BlenderServer(tmp, script=MAKE_MOVIE.format(frames=str(frames),
+                                                     movie=str(movie))) as b:
+        cmd = {"rust": [str(tracker), "track", b.address, movie.name],
+               "python": [sys.executable, str(ROOT / "examples" / "track_clip.py"),
+                          b.address, movie.name]}[peer]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        print(res.stdout)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "result                       OK" in res.stdout
+        keys = b.call("anim.keyframes", target="mask", name="ShapeMask",
+                      data_path='layers["shape"].splines[0].points[0].co')["fcurves"]
+        assert len(keys[0]["keyframes"]) == 48
+        markers = b.call("tracking.markers_get", clip="Shape", track="Shape")["markers"]
+        assert [m["frame"] for m in markers] == list(range(1, 49))

@@ -132,6 +132,18 @@ def _rmtree(d):
     shutil.rmtree(d, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def addon_from_sources():
+    """Blenders that tests/blender_harness.py starts run the add-on from the repository's
+    sources (plus the built native module), not from a wheel that may predate them."""
+    import blender_harness
+    from blender_scripts.modules import install_sources
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(blender_harness, "install_wheel", install_sources)
+        yield
+
+
 def wait_for(cond, timeout=5.0, what="condition"):
     """Poll a condition NNG reports asynchronously and pynng offers no event for
     (pipe bookkeeping). Fails the test on timeout."""

@@ -14,13 +14,11 @@ import time
 
 import pytest
 
-import blender_harness
 import bpy_pypi
 import nngbridge
 from blender_harness import BlenderServer
-from blender_scripts.modules import install_sources
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.usefixtures("addon_from_sources")]
 
 MAX_MESSAGE = 40 << 20  # small enough to test the limit, big enough for 1080p pixels
 LIMITED = f"import functools\nb.serve = functools.partial(b.serve, max_message={MAX_MESSAGE})"
@@ -44,15 +42,6 @@ def _failing_pixels():
 """
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _sources_not_wheel():
-    """The Blender under test imports the add-on from the repository's sources (plus the
-    built native module), not from a wheel that may predate them."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(blender_harness, "install_wheel", install_sources)
-        yield
-
-
 @pytest.fixture(scope="module", params=bpy_pypi.backends())
 def backend(request) -> str:
     """``debian`` or ``bpy-<version>`` (tests/bpy_pypi.py)."""
@@ -60,7 +49,7 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="module")
-def blender(tmp_path_factory, _sources_not_wheel, backend):
+def blender(tmp_path_factory, addon_from_sources, backend):
     with BlenderServer(tmp_path_factory.mktemp("bg"), script=LIMITED + FAILING_PAYLOAD,
                        backend=backend) as b:
         yield b

@@ -27,13 +27,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-import blender_harness
 import bpy_pypi
 import nngbridge
 from blender_harness import BlenderServer
-from blender_scripts.modules import install_sources
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.usefixtures("addon_from_sources")]
 
 MEMORY_BUDGET = 32 << 20
 MAX_MESSAGE = 16 << 20
@@ -51,15 +49,8 @@ NEVER = {"session.shutdown"}
 NO_EXTREMES = {"render.still", "render.animation"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _sources_not_wheel():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(blender_harness, "install_wheel", install_sources)
-        yield
-
-
 @pytest.fixture(scope="module", params=bpy_pypi.backends())
-def blender(request, tmp_path_factory, _sources_not_wheel):
+def blender(request, tmp_path_factory, addon_from_sources):
     with BlenderServer(tmp_path_factory.mktemp("hostile"), backend=request.param,
                        memory_budget=MEMORY_BUDGET, max_message=MAX_MESSAGE,
                        max_job_frames=MAX_JOB_FRAMES) as b:

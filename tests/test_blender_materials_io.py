@@ -15,13 +15,11 @@ from pathlib import Path
 
 import pytest
 
-import blender_harness
 import bpy_pypi
 from blender_harness import BlenderServer
-from blender_scripts.modules import install_sources
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.usefixtures("addon_from_sources")]
 
 # The stand-in for the mesh.* commands (not on this branch): a level-1 subdivision
 # modifier, which the export applies (a cube of 8 vertices becomes one of 26), and smooth
@@ -33,12 +31,6 @@ SUBDIVIDE = ("o = bpy.data.objects['Crate']\n"
              "co = [v.co for v in e.data.vertices]\n"
              "result = (len(co), [max(c[i] for c in co) - min(c[i] for c in co)"
              " for i in range(3)])")
-
-
-@pytest.fixture(autouse=True)
-def _sources_not_wheel(monkeypatch):
-    """Blender runs the add-on from the repository's sources, not a possibly stale wheel."""
-    monkeypatch.setattr(blender_harness, "install_wheel", install_sources)
 
 
 def node(listing: dict, name: str) -> dict:

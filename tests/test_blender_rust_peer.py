@@ -11,25 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import blender_harness
-from blender_harness import MAKE_MOVIE, BlenderServer
-from blender_scripts.modules import install_sources
+from blender_harness import BlenderServer, cargo_binary, track_the_main_job_clip
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.timeout(600)
-
-
-@pytest.fixture(autouse=True)
-def _sources_not_wheel(monkeypatch):
-    """Blender runs the add-on from the repository's sources, not a possibly stale wheel."""
-    monkeypatch.setattr(blender_harness, "install_wheel", install_sources)
-
-
-def cargo_binary(args: list[str], path: str) -> Path:
-    subprocess.run(["cargo", "build", "-q", *args], cwd=ROOT, check=True, timeout=600)
-    exe = ROOT / "target" / "debug" / path
-    assert exe.exists(), exe
-    return exe
+pytestmark = [pytest.mark.timeout(600), pytest.mark.usefixtures("addon_from_sources")]
 
 
 def test_typed_rust_client_and_cli_drive_blender(tmp_path):
@@ -55,28 +40,8 @@ def test_typed_rust_client_and_cli_drive_blender(tmp_path):
 
 
 def test_rust_peer_tracks_a_generated_clip_in_blender(tmp_path):
-    """The main job's tracking pass: the Rust peer pulls every frame of a movie Blender made
-    from its frames, finds the moving disk, writes a keyframed mask and a tracking marker,
-    and checks what Blender reads back against the truth (it exits 1 beyond 0.5 px)."""
-    tracker = cargo_binary(["-p", "nngbridge-scene", "--example", "track_clip"],
-                           "examples/track_clip")
-    # The movie goes in the server's work directory: the only place clip.load may read.
-    frames, movie = tmp_path / "frames", blender_harness.work_dir(tmp_path) / "shape.mp4"
-    subprocess.run([str(tracker), "frames", str(frames)], check=True, timeout=120)
-    assert len(list(frames.glob("frame_*.bmp"))) == 48
-    with BlenderServer(tmp_path, script=MAKE_MOVIE.format(frames=str(frames),
-                                                          movie=str(movie))) as b:
-        res = subprocess.run([str(tracker), "track", b.address, movie.name],
-                             capture_output=True, text=True, timeout=300)
-        print(res.stdout)
-        assert res.returncode == 0, res.stdout + res.stderr
-        assert "result                       OK" in res.stdout
-        # What the peer wrote is in Blender: one keyframed spline, a marker on every frame.
-        keys = b.call("anim.keyframes", target="mask", name="ShapeMask",
-                      data_path='layers["shape"].splines[0].points[0].co')["fcurves"]
-        assert len(keys[0]["keyframes"]) == 48
-        markers = b.call("tracking.markers_get", clip="Shape", track="Shape")["markers"]
-        assert [m["frame"] for m in markers] == list(range(1, 49))
+    """The main job's tracking pass with the Rust peer (track_clip.rs)."""
+    track_the_main_job_clip(tmp_path, "rust")
 
 
 @pytest.mark.parametrize("client", ["SceneClient", "AsyncSceneClient"])

@@ -16,22 +16,14 @@ from pathlib import Path
 import pytest
 
 import blender_harness
-from blender_harness import BlenderServer
-from blender_scripts.modules import install_sources
+from blender_harness import BlenderServer, cargo_binary
 from nngbridge import tokens
 from nngbridge.blender import paths
 from nngbridge.blender.registry import CommandError
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.usefixtures("addon_from_sources")]
 VICTIM = b"precious: must survive\n"
-
-
-@pytest.fixture(scope="module")
-def _sources_not_wheel():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(blender_harness, "install_wheel", install_sources)
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -49,18 +41,11 @@ def site(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def blender(site, _sources_not_wheel):
+def blender(site, addon_from_sources):
     """No token given: the server makes one; the harness finds it by the address."""
     with BlenderServer(site, allowed_dirs=[str(site / "extra")]) as b:
         b.call("image.new", name="Plate", width=4, height=4, color=[1, 0, 0, 1])
         yield b
-
-
-def cargo_binary(args: list[str], path: str) -> Path:
-    subprocess.run(["cargo", "build", "-q", *args], cwd=ROOT, check=True, timeout=600)
-    exe = ROOT / "target" / "debug" / path
-    assert exe.exists(), exe
-    return exe
 
 
 def untouched(site: Path) -> None:
@@ -185,8 +170,7 @@ def test_ipc_sockets_are_user_only(blender):
         assert stat.S_ISSOCK(mode) and stat.S_IMODE(mode) == 0o600, oct(mode)
 
 
-def test_serving_without_a_token_takes_the_explicit_switch_and_warns(tmp_path,
-                                                                      _sources_not_wheel):
+def test_serving_without_a_token_takes_the_explicit_switch_and_warns(tmp_path):
     with BlenderServer(tmp_path, insecure_no_token=True) as b:
         assert b.token is None
         assert not Path(tokens.token_path(b.address)).exists()
@@ -194,7 +178,7 @@ def test_serving_without_a_token_takes_the_explicit_switch_and_warns(tmp_path,
         assert b.call("session.ping") == "pong"
 
 
-def test_the_token_file_goes_when_the_server_stops(tmp_path, _sources_not_wheel):
+def test_the_token_file_goes_when_the_server_stops(tmp_path):
     with BlenderServer(tmp_path) as b:
         path = Path(tokens.token_path(b.address))
         assert path.read_text() == b.token

@@ -21,19 +21,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-import blender_harness
 import nngbridge
-from blender_harness import BlenderServer
+from blender_harness import BlenderServer, cargo_binary
 from blender_scripts.modules import install_sources
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.timeout(600)
-
-
-@pytest.fixture(autouse=True)
-def _sources_not_wheel(monkeypatch):
-    """Blender runs the add-on from the repository's sources, not a possibly stale wheel."""
-    monkeypatch.setattr(blender_harness, "install_wheel", install_sources)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.usefixtures("addon_from_sources")]
 
 
 def _cert(path: Path, cn: str, key, issuer: str, issuer_key, ca: bool = False) -> None:
@@ -71,13 +64,6 @@ def pki(tmp_path) -> Path:
     for name in ("server", "client"):
         _cert(d / f"{name}.pem", name, _key(d / f"{name}.key"), "Scene CA", ca_key)
     return d
-
-
-def cargo_binary(args: list[str], path: str) -> Path:
-    subprocess.run(["cargo", "build", "-q", *args], cwd=ROOT, check=True, timeout=600)
-    exe = ROOT / "target" / "debug" / path
-    assert exe.exists(), exe
-    return exe
 
 
 def test_rust_client_and_cli_drive_blender_over_tls(tmp_path, pki):

@@ -17,11 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import blender_harness
 import nngbridge
 import nngbridge.scene as scene
-from blender_harness import MAKE_MOVIE, BlenderServer
-from blender_scripts.modules import blender_env, install_sources, populate
+from blender_harness import BlenderServer, track_the_main_job_clip
+from blender_scripts.modules import blender_env, populate
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = json.loads((ROOT / "docs" / "commands.json").read_text())["commands"]
@@ -76,19 +75,17 @@ def write_bmp(path: Path, grey: np.ndarray) -> None:
 
 
 @pytest.fixture(scope="module")
-def blender(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(blender_harness, "install_wheel", install_sources)
-        tmp = tmp_path_factory.mktemp("scene-client")
-        with BlenderServer(tmp, allow_exec=True) as b:
-            frames = b.work / "frames"
-            frames.mkdir()
-            for f in range(1, FRAMES + 1):
-                grey = np.full((H, W), 20, np.uint8)
-                x, y = square_at(f)
-                grey[y:y + 8, x:x + 8] = 255
-                write_bmp(frames / f"frame_{f:04d}.bmp", grey)
-            yield b
+def blender(tmp_path_factory, addon_from_sources):
+    tmp = tmp_path_factory.mktemp("scene-client")
+    with BlenderServer(tmp, allow_exec=True) as b:
+        frames = b.work / "frames"
+        frames.mkdir()
+        for f in range(1, FRAMES + 1):
+            grey = np.full((H, W), 20, np.uint8)
+            x, y = square_at(f)
+            grey[y:y + 8, x:x + 8] = 255
+            write_bmp(frames / f"frame_{f:04d}.bmp", grey)
+        yield b
 
 
 @pytest.fixture(scope="module")
@@ -526,27 +523,7 @@ def test_every_domain_was_driven():
 
 
 @pytest.mark.timeout(600)
-def test_python_peer_tracks_the_main_job_clip(tmp_path):
+def test_python_peer_tracks_the_main_job_clip(tmp_path, addon_from_sources):
     """The main job's tracking pass in Python (examples/track_clip.py, what
-    ``scripts/main-job.sh --python`` runs) passes its truth check on the clip the Rust
-    track_clip writes, and leaves the same things in Blender."""
-    subprocess.run(["cargo", "build", "-q", "-p", "nngbridge-scene", "--example",
-                    "track_clip"], cwd=ROOT, check=True, timeout=600)
-    tracker = ROOT / "target" / "debug" / "examples" / "track_clip"
-    frames, movie = tmp_path / "frames", blender_harness.work_dir(tmp_path) / "shape.mp4"
-    subprocess.run([str(tracker), "frames", str(frames)], check=True, timeout=120)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(blender_harness, "install_wheel", install_sources)
-        with BlenderServer(tmp_path, script=MAKE_MOVIE.format(frames=str(frames),
-                                                              movie=str(movie))) as b:
-            res = subprocess.run([sys.executable, str(ROOT / "examples" / "track_clip.py"),
-                                  b.address, movie.name], capture_output=True, text=True,
-                                 timeout=300)
-            print(res.stdout)
-            assert res.returncode == 0, res.stdout + res.stderr
-            assert "result                       OK" in res.stdout
-            keys = b.call("anim.keyframes", target="mask", name="ShapeMask",
-                          data_path='layers["shape"].splines[0].points[0].co')["fcurves"]
-            assert len(keys[0]["keyframes"]) == 48
-            markers = b.call("tracking.markers_get", clip="Shape", track="Shape")["markers"]
-            assert [m["frame"] for m in markers] == list(range(1, 49))
+    ``scripts/main-job.sh --python`` runs), on the clip the Rust track_clip writes."""
+    track_the_main_job_clip(tmp_path, "python")
