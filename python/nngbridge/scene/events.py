@@ -22,21 +22,6 @@ class Event(NamedTuple):
     restarted: bool = False
 
 
-def _subscriber(address: str, topics: Iterable[str], tls: Any) -> nngbridge.Sub0:
-    sock = nngbridge.Sub0(recv_max_size=0)
-    try:
-        if tls is not None:
-            sock.tls_config = tls
-        topics = list(topics)
-        for t in topics or [""]:
-            sock.subscribe(t)
-        sock.dial(address, block=False)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
 class _Gaps:
     """Parses event messages and follows ``seq``."""
 
@@ -75,7 +60,37 @@ class _Gaps:
         return event
 
 
-class EventStream:
+class _Subscription:
+    """What both streams share: the subscription (see ``EventStream``), the gap count
+    and closing."""
+
+    def __init__(self, address: str, topics: Iterable[str] = (), *,
+                 timeout: float | None = None, tls: Any = None,
+                 raise_on_gap: bool = False) -> None:
+        self.address = address
+        self.timeout = timeout
+        self._gaps = _Gaps(raise_on_gap)
+        self.socket = nngbridge.Sub0(recv_max_size=0)
+        try:
+            if tls is not None:
+                self.socket.tls_config = tls
+            for t in list(topics) or [""]:
+                self.socket.subscribe(t)
+            self.socket.dial(address, block=False)
+        except BaseException:
+            self.socket.close()
+            raise
+
+    @property
+    def lost(self) -> int:
+        """How many events were skipped so far (gaps in ``seq``)."""
+        return self._gaps.lost
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+class EventStream(_Subscription):
     """``for event in EventStream(address, ["frame"]): ...``
 
     Subscribes to ``topics`` (prefixes; every topic when empty) on a scene server's
@@ -84,18 +99,6 @@ class EventStream:
     skipped so far; ``raise_on_gap=True`` raises ``EventGap`` (holding the event) at
     each skip instead of only reporting it in ``Event.gap``. A malformed message raises
     ``ProtocolError`` and is dropped; the stream goes on."""
-
-    def __init__(self, address: str, topics: Iterable[str] = (), *,
-                 timeout: float | None = None, tls: Any = None,
-                 raise_on_gap: bool = False) -> None:
-        self.address = address
-        self.timeout = timeout
-        self._gaps = _Gaps(raise_on_gap)
-        self.socket = _subscriber(address, topics, tls)
-
-    @property
-    def lost(self) -> int:
-        return self._gaps.lost
 
     def next(self, timeout: float | None = None) -> Event:
         """The next event, waiting up to ``timeout`` seconds (default: the stream's)."""
@@ -109,9 +112,6 @@ class EventStream:
     def __next__(self) -> Event:
         return self.next()
 
-    def close(self) -> None:
-        self.socket.close()
-
     def __enter__(self) -> EventStream:
         return self
 
@@ -119,21 +119,9 @@ class EventStream:
         self.close()
 
 
-class AsyncEventStream:
+class AsyncEventStream(_Subscription):
     """``EventStream`` for asyncio and trio: ``async for event in stream`` and
     ``await stream.next(timeout)``."""
-
-    def __init__(self, address: str, topics: Iterable[str] = (), *,
-                 timeout: float | None = None, tls: Any = None,
-                 raise_on_gap: bool = False) -> None:
-        self.address = address
-        self.timeout = timeout
-        self._gaps = _Gaps(raise_on_gap)
-        self.socket = _subscriber(address, topics, tls)
-
-    @property
-    def lost(self) -> int:
-        return self._gaps.lost
 
     async def next(self, timeout: float | None = None) -> Event:
         from .aio import bounded
@@ -148,9 +136,6 @@ class AsyncEventStream:
 
     async def __anext__(self) -> Event:
         return await self.next()
-
-    def close(self) -> None:
-        self.socket.close()
 
     async def __aenter__(self) -> AsyncEventStream:
         return self
