@@ -2,7 +2,7 @@
 //! a hand-written executor (the core has no runtime).
 
 use std::future::Future;
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::task::{Context as Cx, Poll, Wake, Waker};
@@ -10,24 +10,10 @@ use std::time::Duration;
 
 use nngbridge::{Context, Error, Message, Protocol, Socket};
 
-struct Unpark(std::thread::Thread);
-impl Wake for Unpark {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Cx::from_waker(&waker);
-    let mut f = pin!(f);
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::park();
-    }
-}
+/// The example's executor (`block_on`, `Unpark`): one copy for both.
+#[path = "../examples/async_block_on/executor.rs"]
+mod executor;
+use executor::{block_on, Unpark};
 
 /// A waker that reports each wake on a channel.
 struct Signal(mpsc::Sender<()>);

@@ -6,34 +6,11 @@
 //! A Rep0 echo server on a thread; one task sends 8 requests over 8 contexts, all in
 //! flight at once, and awaits the replies.
 
-use std::future::Future;
-use std::pin::pin;
-use std::sync::Arc;
-use std::task::{Context as Cx, Poll, Wake, Waker};
-
 use nngbridge::{Context, Message, Protocol, Socket};
 
-/// Wakes the thread that runs `block_on`.
-struct Unpark(std::thread::Thread);
-
-impl Wake for Unpark {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-/// The whole executor: poll, park until woken (by NNG's completion), poll again.
-fn block_on<F: Future>(f: F) -> F::Output {
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Cx::from_waker(&waker);
-    let mut f = pin!(f);
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::park();
-    }
-}
+/// `block_on`, the executor (also the futures tests' one).
+mod executor;
+use executor::block_on;
 
 fn main() -> Result<(), nngbridge::Error> {
     let rep = Socket::new(Protocol::Rep0)?;
