@@ -1,48 +1,65 @@
 """The main job's tracking pass, in Python with numpy over ``nngbridge.scene`` — what an
 ML service does with footage; the twin of crates/nngbridge-scene/examples/track_clip.rs:
 
-    python examples/track_clip.py ADDRESS MOVIE
+    python examples/track_clip.py ADDRESS MOVIE CLIP_JSON
 
 loads MOVIE (the clip of a bright disk moving over a noisy background that
 ``track_clip frames DIR`` writes and Blender encodes; in a directory the server allows)
 into the Blender serving ADDRESS, pulls every frame's pixels as a numpy array, finds the
 disk, writes a keyframed mask around it and a tracking marker on it in one batch per
 frame, reads both back, compares them with the truth and prints the same summary as the
-Rust peer. The token is the one Blender wrote for ADDRESS. Exits 1 when an error exceeds
-``TOLERANCE`` pixels or Blender answers wrongly (``bash scripts/main-job.sh --python``).
+Rust peer. CLIP_JSON is the ``DIR/clip.json`` that track_clip writes with the frames: the
+clip's size, frames, the disk's radius and levels, and the truth (the disk's centre on
+each frame), so that they have one home, the program that draws the clip. The token is
+the one Blender wrote for ADDRESS. Exits 1 when an error exceeds ``TOLERANCE`` pixels or
+Blender answers wrongly (``bash scripts/main-job.sh --python``).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 import time
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 
 import nngbridge.scene as scene
 
-# The clip, as track_clip.rs writes it (its `truth`, FRAMES, WIDTH, HEIGHT, RADIUS).
-FRAMES, WIDTH, HEIGHT, RADIUS = 48, 960, 540, 24.0
 MASK, LAYER, TRACK = "ShapeMask", "shape", "Shape"
 MARGIN = 8.0  # how far outside the disk the mask runs, in pixels
 TOLERANCE = 0.5  # the largest error in pixels the check accepts
 
 
-def truth(frame: int) -> tuple[float, float]:
-    """The disk's centre on ``frame`` (1-based), in Blender's pixels (y up)."""
-    t = (frame - 1) / (FRAMES - 1)
-    return 160.0 + 640.0 * t, 270.0 + 150.0 * math.sin(2 * math.pi * t)
+class Clip(NamedTuple):
+    """The clip as track_clip.rs drew it (its clip.json)."""
+
+    frames: int
+    width: int
+    height: int
+    radius: float  # the disk's, in pixels
+    levels: tuple[float, float]  # 8-bit: the background stays under the first; the disk
+    truth: list[tuple[float, float]]  # the disk's centre on each frame, Blender's pixels
+
+    @staticmethod
+    def load(path: str) -> Clip:
+        d = json.loads(Path(path).read_text(encoding="utf-8"))
+        clip = Clip(d["frames"], d["width"], d["height"], d["radius"], tuple(d["levels"]),
+                    [(x, y) for x, y in d["truth"]])
+        if len(clip.truth) != clip.frames:
+            raise ValueError(f"{path}: {len(clip.truth)} centres for {clip.frames} frames")
+        return clip
 
 
-def find_shape(pixels: np.ndarray) -> tuple[float, float, float]:
+def find_shape(pixels: np.ndarray, levels: tuple[float, float]) -> tuple[float, float, float]:
     """Centre and radius of the bright disk in float RGBA pixels ``[h, w, 4]`` (rows
     bottom-up): the coverage-weighted centroid of the pixels brighter than the
     background, and the radius of a disk of the same area."""
     if pixels.dtype != np.float32 or pixels.ndim != 3 or pixels.shape[2] < 3:
         raise ValueError(f"pixels are {pixels.dtype} {pixels.shape}, not f4 RGB(A)")
-    low, high = 60.0 / 255.0, 240.0 / 255.0  # the 8-bit source's levels
+    low, high = levels[0] / 255.0, levels[1] / 255.0
     green = pixels[:, :, 1]  # ~ luma
     weight = np.clip((green - low) / (high - low), 0.0, 1.0, dtype=np.float64)
     total = weight.sum()
@@ -72,37 +89,37 @@ def stat(name: str, errors: list[float]) -> str:
     return f"{name:<28} mean {sum(errors) / len(errors):.3f} px, max {max(errors):.3f} px"
 
 
-def per_frame(seconds: float) -> str:
-    return f"{seconds * 1e3 / FRAMES:.2f} ms"
+def track(address: str, movie: str, drawn: Clip) -> bool:
+    def per_frame(seconds: float) -> str:
+        return f"{seconds * 1e3 / drawn.frames:.2f} ms"
 
-
-def track(address: str, movie: str) -> bool:
     with scene.connect(address, timeout=60) as client:
         started = time.perf_counter()
         clip = client.call("clip.load", path=movie, name="Shape")
-        if clip["size"] != [WIDTH, HEIGHT] or clip["frame_duration"] != FRAMES:
+        if clip["size"] != [drawn.width, drawn.height] or \
+                clip["frame_duration"] != drawn.frames:
             raise RuntimeError(f"Blender reads the movie as {clip['size']} with "
                                f"{clip['frame_duration']} frames, expected "
-                               f"{WIDTH}x{HEIGHT} with {FRAMES}")
+                               f"{drawn.width}x{drawn.height} with {drawn.frames}")
         first = clip["frame_start"]
-        last = first + FRAMES - 1
+        last = first + drawn.frames - 1
         client.call("scene.set", frame_start=first, frame_end=last)
         print(f"loaded {clip['name']} ({clip['source']}, {clip['frame_duration']} frames of "
-              f"{WIDTH}x{HEIGHT})")
+              f"{drawn.width}x{drawn.height})")
         pull = find = write = 0.0
         nbytes = 0
         found_err: list[float] = []
-        for i in range(FRAMES):
+        for i in range(drawn.frames):
             frame = first + i
             t = time.perf_counter()
             pixels = client.call("clip.frame_pixels", name=clip["name"], frame=frame)
             pull += time.perf_counter() - t
             nbytes += pixels.nbytes
             t = time.perf_counter()
-            x, y, radius = find_shape(pixels)
+            x, y, radius = find_shape(pixels, drawn.levels)
             find += time.perf_counter() - t
             del pixels  # the array views the reply: let the message go
-            tx, ty = truth(i + 1)
+            tx, ty = drawn.truth[i]
             found_err.append(math.hypot(x - tx, y - ty))
 
             t = time.perf_counter()
@@ -137,9 +154,9 @@ def track(address: str, movie: str) -> bool:
                                                            "track": TRACK, "frame": f})
                                  for f in frames])
         mask_err, marker_err = [], []
-        r = RADIUS + MARGIN
+        r = drawn.radius + MARGIN
         for i, (box, got, f) in enumerate(zip(boxes, markers, frames)):
-            tx, ty = truth(i + 1)
+            tx, ty = drawn.truth[i]
             want = (tx - r, ty - r, tx + r, ty + r)
             have = (*box["min"], *box["max"])
             mask_err.append(max(abs(a - b) for a, b in zip(want, have)))
@@ -151,8 +168,8 @@ def track(address: str, movie: str) -> bool:
         total = time.perf_counter() - started
 
     print("\n=== tracking summary ===")
-    print(f"frames                       {FRAMES} of {WIDTH}x{HEIGHT} RGBA float "
-          f"({nbytes / FRAMES / (1 << 20):.1f} MiB per frame)")
+    print(f"frames                       {drawn.frames} of {drawn.width}x{drawn.height} RGBA "
+          f"float ({nbytes / drawn.frames / (1 << 20):.1f} MiB per frame)")
     print(stat("shape centre (found)", found_err))
     print(stat("tracking marker (read back)", marker_err))
     print(stat("mask bounds (read back)", mask_err))
@@ -167,12 +184,13 @@ def track(address: str, movie: str) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python examples/track_clip.py ADDRESS MOVIE", file=sys.stderr)
+    if len(argv) != 3:
+        print("usage: python examples/track_clip.py ADDRESS MOVIE CLIP_JSON", file=sys.stderr)
         return 2
     try:
-        return 0 if track(argv[0], argv[1]) else 1
-    except (scene.SceneError, scene.ProtocolError, RuntimeError, ValueError) as e:
+        return 0 if track(argv[0], argv[1], Clip.load(argv[2])) else 1
+    except (scene.SceneError, scene.ProtocolError, RuntimeError, ValueError, OSError,
+            KeyError) as e:
         print(f"track_clip.py: {e}", file=sys.stderr)
         return 1
 

@@ -58,10 +58,10 @@ def main() -> int:
                 if args.python:
                     run("track the clip (Python peer)",
                         [sys.executable, str(ROOT / "examples" / "track_clip.py"),
-                         blender.address, movie.name])
+                         blender.address, movie.name, str(frames / "clip.json")])
                 else:
                     run("track the clip", [str(EXAMPLES / "track_clip"), "track",
-                                           blender.address, movie.name])
+                                           blender.address, movie.name, str(frames / "clip.json")])
             except subprocess.CalledProcessError as e:
                 print(f"\nblender-demo: {e}", file=sys.stderr)
                 return 1

@@ -211,10 +211,11 @@ class BlenderServer:
 
 def track_the_main_job_clip(tmp: Path, peer: str) -> None:
     """The main job's tracking pass (scripts/main-job.sh): the Rust track_clip writes the
-    clip's frames, Blender encodes them into a movie, and ``peer`` (``rust``:
-    track_clip.rs, ``python``: examples/track_clip.py) pulls every frame, finds the moving
-    disk, writes a keyframed mask and a tracking marker, and checks what Blender reads back
-    against the truth (it exits 1 beyond 0.5 px). Then Blender holds what it wrote."""
+    clip's frames and clip.json (its truth), Blender encodes them into a movie, and
+    ``peer`` (``rust``: track_clip.rs, ``python``: examples/track_clip.py) pulls every
+    frame, finds the moving disk, writes a keyframed mask and a tracking marker, and checks
+    what Blender reads back against the truth (it exits 1 beyond 0.5 px). Then Blender
+    holds what it wrote."""
     tracker = cargo_binary(["-p", "nngbridge-scene", "--example", "track_clip"],
                            "examples/track_clip")
     # The movie goes in the server's work directory: the only place clip.load may read.
@@ -225,7 +226,7 @@ def track_the_main_job_clip(tmp: Path, peer: str) -> None:
                                                      movie=str(movie))) as b:
         cmd = {"rust": [str(tracker), "track", b.address, movie.name],
                "python": [sys.executable, str(ROOT / "examples" / "track_clip.py"),
-                          b.address, movie.name]}[peer]
+                          b.address, movie.name, str(frames / "clip.json")]}[peer]
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         print(res.stdout)
         assert res.returncode == 0, res.stdout + res.stderr

@@ -2,7 +2,9 @@
 //!
 //! * `track_clip frames DIR` writes the frames of a generated clip (a bright disk moving over
 //!   a dark, noisy background) as `DIR/frame_0001.bmp` ...; the launcher has Blender encode them
-//!   into a movie (scripts/blender-demo.py);
+//!   into a movie (scripts/blender-demo.py). `DIR/clip.json` describes the clip for other
+//!   peers (examples/track_clip.py): its size, frames, the disk's radius and levels, and the
+//!   truth, the disk's centre on each frame;
 //! * `track_clip track ADDRESS MOVIE` loads the movie into the Blender serving `ADDRESS`, pulls
 //!   every frame's pixels, finds the disk, writes a keyframed mask around it and a tracking
 //!   marker on it, reads both back and checks them against the truth, and prints a summary.
@@ -27,6 +29,8 @@ const WIDTH: usize = 960;
 const HEIGHT: usize = 540;
 /// The disk's radius in pixels.
 const RADIUS: f64 = 24.0;
+/// The 8-bit levels: the background stays under the first, the disk is the second.
+const LEVELS: (f64, f64) = (60.0, 240.0);
 /// Names of what the peer makes in Blender.
 const MASK: &str = "ShapeMask";
 const LAYER: &str = "shape";
@@ -82,7 +86,7 @@ fn render(frame: u32) -> Vec<u8> {
             }
             let background = 20.0 + 25.0 * x as f64 / WIDTH as f64 + 12.0 * noise(&mut seed);
             let cover = f64::from(inside) / 16.0;
-            out[y * WIDTH + x] = (background * (1.0 - cover) + 240.0 * cover).round() as u8;
+            out[y * WIDTH + x] = (background * (1.0 - cover) + LEVELS.1 * cover).round() as u8;
         }
     }
     out
@@ -116,6 +120,15 @@ fn write_frames(dir: &Path) -> Result<()> {
     for f in 1..=FRAMES {
         std::fs::write(dir.join(format!("frame_{f:04}.bmp")), bmp(&render(f)))?;
     }
+    let clip = serde_json::json!({
+        "frames": FRAMES,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "radius": RADIUS,
+        "levels": [LEVELS.0, LEVELS.1],
+        "truth": (1..=FRAMES).map(|f| [truth(f).0, truth(f).1]).collect::<Vec<_>>(),
+    });
+    std::fs::write(dir.join("clip.json"), format!("{clip}\n"))?;
     println!(
         "wrote {FRAMES} frames of {WIDTH}x{HEIGHT} to {}",
         dir.display()
@@ -146,8 +159,7 @@ fn find_shape(pixels: &Array) -> Result<Found> {
         )
         .into());
     }
-    // Levels of the 8-bit source: background under 60/255, the disk 240/255.
-    let (low, high) = (60.0 / 255.0, 240.0 / 255.0);
+    let (low, high) = (LEVELS.0 / 255.0, LEVELS.1 / 255.0);
     let (mut sum, mut sx, mut sy) = (0.0f64, 0.0f64, 0.0f64);
     for (i, px) in pixels.data.chunks_exact(c * 4).enumerate() {
         let g = f32::from_le_bytes([px[4], px[5], px[6], px[7]]) as f64; // green ~ luma
