@@ -81,44 +81,34 @@ def test_unsupported_direction_raises_not_supported(nng, cls, op):
         s.recv() if op == "recv" else s.send(b"x")
 
 
-def test_close_from_another_thread_wakes_blocked_recv_with_closed(nng, inproc):
-    s = nng.Pull0(listen=inproc)
+def closed_while_blocked(obj) -> Exception:
+    """What ``obj.recv()``, blocked on another thread, raises when ``obj.close()`` runs."""
     outcome = []
 
     def receive():
         try:
-            s.recv()
+            obj.recv()
         except Exception as e:  # noqa: BLE001 - the exception is the outcome checked
             outcome.append(e)
 
     t = threading.Thread(target=receive)
     t.start()
     wait_until_asleep(os.getpid(), t.native_id)  # blocked in recv
-    s.close()
+    obj.close()
     t.join(5)
-    assert not t.is_alive(), "recv stayed blocked after close()"
-    assert len(outcome) == 1 and isinstance(outcome[0], nng.Closed)
-    assert outcome[0].errno == 7
+    assert not t.is_alive(), f"{type(obj).__name__}.recv stayed blocked after close()"
+    assert len(outcome) == 1, "recv returned instead of raising"
+    return outcome[0]
+
+
+def test_close_from_another_thread_wakes_blocked_recv_with_closed(nng, inproc):
+    e = closed_while_blocked(nng.Pull0(listen=inproc))
+    assert isinstance(e, nng.Closed) and e.errno == 7
 
 
 def test_closing_a_context_from_another_thread_wakes_its_recv_with_closed(nng, inproc):
     with nng.Rep0(listen=inproc) as rep:
-        ctx = rep.new_context()
-        outcome = []
-
-        def receive():
-            try:
-                ctx.recv()
-            except Exception as e:  # noqa: BLE001 - the exception is the outcome checked
-                outcome.append(e)
-
-        t = threading.Thread(target=receive)
-        t.start()
-        wait_until_asleep(os.getpid(), t.native_id)  # blocked in ctx.recv
-        ctx.close()
-        t.join(5)
-        assert not t.is_alive(), "ctx.recv stayed blocked after ctx.close()"
-        assert len(outcome) == 1 and isinstance(outcome[0], nng.Closed)
+        assert isinstance(closed_while_blocked(rep.new_context()), nng.Closed)
 
 
 def test_every_call_on_a_closed_socket_raises_closed(nng, inproc):
