@@ -8,19 +8,14 @@ secure it, unless forced."""
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import json
 import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import free_tcp_port
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+import certs
 import nngbridge
 from blender_harness import BlenderServer, cargo_binary
 from blender_scripts.modules import install_sources
@@ -29,40 +24,18 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.timeout(600), pytest.mark.usefixtures("addon_from_sources")]
 
 
-def _cert(path: Path, cn: str, key, issuer: str, issuer_key, ca: bool = False) -> None:
-    now = datetime.datetime.now(datetime.timezone.utc)
-    b = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(
-            NameOID.COMMON_NAME, cn)]))
-         .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-         .public_key(key.public_key()).serial_number(x509.random_serial_number())
-         .not_valid_before(now - datetime.timedelta(days=1))
-         .not_valid_after(now + datetime.timedelta(days=2))
-         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-    if not ca:
-        b = b.add_extension(x509.SubjectAlternativeName(
-            [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False)
-    path.write_bytes(b.sign(issuer_key, hashes.SHA256()).public_bytes(
-        serialization.Encoding.PEM))
-
-
-def _key(path: Path):
-    key = ec.generate_private_key(ec.SECP256R1())
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                       serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    return key
-
-
 @pytest.fixture
 def pki(tmp_path) -> Path:
     """ca.pem; server.pem/.key (localhost) and client.pem/.key, both signed by the CA."""
     d = tmp_path / "pki"
     d.mkdir()
-    ca_key = _key(d / "ca.key")
-    _cert(d / "ca.pem", "Scene CA", ca_key, "Scene CA", ca_key, ca=True)
+    ca_key = certs.private_key()
+    (d / "ca.key").write_text(certs.key_pem(ca_key))
+    (d / "ca.pem").write_text(certs.cert_pem("Scene CA", ca_key, "Scene CA", ca_key, ca=True))
     for name in ("server", "client"):
-        _cert(d / f"{name}.pem", name, _key(d / f"{name}.key"), "Scene CA", ca_key)
+        key = certs.private_key()
+        (d / f"{name}.key").write_text(certs.key_pem(key))
+        (d / f"{name}.pem").write_text(certs.cert_pem(name, key, "Scene CA", ca_key))
     return d
 
 

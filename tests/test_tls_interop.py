@@ -7,7 +7,6 @@ pynng raises, and never leave a half-open pipe or a blocked recv."""
 
 from __future__ import annotations
 
-import datetime
 import json
 import threading
 from dataclasses import dataclass
@@ -15,11 +14,8 @@ from pathlib import Path
 
 import pytest
 from conftest import PeerProcess, PostConnect
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+import certs
 import nngbridge
 import pynng
 
@@ -45,49 +41,19 @@ class Pki:
         return str(p)
 
 
-def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-def _pem(key: ec.EllipticCurvePrivateKey, password: str | None = None) -> str:
-    enc = (serialization.BestAvailableEncryption(password.encode()) if password
-           else serialization.NoEncryption())
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             enc).decode()
-
-
-def _cert(subject: str, key, issuer: str, issuer_key, *, ca: bool = False,
-          expired: bool = False) -> str:
-    now = datetime.datetime.now(datetime.timezone.utc)
-    start, end = ((now - datetime.timedelta(days=10), now - datetime.timedelta(days=1))
-                  if expired else (now - datetime.timedelta(days=1),
-                                   now + datetime.timedelta(days=2)))
-    b = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name(issuer))
-         .public_key(key.public_key()).serial_number(x509.random_serial_number())
-         .not_valid_before(start).not_valid_after(end)
-         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-    if not ca:
-        import ipaddress
-
-        b = b.add_extension(x509.SubjectAlternativeName(
-            [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False)
-    return b.sign(issuer_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
-
-
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory) -> Pki:
-    keys = {n: ec.generate_private_key(ec.SECP256R1())
-            for n in ("ca", "other", "server", "client")}
+    keys = {n: certs.private_key() for n in ("ca", "other", "server", "client")}
     return Pki(
         dir=tmp_path_factory.mktemp("pki"),
-        ca=_cert("Test CA", keys["ca"], "Test CA", keys["ca"], ca=True),
-        other_ca=_cert("Other CA", keys["other"], "Other CA", keys["other"], ca=True),
-        server_cert=_cert("localhost", keys["server"], "Test CA", keys["ca"]),
-        server_key=_pem(keys["server"]),
-        expired_cert=_cert("localhost", keys["server"], "Test CA", keys["ca"], expired=True),
-        client_cert=_cert("client", keys["client"], "Test CA", keys["ca"]),
-        client_key_encrypted=_pem(keys["client"], PASSWORD),
+        ca=certs.cert_pem("Test CA", keys["ca"], "Test CA", keys["ca"], ca=True),
+        other_ca=certs.cert_pem("Other CA", keys["other"], "Other CA", keys["other"], ca=True),
+        server_cert=certs.cert_pem("localhost", keys["server"], "Test CA", keys["ca"]),
+        server_key=certs.key_pem(keys["server"]),
+        expired_cert=certs.cert_pem("localhost", keys["server"], "Test CA", keys["ca"],
+                                    expired=True),
+        client_cert=certs.cert_pem("client", keys["client"], "Test CA", keys["ca"]),
+        client_key_encrypted=certs.key_pem(keys["client"], PASSWORD),
     )
 
 
