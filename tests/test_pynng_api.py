@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import free_tcp_port
+from peers import dump_surface
 
 SURFACE = json.loads(
     (Path(__file__).parent.parent / "docs" / "pynng-surface.json").read_text()
@@ -213,18 +214,11 @@ def test_socket_base_class_cannot_be_instantiated(nng):
 
 @pytest.fixture
 def live_objects(nng):
-    addr = f"tcp://127.0.0.1:{free_tcp_port()}"
-    with nng.Rep0(listen=addr) as server, nng.Req0() as client:
-        dialer = client.dial(addr, block=True)
-        ctx = client.new_context()
-        client.send(b"hi")
-        msg = server.recv_msg()
-        yield {"Dialer": dialer, "Listener": server.listeners[0], "Pipe": msg.pipe,
-               "Message": msg, "Context": ctx}
-        ctx.close()
+    with dump_surface.live_objects(nng) as live:
+        yield live
 
 
-@pytest.mark.parametrize("kind", ["Dialer", "Listener", "Pipe", "Message", "Context"])
+@pytest.mark.parametrize("kind", dump_surface.LIVE)
 def test_object_surface(nng, live_objects, kind):
     obj = live_objects[kind]
     assert isinstance(obj, getattr(nng, kind))

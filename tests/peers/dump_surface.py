@@ -10,6 +10,7 @@ With --module nngbridge it dumps nngbridge the same way, for a side-by-side diff
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import inspect
 import json
@@ -135,6 +136,30 @@ def free_tcp_port():
         return s.getsockname()[1]
 
 
+# What only a live connection has; the surface records one of each (tests/test_pynng_api.py
+# checks them with the same objects).
+LIVE = ["Dialer", "Listener", "Pipe", "Message", "Context"]
+
+
+@contextlib.contextmanager
+def live_objects(nng):
+    """``{kind: object}`` for each ``LIVE`` kind: a Req0 client dialed to a Rep0 server over
+    tcp, a context of the client, and the message the server received."""
+    addr = f"tcp://127.0.0.1:{free_tcp_port()}"
+    with nng.Rep0(listen=addr) as server, nng.Req0() as client:
+        dialer = client.dial(addr, block=True)
+        ctx = client.new_context()
+        client.send(b"hi")
+        msg = server.recv_msg()
+        live = {"Dialer": dialer, "Listener": server.listeners[0], "Pipe": msg.pipe,
+                "Message": msg, "Context": ctx}
+        assert list(live) == LIVE
+        try:
+            yield live
+        finally:
+            ctx.close()
+
+
 def constructor_keywords(cls, base):
     keywords = []
     for klass in cls.__mro__:
@@ -181,24 +206,10 @@ def dump(modname):
     surface["Socket"] = describe_class(nng.Socket)
     surface["Socket"]["constructor_keywords"] = constructor_keywords(nng.Socket, nng.Socket)
 
-    port = free_tcp_port()
-    addr = f"tcp://127.0.0.1:{port}"
-    with nng.Rep0(listen=addr) as server, nng.Req0() as client:
-        dialer = client.dial(addr, block=True)
-        ctx = client.new_context()
-        client.send(b"hi")
-        msg = server.recv_msg()
-        listener = server.listeners[0]
-        others = {
-            "Dialer": (nng.Dialer, dialer),
-            "Listener": (nng.Listener, listener),
-            "Pipe": (nng.Pipe, msg.pipe),
-            "Message": (nng.Message, msg),
-            "Context": (nng.Context, ctx),
-        }
-        for key, (cls, inst) in others.items():
-            surface[key] = describe_class(cls, inst, probe_writes=key != "Message")
-        ctx.close()
+    with live_objects(nng) as live:
+        for kind, inst in live.items():
+            surface[kind] = describe_class(getattr(nng, kind), inst,
+                                           probe_writes=kind != "Message")
     surface["TLSConfig"] = describe_class(nng.TLSConfig)
     surface["TLSConfig"]["constructor"] = signature(nng.TLSConfig.__init__)
     surface["sockaddr"] = {
