@@ -116,7 +116,7 @@ def track(address: str, movie: str, drawn: Clip) -> bool:
             pull += time.perf_counter() - t
             nbytes += pixels.nbytes
             t = time.perf_counter()
-            x, y, radius = find_shape(pixels, drawn.levels)
+            x, y, radius = find_shape(np.asarray(pixels), drawn.levels)
             find += time.perf_counter() - t
             del pixels  # the array views the reply: let the message go
             tx, ty = drawn.truth[i]
@@ -177,7 +177,7 @@ def track(address: str, movie: str, drawn: Clip) -> bool:
           f"{per_frame(find)}, write mask+marker {per_frame(write)}")
     print(f"total                        {total:.2f} s ({per_frame(total)} per frame)")
     worst = max(found_err + marker_err + mask_err)
-    ok = worst <= TOLERANCE
+    ok = bool(worst <= TOLERANCE)
     print(f"result                       {'OK' if ok else 'FAILED'} (largest error "
           f"{worst:.3f} px, tolerance {TOLERANCE} px)")
     return ok

@@ -26,8 +26,9 @@ def test_generated_files_are_current():
     assert out.returncode == 0, out.stderr
 
 
-def test_typed_sample_passes_mypy_strict():
-    out = _mypy(str(ROOT / "tests" / "typing" / "scene_sample.py"))
+def test_typed_sample_and_the_python_peer_pass_mypy_strict():
+    out = _mypy(str(ROOT / "tests" / "typing" / "scene_sample.py"),
+                str(ROOT / "examples" / "track_clip.py"))
     assert out.returncode == 0, out.stdout + out.stderr
 
 
