@@ -430,6 +430,10 @@ def main(argv: list[str] | None = None) -> int:
         preset = "smoke" if a.smoke else "full" if a.full else "quick"
         results["blender"] = bench_blender.run(bench_blender.PRESETS[preset])
         print(bench_blender.table(results["blender"]))
+        import bench_mesh
+
+        results["mesh"] = bench_mesh.run(*bench_mesh.PRESETS[preset])
+        print("\n" + bench_mesh.table(results["mesh"]))
     else:
         print("\n### Blender\n\nSkipped: pass --blender (always on in --full and --smoke).")
     if a.json:

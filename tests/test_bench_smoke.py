@@ -46,3 +46,13 @@ def test_harness_smoke_produces_every_row(tmp_path):
                   "floor: foreach_get", "floor: raw round trip", "floor: raw transfer"):
         assert f"| {label}" in res.stdout, label
     assert "* nngbridge: round trip" in res.stdout and "targets:" in res.stdout
+    # The mesh bench (benches/blender/bench_mesh.py): a 40 x 40 grid through both servers.
+    mesh = results["mesh"]
+    assert mesh["side"] == 40 and mesh["repeats"] == 1
+    for server in ("nngbridge", "json-tcp"):
+        row = mesh[server]
+        assert row["get_s"] > 0 and row["create_s"] > 0, row
+        assert row["floor_get_s"] > 0 and row["floor_set_s"] > 0, row
+        assert row["bytes"] == 40 * 40 * 12 + 39 * 39 * (4 + 4 + 16), row
+    for label in ("read: `mesh.get`", "build: `mesh.create`", "round trip: build + read"):
+        assert f"| {label}" in res.stdout, label

@@ -1,6 +1,7 @@
 """The add-on in a real Blender with its UI (under Xvfb): the server runs from a persistent
 ``bpy.app.timers`` callback, and the UI keeps ticking while a client floods requests and
-while a job runs."""
+while a job runs; the pictures (viewport capture, OpenGL render, an image's preview) are
+real pixels."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 import pytest
 
 import blender_harness
+import nngbridge.scene
 from blender_harness import BlenderServer
 from blender_scripts.modules import install_sources
 
@@ -33,11 +35,36 @@ def _ticks():
 """
 
 
+# What the UI does where it lists IDs (asset browser, ID menus): it draws their preview
+# icons, and drawing one at preview size makes Blender render that preview in a job. Here
+# the 3D viewport's header draws the previews of the images named by test.show_preview.
+SHOW_PREVIEWS = """
+from nngbridge.blender.registry import arg
+SHOWN = []
+def _draw_previews(self, context):
+    for name in SHOWN:
+        img = bpy.data.images.get(name)
+        if img is not None:
+            self.layout.template_icon(icon_value=img.preview_ensure().icon_id, scale=2.0)
+bpy.types.VIEW3D_HT_header.append(_draw_previews)
+
+@command("test.show_preview", name=arg(str))
+def _show_preview(name):
+    if name not in SHOWN:
+        SHOWN.append(name)
+    for window in bpy.context.window_manager.windows:
+        for area in window.screen.areas:
+            area.tag_redraw()
+    return len(SHOWN)
+"""
+
+
 @pytest.fixture(scope="module")
 def gui(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(blender_harness, "install_wheel", install_sources)
-        with BlenderServer(tmp_path_factory.mktemp("gui"), gui=True, script=TICK_COUNTER) as b:
+        with BlenderServer(tmp_path_factory.mktemp("gui"), gui=True,
+                           script=TICK_COUNTER + SHOW_PREVIEWS) as b:
             yield b
 
 
@@ -117,3 +144,41 @@ def test_gui_viewport_capture_and_opengl_render_are_pixels(gui):
     assert too_big["code"] == "TOO_LARGE", too_big
 
 
+
+
+def test_gui_image_preview_is_the_images_pixels(gui):
+    """The UI makes an image's preview once it shows its icon; until then image.preview
+    answers BUSY, after that the picture: quadrants of a known image, bottom row first."""
+    import numpy as np
+
+    side = 32
+    quad = np.zeros((side, side, 4), np.float32)
+    half = side // 2
+    quad[..., 3] = 1.0
+    quad[:half, :half, 0] = 1.0  # bottom left red
+    quad[:half, half:, 1] = 1.0  # bottom right green
+    quad[half:, :half, 2] = 1.0  # top left blue
+    quad[half:, half:, :3] = 1.0  # top right white
+    gui.call("image.new", name="Quads", width=side, height=side, float_buffer=False)
+    gui.call("image.pixels_set", name="Quads",
+             pixels={"dtype": "f4", "shape": [side, side, 4], "data": quad.tobytes()})
+    deadline = time.monotonic() + GUARD_S
+    busy = 0
+    while True:
+        assert time.monotonic() < deadline, f"no preview after {busy} BUSY answers"
+        gui.call("test.show_preview", name="Quads")  # (again) redraw the header that shows it
+        try:
+            prev = gui.call("image.preview", kind="IMAGE", name="Quads")
+            break
+        except nngbridge.scene.SceneError as e:
+            assert e.code == "BUSY", (e.code, e.message)
+            busy += 1
+    h, w, channels = prev["shape"]
+    assert prev["dtype"] == "f4" and channels == 4 and w == h >= 16, prev["shape"]
+    px = np.frombuffer(bytes(prev["data"]), np.float32).reshape(h, w, 4)
+    assert px.any() and np.isfinite(px).all()
+    # Quadrant centres (the preview scales the image: edges between quadrants blend).
+    q1, q3 = h // 4, 3 * h // 4
+    for (y, x), rgba in {(q1, q1): (1, 0, 0, 1), (q1, q3): (0, 1, 0, 1),
+                         (q3, q1): (0, 0, 1, 1), (q3, q3): (1, 1, 1, 1)}.items():
+        assert np.abs(px[y, x] - rgba).max() < 0.02, ((y, x), px[y, x], rgba)

@@ -7,10 +7,13 @@ arrays inside the same Blender (mesh_floor.py), before it serves.
     python benches/blender/bench_mesh.py              # 1000 x 1000 vertices
     python benches/blender/bench_mesh.py --side 50    # a smoke run
 
+``python benches/run.py --blender`` runs it too (PRESETS: 40 a side in ``--smoke``, 300
+in ``--quick``, 1000 in ``--full``).
+
 Background mode (``blender -b``), Debian's Blender, the cp311 wheel from dist/; Blender
 pinned to core 1, the client to core 0 (bench_blender.py's harness). Each figure is the
-median of ``--repeats`` calls; the client decodes each reply fully (numpy views of the
-arrays; JSON lists parsed).
+median of ``--repeats`` calls after an untimed one; the client decodes each reply fully
+(numpy views of the arrays; JSON lists parsed).
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ from mesh_floor import NAME, grid  # noqa: E402
 from placement import pin  # noqa: E402
 
 
+PRESETS = {"smoke": (40, 1), "quick": (300, 3), "full": (1000, 3)}  # (side, repeats)
+
+
 def startup(server: str, address: str, port: int, side: int, repeats: int) -> str:
     body = (f"import sys\nsys.path.insert(0, {str(HERE)!r})\n"
             f"import mesh_floor\nmesh_floor.measure({side}, {repeats})\n")
@@ -44,6 +50,9 @@ def startup(server: str, address: str, port: int, side: int, repeats: int) -> st
 
 
 def timed(work: Any, repeats: int) -> float:
+    """The median of ``repeats`` calls of ``work``, after one untimed call (first touch of
+    the buffers and pages on both sides, as for the floor)."""
+    work()
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -109,24 +118,25 @@ def run(side: int = 1000, repeats: int = 3, wheel: Path | None = None) -> dict[s
 
 
 def table(r: dict[str, Any]) -> str:
-    n, floor = r["side"] ** 2, r["nngbridge"]
+    n, nng, js = r["side"] ** 2, r["nngbridge"], r["json-tcp"]
     ms = bench_blender.number
 
-    def row(what: str, nng: float, js: float, base: float) -> str:
-        return (f"| {what} | {ms(nng * 1e3)} | {ms(js * 1e3)} | {ms(base * 1e3)} | "
-                f"{nng / base:.2f}x | {js / base:.1f}x | {js / nng:.1f}x |")
+    def row(what: str, a: float, b: float, base: float) -> str:
+        return (f"| {what} | {ms(a * 1e3)} | {ms(b * 1e3)} | {ms(base * 1e3)} | "
+                f"{a / base:.2f}x | {b / base:.1f}x | {b / a:.1f}x |")
 
     return "\n".join([
-        f"### Mesh of {n:,} vertices, positions and quads ({floor['bytes'] / 2**20:.1f} MiB of "
-        "arrays; ms, median of "
-        f"{r['repeats']}; lower is better)", "",
+        f"#### Mesh of {n:,} vertices, positions and quads ({nng['bytes'] / 2**20:.1f} MiB of "
+        f"arrays; ms, median of {r['repeats']}; lower is better)", "",
         "| operation | nngbridge | JSON-TCP | floor (in Blender) | nngbridge / floor | "
         "JSON / floor | JSON / nngbridge |",
         "|---|---:|---:|---:|---:|---:|---:|",
-        row("read: `mesh.get` / `get_mesh`; floor `foreach_get`", floor["get_s"],
-            r["json-tcp"]["get_s"], floor["floor_get_s"]),
+        row("read: `mesh.get` / `get_mesh`; floor `foreach_get`", nng["get_s"],
+            js["get_s"], nng["floor_get_s"]),
         row("build: `mesh.create` / `create_mesh`; floor `foreach_set` + edges",
-            floor["create_s"], r["json-tcp"]["create_s"], floor["floor_set_s"]),
+            nng["create_s"], js["create_s"], nng["floor_set_s"]),
+        row("round trip: build + read", nng["create_s"] + nng["get_s"],
+            js["create_s"] + js["get_s"], nng["floor_set_s"] + nng["floor_get_s"]),
     ])
 
 
