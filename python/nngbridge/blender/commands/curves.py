@@ -9,8 +9,9 @@ curve's type (``CURVE_TYPES``: 0 Catmull-Rom, 1 poly, 2 Bézier, 3 NURBS); Bézi
 on the ``POINT`` or ``CURVE`` domain. The arrays travel as ``mesh.*``'s do.
 
 Blender's drift is decided once, in ``unavailable()``: every Blender since 3.4 reads
-curves, but only one with ``Curves.add_curves`` and ``set_types`` (4.x) builds them from
-Python; elsewhere ``curves.create`` is withdrawn and ``curves.set`` writes in place only.
+curves, but only one with ``Curves.add_curves`` and ``set_types`` (5.0 has them, 3.4 not)
+builds them from Python; elsewhere ``curves.create`` is withdrawn and ``curves.set``
+writes in place only.
 
 Legacy ``Curve`` data (``bpy.data.curves``: splines of Bézier or NURBS points) is not
 served: it has no flat arrays, only one collection per spline.

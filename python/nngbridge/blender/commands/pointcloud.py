@@ -5,8 +5,9 @@ domain; they travel as ``mesh.*``'s arrays do (its helpers read and write them).
 attribute helpers here serve ``curves.*`` too, which adds the ``CURVE`` domain.
 
 Blender's drift is decided once, in ``unavailable()``: every Blender since 3.4 reads point
-clouds, but only one with ``PointCloud.resize`` (5.1+) can give one points from Python;
-elsewhere ``pointcloud.create`` is withdrawn and ``pointcloud.set`` writes in place only.
+clouds, but only one with ``PointCloud.resize`` (5.3 has it, 5.0 not) can give one points
+from Python; elsewhere ``pointcloud.create`` is withdrawn and ``pointcloud.set`` writes
+in place only.
 """
 
 from __future__ import annotations
