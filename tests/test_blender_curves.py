@@ -83,6 +83,11 @@ def test_curves_made_by_blender_read_back_as_arrays(blender):
     same = blender.call("curves.get", curves="Hair", include=["positions"])
     assert numpy.array_equal(back(same["arrays"]["positions"]), a["positions"])
     assert list(same["arrays"]) == ["positions"]
+    evaluated = blender.call("curves.get", object="Hair", evaluated=True)  # no modifiers
+    assert (evaluated["curves"], evaluated["evaluated"]) == ("Hair", True)
+    assert back(evaluated["arrays"]["curve_offsets"]).tolist() == a["curve_offsets"].tolist()
+    err = blender.error("curves.get", curves="Hair", evaluated=True)
+    assert err["details"]["arg"] == "evaluated"
 
 
 def test_a_point_cloud_made_by_blender_reads_back_as_arrays(blender):
@@ -92,6 +97,8 @@ def test_a_point_cloud_made_by_blender_reads_back_as_arrays(blender):
     positions, radius = back(got["arrays"]["positions"]), back(got["arrays"]["radius"])
     assert positions.shape == (p, 3) and radius.shape == (p,) and radius.min() > 0
     assert numpy.abs(positions).max() > 0
+    evaluated = blender.call("pointcloud.get", object="Cloud", evaluated=True)
+    assert numpy.array_equal(back(evaluated["arrays"]["positions"]), positions)
 
 
 def test_arrays_are_written_in_place_on_every_blender(blender):
@@ -186,6 +193,31 @@ def test_bad_arrays_are_refused_precisely_and_change_nothing(blender):
     assert blender.error("pointcloud.get", object="Hair")["details"]["type"] == "CURVES"
     assert snapshot(blender) == before
     assert "curves.get" in blender.call("session.hello")["commands"]
+
+
+def test_an_attribute_blender_refuses_leaves_the_arrays_unwritten(blender):
+    """3.4 refuses a built-in attribute name of another type (``cyclic`` as INT); the
+    positions given with it are then not written either. 5.x stores it as given."""
+    got = blender.call("curves.get", curves="Hair", include=["positions"])
+    n, p = got["counts"]["curves"], got["counts"]["points"]
+    old = back(got["arrays"]["positions"])
+    ints = numpy.arange(n, dtype="i4")
+    reply = blender.request("curves.set", {
+        "name": "Hair", "positions": as_array(old + numpy.float32(5)),
+        "attributes": {"cyclic": {"domain": "CURVE", "data_type": "INT", **as_array(ints)}}})
+    now = blender.call("curves.get", curves="Hair", include=["positions"])
+    if reply["ok"]:
+        assert blender.version >= (5, 0), reply
+        assert numpy.array_equal(back(now["arrays"]["positions"]), old + numpy.float32(5))
+        cyclic = blender.call("curves.get", curves="Hair", attributes=["cyclic"])
+        assert numpy.array_equal(back(cyclic["attributes"]["cyclic"]), ints)
+    else:
+        err = reply["error"]
+        assert err["code"] == "INVALID_ARGUMENT" and err["details"]["name"] == "cyclic", err
+        assert numpy.array_equal(back(now["arrays"]["positions"]), old)
+        assert blender.error("curves.get", curves="Hair", attributes=["cyclic"])[
+            "code"] == "NOT_FOUND"
+    assert now["counts"] == {"curves": n, "points": p}
 
 
 def strands() -> dict[str, numpy.ndarray]:

@@ -28,8 +28,8 @@ import bpy
 from ..registry import NAME, about, arg, check_memory, command, invalid, not_found, withdraw
 from .mesh import _Plan, _bounds, _total, _view
 from .pointcloud import (check_attributes, check_existing, check_include, functions,
-                         link_object, read, refuse_taken_object, replace, source,
-                         write_attributes)
+                         link_object, make_attributes, read, refuse_taken_object, replace,
+                         source, write_attributes)
 
 try:  # as in mesh.py
     import numpy
@@ -179,6 +179,7 @@ def _set_types(curves: Any, types: Any) -> None:
 
 
 def _fill(curves: Any, g: _Input) -> None:
+    make_attributes(curves, g.attributes)  # first: the one step Blender may refuse
     if g.curve_types is not None:  # first: Bézier curves get their handle attributes
         _set_types(curves, g.curve_types)
     if g.positions is not None:

@@ -136,14 +136,17 @@ def check_existing(data: Any, attrs: dict[str, tuple[str, str, Any]]) -> None:
                           domain=attr.domain, data_type=attr.data_type)
 
 
-def write_attributes(data: Any, attrs: dict[str, tuple[str, str, Any]]) -> None:
-    """Makes the missing attributes (all, or none: Blender refusing one removes those made
-    here), then writes each, looked up anew (adding layers moves the others)."""
+def make_attributes(data: Any, attrs: dict[str, tuple[str, str, Any]]) -> None:
+    """Makes the missing attributes, before anything is written: all, or none (Blender
+    refusing one removes those made here)."""
     made: list[str] = []
     try:
         for name, (domain, data_type, _) in attrs.items():
             if data.attributes.get(name) is None:
                 attr = data.attributes.new(name, data_type, domain)
+                if attr is None:  # 3.4: a built-in name of another type
+                    raise invalid(f"Blender refuses {name!r} as {domain} {data_type}",
+                                  arg="attributes", name=name)
                 made.append(attr.name)
                 if attr.name != name:
                     raise invalid(f"Blender keeps the name {name!r} for its own attribute",
@@ -154,6 +157,10 @@ def write_attributes(data: Any, attrs: dict[str, tuple[str, str, Any]]) -> None:
         if isinstance(e, CommandError):
             raise
         raise invalid(f"Blender refused an attribute: {e}".strip(), arg="attributes") from None
+
+
+def write_attributes(data: Any, attrs: dict[str, tuple[str, str, Any]]) -> None:
+    """Writes each attribute, looked up anew (adding layers moves the others)."""
     for name, (_, data_type, view) in attrs.items():
         dtype, _, field_ = TYPES[data_type]
         _write(data.attributes[name].data, field_, dtype, view)
@@ -218,6 +225,7 @@ def _check(positions, radius, attributes, points: int | None) -> _Points:
 
 
 def _fill(cloud: Any, g: _Points) -> None:
+    make_attributes(cloud, g.attributes)  # first: the one step Blender may refuse
     if g.positions is not None:
         cloud.points.foreach_set("co", g.positions)
     if g.radius is not None:
