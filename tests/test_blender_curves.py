@@ -31,6 +31,8 @@ else:
     bpy.ops.object.pointcloud_random_add()
 cloud = bpy.context.view_layer.objects.active
 cloud.name = cloud.data.name = "Cloud"
+bpy.data.hair_curves.new("Empty").use_fake_user = True
+bpy.data.pointclouds.new("Void").use_fake_user = True
 """
 BUILDERS = ("curves.create", "pointcloud.create")
 # What each backend's API can build (Curves.add_curves/set_types, PointCloud.resize).
@@ -99,6 +101,20 @@ def test_a_point_cloud_made_by_blender_reads_back_as_arrays(blender):
     assert numpy.abs(positions).max() > 0
     evaluated = blender.call("pointcloud.get", object="Cloud", evaluated=True)
     assert numpy.array_equal(back(evaluated["arrays"]["positions"]), positions)
+
+
+def test_empty_curves_and_point_clouds_read_as_empty_arrays(blender):
+    got = blender.call("curves.get", curves="Empty",
+                       include=["positions", "curves", "radius", "types"])
+    assert got["counts"] == {"curves": 0, "points": 0}
+    shapes = {k: v["shape"] for k, v in got["arrays"].items()}
+    assert shapes == {"positions": [0, 3], "curve_offsets": [1], "point_counts": [0],
+                      "radius": [0], "curve_types": [0]}, shapes
+    assert back(got["arrays"]["curve_offsets"]).tolist() == [0]
+    void = blender.call("pointcloud.get", pointcloud="Void", include=["positions", "radius"])
+    assert void["counts"] == {"points": 0} and void["arrays"]["positions"]["shape"] == [0, 3]
+    done = blender.call("curves.set", name="Empty", radius=as_array(numpy.zeros(0, "f4")))
+    assert done["counts"] == {"curves": 0, "points": 0}
 
 
 def test_arrays_are_written_in_place_on_every_blender(blender):

@@ -87,9 +87,12 @@ def get(object, curves, include: list[str], attributes: list[str], evaluated: bo
     plan = _Plan()
     if "positions" in wanted:
         plan.add("positions", data.position_data, "vector", "f4", [npoints, 3])
-    if "curves" in wanted:
+    # Without curves, 5.x stores no offsets (though len() says 1): [0] is made here.
+    stored_offsets = "curves" in wanted and ncurves > 0
+    if stored_offsets:
         plan.add("curve_offsets", data.curve_offset_data, "value", "i4", [ncurves + 1])
-        plan.nbytes += 4 * ncurves  # point_counts, derived
+    if "curves" in wanted:  # point_counts, derived
+        plan.nbytes += 4 * ncurves + (0 if stored_offsets else 4)
     if "radius" in wanted:
         plan.add("radius", data.points, "radius", "f4", [npoints])
     stored_types = data.attributes.get("curve_type") if "types" in wanted else None
@@ -99,6 +102,8 @@ def get(object, curves, include: list[str], attributes: list[str], evaluated: bo
         plan.nbytes += ncurves
     arrays, attrs = read(plan, data, attributes)
     if "curves" in wanted:
+        zero = numpy.zeros(1, "<i4") if numpy is not None else array.array("i", [0])
+        arrays.setdefault("curve_offsets", {"dtype": "i4", "shape": [1], "data": zero})
         arrays["point_counts"] = {"dtype": "i4", "shape": [ncurves],
                                   "data": _counts(arrays["curve_offsets"]["data"])}
     if "types" in wanted and stored_types is None:
