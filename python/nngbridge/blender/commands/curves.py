@@ -185,7 +185,7 @@ def _set_types(curves: Any, types: Any) -> None:
 
 def _fill(curves: Any, g: _Input) -> None:
     make_attributes(curves, g.attributes)  # first: the one step Blender may refuse
-    if g.curve_types is not None:  # first: Bézier curves get their handle attributes
+    if g.curve_types is not None:  # before the arrays: Bézier curves get handle attributes
         _set_types(curves, g.curve_types)
     if g.positions is not None:
         curves.position_data.foreach_set("vector", g.positions)
