@@ -10,10 +10,8 @@ import time
 
 import pytest
 
-import blender_harness
 import nngbridge.scene
 from blender_harness import BlenderServer
-from blender_scripts.modules import install_sources
 
 pytestmark = [
     pytest.mark.timeout(300),
@@ -60,12 +58,10 @@ def _show_preview(name):
 
 
 @pytest.fixture(scope="module")
-def gui(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(blender_harness, "install_wheel", install_sources)
-        with BlenderServer(tmp_path_factory.mktemp("gui"), gui=True,
-                           script=TICK_COUNTER + SHOW_PREVIEWS) as b:
-            yield b
+def gui(tmp_path_factory, addon_from_sources):
+    with BlenderServer(tmp_path_factory.mktemp("gui"), gui=True,
+                       script=TICK_COUNTER + SHOW_PREVIEWS) as b:
+        yield b
 
 
 # Failure guards only: every assertion below is about order of events, never about speed.

@@ -1,27 +1,19 @@
 """Meshes as binary arrays over the wire, against a real Blender on each backend
 (tests/bpy_pypi.py): a 1-million-vertex grid is built with ``mesh.create`` from
 arrays, read back with ``mesh.get`` and compared array for array, its positions
-replaced in place with ``mesh.set``; a failed ``mesh.set`` leaves it as it was; and the
-mesh bench runs."""
+replaced in place with ``mesh.set``; a failed ``mesh.set`` leaves it as it was (the mesh
+bench's rows are checked by tests/test_bench_smoke.py)."""
 
 from __future__ import annotations
-
-import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy
 import pytest
 
-import blender_harness
 import bpy_pypi
 import nngbridge
 from blender_harness import BlenderServer
-from blender_scripts.modules import install_sources
 
 pytestmark = pytest.mark.timeout(600)
-ROOT = Path(__file__).resolve().parents[1]
 
 SIDE = 1000  # vertices a side: 1,000,000 vertices, 998,001 quads
 
@@ -48,15 +40,8 @@ def back(a: dict) -> numpy.ndarray:
     return numpy.frombuffer(a["data"], dtype=a["dtype"]).reshape(a["shape"])
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _sources_not_wheel():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(blender_harness, "install_wheel", install_sources)
-        yield
-
-
 @pytest.fixture(scope="module", params=bpy_pypi.backends())
-def blender(tmp_path_factory, _sources_not_wheel, request):
+def blender(tmp_path_factory, addon_from_sources, request):
     with BlenderServer(tmp_path_factory.mktemp("mesh"), backend=request.param,
                        max_message=256 << 20) as b:
         b.sock.recv_timeout = 120_000
@@ -111,23 +96,6 @@ def test_arrays_beyond_the_reply_limit_are_too_large_before_any_is_read(tmp_path
         assert err["details"]["needed"] == 2 * positions.nbytes
         assert b.call("mesh.get", mesh="Big", include=["positions"])["counts"]["vertices"] == \
             len(positions)
-
-
-def test_the_mesh_bench_produces_its_table(tmp_path):
-    """benches/blender/bench_mesh.py on a small grid: every row, against both servers
-    (no timing is asserted: speed belongs in benches/)."""
-    out = tmp_path / "mesh.json"
-    res = subprocess.run([sys.executable, str(ROOT / "benches" / "blender" / "bench_mesh.py"),
-                          "--side", "40", "--repeats", "1", "--json", str(out)],
-                         capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
-    results = json.loads(out.read_text())
-    for server in ("nngbridge", "json-tcp"):
-        row = results[server]
-        assert row["get_s"] > 0 and row["create_s"] > 0, row
-        assert row["floor_get_s"] > 0 and row["floor_set_s"] > 0, row
-    assert results["nngbridge"]["bytes"] == 40 * 40 * 12 + 39 * 39 * (4 + 4 + 16)
-    assert "| read: `mesh.get`" in res.stdout and "| build: `mesh.create`" in res.stdout
 
 
 def test_custom_property_changes_arrive_as_property_events(blender):

@@ -12,8 +12,14 @@ from pathlib import Path
 import pytest
 
 from blender_harness import BlenderServer, cargo_binary, track_the_main_job_clip
+from test_blender_curves import SCRIPT
 
 ROOT = Path(__file__).resolve().parents[1]
+# Curves and a point cloud for typed_domains.rs, as datablocks without objects (the scene's
+# objects stay the ones the Rust test makes).
+CURVES_SCRIPT = SCRIPT.replace('"Hair"', '"Fur"').replace('"Cloud"', '"Dots"') + (
+    "for o in (hair, cloud):\n    o.data.use_fake_user = True\n"
+    "    bpy.data.objects.remove(o)\n")
 pytestmark = [pytest.mark.timeout(600), pytest.mark.usefixtures("addon_from_sources")]
 
 
@@ -51,7 +57,7 @@ def test_typed_commands_of_every_domain_drive_blender(tmp_path, client):
     blocking client and through the async one; it ends with `session.shutdown`."""
     cargo = ["cargo", "test", "-q", "-p", "nngbridge-scene", "--test", "typed_domains"]
     subprocess.run([*cargo, "--no-run"], cwd=ROOT, check=True, timeout=600)
-    with BlenderServer(tmp_path) as b:
+    with BlenderServer(tmp_path, script=CURVES_SCRIPT) as b:
         work = b.work
         env = dict(os.environ, NNGBRIDGE_TEST_ADDRESS=b.address,
                    NNGBRIDGE_TEST_EVENTS=b.events, NNGBRIDGE_TEST_WORK=str(work))
@@ -65,7 +71,7 @@ def test_typed_commands_of_every_domain_drive_blender(tmp_path, client):
                    for w in line.split()[1:]]
         assert checked == ["session", "object", "collection", "scene", "image", "clip",
                            "tracking", "mask", "sequencer", "gpencil", "anim", "wm", "batch",
-                           "job", "render", "mesh", "id"], out
+                           "job", "render", "mesh", "id", "curves", "pointcloud"], out
         assert "all checks passed" in res.stdout
         assert f"client: {client}" in res.stdout, out
         assert (work / "still.png").is_file()

@@ -336,6 +336,36 @@ def test_mesh_arrays_and_id_properties(client):
     checked("id")
 
 
+def test_curves_and_point_clouds_as_numpy(client):
+    client.call("exec", code=(
+        "import bpy\nbpy.ops.object.curves_random_add()\n"
+        "o = bpy.context.view_layer.objects.active\no.name = o.data.name = 'Fur'\n"
+        "x = bpy.context.preferences.experimental\n"
+        "if hasattr(x, 'use_new_point_cloud_type'):\n"
+        "    x.use_new_point_cloud_type = True\n    bpy.ops.object.pointcloud_add()\n"
+        "else:\n    bpy.ops.object.pointcloud_random_add()\n"
+        "o = bpy.context.view_layer.objects.active\no.name = o.data.name = 'Dots'\n"))
+    got = client.call("curves.get", object="Fur", include=["positions", "curves"])
+    offsets = got["arrays"]["curve_offsets"]
+    assert offsets.dtype == np.int32 and offsets[-1] == got["counts"]["points"]
+    np.testing.assert_array_equal(got["arrays"]["point_counts"], np.diff(offsets))
+    moved = got["arrays"]["positions"] + np.float32(1)
+    client.call("curves.set", name="Fur", positions=moved)
+    np.testing.assert_array_equal(
+        client.call("curves.get", curves="Fur")["arrays"]["positions"], moved)
+    with pytest.raises(scene.InvalidArgument):
+        client.call("curves.set", name="Fur", positions=moved[:-1])
+    checked("curves")
+    dots = client.call("pointcloud.get", object="Dots", include=["positions", "radius"])
+    count = dots["counts"]["points"]
+    assert dots["arrays"]["positions"].shape == (count, 3)
+    client.call("pointcloud.set", name="Dots", radius=np.full(count, 0.5, np.float32))
+    np.testing.assert_array_equal(
+        client.call("pointcloud.get", pointcloud="Dots", include=["radius"])["arrays"][
+            "radius"], np.full(count, 0.5, np.float32))
+    checked("pointcloud")
+
+
 def test_sequencer_and_gpencil(client):
     client.call("sequencer.ensure")
     text = client.call("sequencer.add_text", name="Title", text="Hi", channel=1,

@@ -878,6 +878,68 @@ def check_mesh() -> None:
 
 
 # --- custom properties of any datablock ---------------------------------------------------------
+def check_curves() -> None:
+    """curves.*: hair made by Blender's operator read and written in place everywhere;
+    built from arrays where the API can (else curves.create is withdrawn, saying why).
+    tests/test_blender_curves.py goes further on every backend."""
+    bpy.ops.object.curves_random_add()
+    hair = bpy.context.view_layer.objects.active
+    hair.name = hair.data.name = "Fur"
+    n, p = len(hair.data.curves), len(hair.data.points)
+    got = call("curves.get", object="Fur", include=["positions", "curves", "types"])
+    assert got["counts"] == {"curves": n, "points": p} and got["object"] == "Fur", got
+    offsets = values(got["arrays"]["curve_offsets"])
+    assert offsets[0] == 0 and offsets[-1] == p and len(offsets) == n + 1
+    assert (values(got["arrays"]["point_counts"]) == offsets[1:] - offsets[:-1]).all()
+    moved = values(got["arrays"]["positions"]) * 2
+    call("curves.set", name="Fur", positions=arr("f4", [p, 3], moved))
+    assert (values(call("curves.get", curves="Fur")["arrays"]["positions"]) == moved).all()
+    before = snapshot()
+    err = fail("INVALID_ARGUMENT", "curves.set", name="Fur", radius=arr("f4", [p + 1], [0] * (
+        p + 1)))
+    assert err["details"]["shape"] == [p], err
+    fail("NOT_FOUND", "curves.get", curves="Nope")
+    if "curves.create" in COMMANDS:
+        made = call("curves.create", name="Strand", positions=arr("f4", [3, 3], range(9)),
+                    point_counts=arr("i4", [1], [3]), curve_types=arr("i1", [1], [2]))
+        assert made["counts"] == {"curves": 1, "points": 3}, made
+        got = call("curves.get", curves="Strand", include=["types"])
+        assert values(got["arrays"]["curve_types"]).tolist() == [2]
+        bpy.data.hair_curves.remove(bpy.data.hair_curves["Strand"])
+    else:
+        err = fail("UNKNOWN_COMMAND", "curves.create", name="Strand")
+        assert "add_curves" in err["details"]["reason"], err
+    assert snapshot() == before
+    done("curves")
+
+
+def check_pointcloud() -> None:
+    """pointcloud.*: as check_curves, for a random point cloud."""
+    experimental = bpy.context.preferences.experimental
+    if hasattr(experimental, "use_new_point_cloud_type"):  # 3.x
+        experimental.use_new_point_cloud_type = True
+        bpy.ops.object.pointcloud_add()
+    else:
+        bpy.ops.object.pointcloud_random_add()
+    cloud = bpy.context.view_layer.objects.active
+    cloud.name = cloud.data.name = "Dots"
+    p = len(cloud.data.points)
+    got = call("pointcloud.get", object="Dots", include=["positions", "radius"])
+    assert got["counts"] == {"points": p} and values(got["arrays"]["radius"]).shape == (p,)
+    ones = [1] * p
+    call("pointcloud.set", name="Dots", radius=arr("f4", [p], ones))
+    assert (values(call("pointcloud.get", pointcloud="Dots", include=["radius"])["arrays"][
+        "radius"]) == 1).all()
+    fail("INVALID_ARGUMENT", "pointcloud.get", object="Fur")
+    if "pointcloud.create" in COMMANDS:
+        made = call("pointcloud.create", name="Two", positions=arr("f4", [2, 3], range(6)))
+        assert made["counts"] == {"points": 2}, made
+    else:
+        err = fail("UNKNOWN_COMMAND", "pointcloud.create", name="Two")
+        assert "resize" in err["details"]["reason"], err
+    done("pointcloud")
+
+
 def check_id() -> None:
     from nngbridge.blender import events
 
@@ -970,6 +1032,7 @@ MORE = check_materials_io.use(call=call, fail=fail, close=close, done=done, snap
 for check in (check_session, check_objects, check_collections, check_scene, check_images,
               check_clips, check_tracking, check_masks, check_sequencer, check_gpencil,
               check_anim, check_wm, check_batch, check_jobs, check_viewport, check_mesh,
+              check_curves, check_pointcloud,
               check_id, check_exec_when_allowed, *MORE):
     check()
 print("ALL COMMANDS CHECKED", len(COMMANDS), flush=True)

@@ -5,7 +5,8 @@
 //! in `NNGBRIDGE_TEST_WORK`.
 //!
 //! Each domain is exercised (session, object, collection, scene, image, clip, tracking,
-//! mask, sequencer, gpencil, anim, wm, batch, job, render, mesh, id, exec), results decoded into
+//! mask, sequencer, gpencil, anim, wm, batch, job, render, mesh, id, exec, curves,
+//! pointcloud), results decoded into
 //! the typed outputs and checked, and error codes of bad input checked. Ends with
 //! `session.shutdown`. With `NNGBRIDGE_TEST_ASYNC=1` every call goes through
 //! `AsyncSceneClient` instead of the blocking `SceneClient` (`support/peer.rs`).
@@ -1383,6 +1384,116 @@ fn meshes_and_properties(client: &Peer) -> Res {
     Ok(())
 }
 
+/// Curves and a point cloud that Blender's operators made (`Fur`, `Dots`: datablocks
+/// without objects, from `tests/test_blender_rust_peer.py`'s script) read and written in
+/// place with typed commands; built from arrays where this Blender offers it.
+fn curves_and_point_clouds(client: &Peer) -> Res {
+    let fur = client.run(&CurvesGet {
+        curves: Some("Fur".into()),
+        include: Some(vec![
+            CurvesPart::Positions,
+            CurvesPart::Curves,
+            CurvesPart::Types,
+        ]),
+        ..Default::default()
+    })?;
+    let (n, p) = (fur.counts.curves, fur.counts.points);
+    let offsets = fur.arrays["curve_offsets"]
+        .to_i32()
+        .ok_or("offsets are not i4")?;
+    let counts = fur.arrays["point_counts"]
+        .to_i32()
+        .ok_or("counts are not i4")?;
+    check(
+        "curves.get offsets",
+        offsets.len() as u64 == n + 1
+            && offsets.last().map(|&o| o as u64) == Some(p)
+            && offsets
+                .windows(2)
+                .zip(&counts)
+                .all(|(w, c)| w[1] - w[0] == *c),
+    )?;
+    check(
+        "curves.get types",
+        CurveType::from_array(&fur.arrays["curve_types"])
+            .is_some_and(|t| t.len() as u64 == n && t.iter().all(|t| *t == CurveType::CatmullRom)),
+    )?;
+    let radius = vec![0.25_f32; p as usize];
+    let set = client.run(&CurvesSet {
+        name: "Fur".into(),
+        radius: Some(Array::from_f32(vec![p], &radius)),
+        ..Default::default()
+    })?;
+    check("curves.set in place", set.counts == fur.counts)?;
+    let back = client.run(&CurvesGet {
+        curves: Some("Fur".into()),
+        include: Some(vec![CurvesPart::Radius]),
+        ..Default::default()
+    })?;
+    check(
+        "curves.set radius",
+        back.arrays["radius"].to_f32() == Some(radius),
+    )?;
+    fails(
+        "curves of the wrong length",
+        client.run(&CurvesSet {
+            name: "Fur".into(),
+            radius: Some(Array::from_f32(vec![1], &[1.0])),
+            ..Default::default()
+        }),
+        ErrorCode::InvalidArgument,
+    )?;
+    let dots = client.run(&PointCloudGet {
+        pointcloud: Some("Dots".into()),
+        include: Some(vec![PointCloudPart::Positions, PointCloudPart::Radius]),
+        ..Default::default()
+    })?;
+    check(
+        "pointcloud.get",
+        dots.counts.points > 0
+            && dots.arrays["positions"].shape == [dots.counts.points, 3]
+            && dots.arrays["radius"].shape == [dots.counts.points],
+    )?;
+    let offered = client.run(&Hello {})?.commands;
+    let strand = CurvesCreate {
+        name: "Strand".into(),
+        positions: Array::from_f32(vec![2, 3], &[0.0, 0.0, 0.0, 0.0, 0.0, 1.0]),
+        point_counts: Array::from_i32(vec![1], &[2]),
+        radius: None,
+        curve_types: Some(CurveType::array(&[CurveType::Poly])),
+        attributes: None,
+        object: None,
+        collection: None,
+    };
+    if offered.iter().any(|c| c == "curves.create") {
+        let made = client.run(&strand)?;
+        check("curves.create", made.counts.points == 2)?;
+    } else {
+        fails(
+            "curves.create withdrawn",
+            client.run(&strand),
+            ErrorCode::UnknownCommand,
+        )?;
+    }
+    let pair = PointCloudCreate {
+        name: "Pair".into(),
+        positions: Array::from_f32(vec![2, 3], &[0.0; 6]),
+        radius: None,
+        attributes: None,
+        object: None,
+        collection: None,
+    };
+    if offered.iter().any(|c| c == "pointcloud.create") {
+        check("pointcloud.create", client.run(&pair)?.counts.points == 2)
+    } else {
+        fails(
+            "pointcloud.create withdrawn",
+            client.run(&pair),
+            ErrorCode::UnknownCommand,
+        )
+    }
+}
+
 fn drive(address: &str, events_address: &str, work: &Path) -> Res {
     let client = Peer::connect(address, Duration::from_secs(60))?;
     let mut events = EventStream::connect(events_address, &["job", "frame"])?;
@@ -1412,6 +1523,8 @@ fn drive(address: &str, events_address: &str, work: &Path) -> Res {
     println!("checked job render");
     meshes_and_properties(&client)?;
     println!("checked mesh id");
+    curves_and_point_clouds(&client)?;
+    println!("checked curves pointcloud");
     check("shutdown", client.run(&Shutdown {})?)?;
     println!("typed domains: all checks passed");
     Ok(())

@@ -63,6 +63,62 @@ class CollectionListResult(TypedDict):
     collections: list[Any]
 
 
+class CurvesCreateResultCounts(TypedDict):
+    curves: Any
+    points: Any
+
+
+class CurvesCreateResult(TypedDict):
+    curves: Any
+    object: Any
+    counts: CurvesCreateResultCounts
+
+
+class CurvesGetResultCounts(TypedDict):
+    curves: Any
+    points: Any
+
+
+class CurvesGetResultArrays(TypedDict):
+    positions: Array
+    curve_offsets: Array
+    point_counts: Array
+    radius: Array
+    curve_types: Array
+
+
+class CurvesGetResultAttributesName(TypedDict):
+    domain: Any
+    data_type: Any
+    dtype: Any
+    shape: Any
+    data: Any
+
+
+class CurvesGetResultAttributes(TypedDict):
+    name: CurvesGetResultAttributesName
+
+
+class CurvesGetResult(TypedDict):
+    curves: Any
+    object: Any
+    evaluated: Any
+    counts: CurvesGetResultCounts
+    arrays: CurvesGetResultArrays
+    attributes: CurvesGetResultAttributes
+
+
+class CurvesSetResultCounts(TypedDict):
+    curves: Any
+    points: Any
+
+
+class CurvesSetResult(TypedDict):
+    curves: Any
+    object: None
+    counts: CurvesSetResultCounts
+
+
 class ExecResult(TypedDict):
     result: str
 
@@ -435,6 +491,56 @@ class ObjectSelectionResult(TypedDict):
     active: Any
 
 
+class PointcloudCreateResultCounts(TypedDict):
+    points: Any
+
+
+class PointcloudCreateResult(TypedDict):
+    pointcloud: Any
+    object: Any
+    counts: PointcloudCreateResultCounts
+
+
+class PointcloudGetResultCounts(TypedDict):
+    points: Any
+
+
+class PointcloudGetResultArrays(TypedDict):
+    positions: Array
+    radius: Array
+
+
+class PointcloudGetResultAttributesName(TypedDict):
+    domain: Any
+    data_type: Any
+    dtype: Any
+    shape: Any
+    data: Any
+
+
+class PointcloudGetResultAttributes(TypedDict):
+    name: PointcloudGetResultAttributesName
+
+
+class PointcloudGetResult(TypedDict):
+    pointcloud: Any
+    object: Any
+    evaluated: Any
+    counts: PointcloudGetResultCounts
+    arrays: PointcloudGetResultArrays
+    attributes: PointcloudGetResultAttributes
+
+
+class PointcloudSetResultCounts(TypedDict):
+    points: Any
+
+
+class PointcloudSetResult(TypedDict):
+    pointcloud: Any
+    object: None
+    counts: PointcloudSetResultCounts
+
+
 class RenderAnimationResult(TypedDict):
     job: Any
 
@@ -673,6 +779,37 @@ class CollectionUnlinkArgs(TypedDict):
     """``collection.unlink``: """
     collection: str
     objects: Sequence[str]
+
+
+class CurvesCreateArgs(TypedDict):
+    """``curves.create``: New curves from arrays: ``positions`` f4 [points, 3]; ``point_counts`` i4 [curves]"""
+    name: str
+    point_counts: dict[str, Any]
+    positions: dict[str, Any]
+    attributes: NotRequired[dict[str, Any]]
+    collection: NotRequired[str]
+    curve_types: NotRequired[dict[str, Any]]
+    object: NotRequired[str]
+    radius: NotRequired[dict[str, Any]]
+
+
+class CurvesGetArgs(TypedDict):
+    """``curves.get``: A curves datablock's geometry as arrays: of the datablock (``curves``), or of a"""
+    attributes: NotRequired[Sequence[str]]
+    curves: NotRequired[str]
+    evaluated: NotRequired[bool]
+    include: NotRequired[Sequence[str]]
+    object: NotRequired[str]
+
+
+class CurvesSetArgs(TypedDict):
+    """``curves.set``: Changes curves. With ``point_counts``, new curves (as ``curves.create``; other"""
+    name: str
+    attributes: NotRequired[dict[str, Any]]
+    curve_types: NotRequired[dict[str, Any]]
+    point_counts: NotRequired[dict[str, Any]]
+    positions: NotRequired[dict[str, Any]]
+    radius: NotRequired[dict[str, Any]]
 
 
 class ExecArgs(TypedDict):
@@ -1097,6 +1234,33 @@ class ObjectSetArgs(TypedDict):
     scale: NotRequired[Sequence[float]]
 
 
+class PointcloudCreateArgs(TypedDict):
+    """``pointcloud.create``: A new point cloud from arrays: ``positions`` f4 [n, 3]; ``radius`` f4 [n];"""
+    name: str
+    positions: dict[str, Any]
+    attributes: NotRequired[dict[str, Any]]
+    collection: NotRequired[str]
+    object: NotRequired[str]
+    radius: NotRequired[dict[str, Any]]
+
+
+class PointcloudGetArgs(TypedDict):
+    """``pointcloud.get``: A point cloud's points as arrays: of a point cloud datablock, or of a point cloud"""
+    attributes: NotRequired[Sequence[str]]
+    evaluated: NotRequired[bool]
+    include: NotRequired[Sequence[str]]
+    object: NotRequired[str]
+    pointcloud: NotRequired[str]
+
+
+class PointcloudSetArgs(TypedDict):
+    """``pointcloud.set``: Changes a point cloud. ``positions`` of another count make a new cloud (as"""
+    name: str
+    attributes: NotRequired[dict[str, Any]]
+    positions: NotRequired[dict[str, Any]]
+    radius: NotRequired[dict[str, Any]]
+
+
 class RenderAnimationArgs(TypedDict):
     """``render.animation``: Renders frames to ``path`` with ``#`` replaced by the frame number, zero padded"""
     path: str
@@ -1350,6 +1514,18 @@ class TypedCalls:
     ) -> CollectionShape: ...
     @overload
     def call(
+        self, cmd: Literal["curves.create"], /, **args: Unpack[CurvesCreateArgs]
+    ) -> CurvesCreateResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["curves.get"], /, **args: Unpack[CurvesGetArgs]
+    ) -> CurvesGetResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["curves.set"], /, **args: Unpack[CurvesSetArgs]
+    ) -> CurvesSetResult: ...
+    @overload
+    def call(
         self, cmd: Literal["exec"], /, **args: Unpack[ExecArgs]
     ) -> ExecResult: ...
     @overload
@@ -1582,6 +1758,18 @@ class TypedCalls:
     ) -> ObjectShape: ...
     @overload
     def call(
+        self, cmd: Literal["pointcloud.create"], /, **args: Unpack[PointcloudCreateArgs]
+    ) -> PointcloudCreateResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["pointcloud.get"], /, **args: Unpack[PointcloudGetArgs]
+    ) -> PointcloudGetResult: ...
+    @overload
+    def call(
+        self, cmd: Literal["pointcloud.set"], /, **args: Unpack[PointcloudSetArgs]
+    ) -> PointcloudSetResult: ...
+    @overload
+    def call(
         self, cmd: Literal["render.animation"], /, **args: Unpack[RenderAnimationArgs]
     ) -> RenderAnimationResult: ...
     @overload
@@ -1759,6 +1947,18 @@ class TypedSubmits:
     def submit(
         self, cmd: Literal["collection.unlink"], /, **args: Unpack[CollectionUnlinkArgs]
     ) -> Future[CollectionShape]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["curves.create"], /, **args: Unpack[CurvesCreateArgs]
+    ) -> Future[CurvesCreateResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["curves.get"], /, **args: Unpack[CurvesGetArgs]
+    ) -> Future[CurvesGetResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["curves.set"], /, **args: Unpack[CurvesSetArgs]
+    ) -> Future[CurvesSetResult]: ...
     @overload
     def submit(
         self, cmd: Literal["exec"], /, **args: Unpack[ExecArgs]
@@ -1993,6 +2193,18 @@ class TypedSubmits:
     ) -> Future[ObjectShape]: ...
     @overload
     def submit(
+        self, cmd: Literal["pointcloud.create"], /, **args: Unpack[PointcloudCreateArgs]
+    ) -> Future[PointcloudCreateResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["pointcloud.get"], /, **args: Unpack[PointcloudGetArgs]
+    ) -> Future[PointcloudGetResult]: ...
+    @overload
+    def submit(
+        self, cmd: Literal["pointcloud.set"], /, **args: Unpack[PointcloudSetArgs]
+    ) -> Future[PointcloudSetResult]: ...
+    @overload
+    def submit(
         self, cmd: Literal["render.animation"], /, **args: Unpack[RenderAnimationArgs]
     ) -> Future[RenderAnimationResult]: ...
     @overload
@@ -2170,6 +2382,18 @@ class AsyncTypedCalls:
     async def call(
         self, cmd: Literal["collection.unlink"], /, **args: Unpack[CollectionUnlinkArgs]
     ) -> CollectionShape: ...
+    @overload
+    async def call(
+        self, cmd: Literal["curves.create"], /, **args: Unpack[CurvesCreateArgs]
+    ) -> CurvesCreateResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["curves.get"], /, **args: Unpack[CurvesGetArgs]
+    ) -> CurvesGetResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["curves.set"], /, **args: Unpack[CurvesSetArgs]
+    ) -> CurvesSetResult: ...
     @overload
     async def call(
         self, cmd: Literal["exec"], /, **args: Unpack[ExecArgs]
@@ -2402,6 +2626,18 @@ class AsyncTypedCalls:
     async def call(
         self, cmd: Literal["object.set"], /, **args: Unpack[ObjectSetArgs]
     ) -> ObjectShape: ...
+    @overload
+    async def call(
+        self, cmd: Literal["pointcloud.create"], /, **args: Unpack[PointcloudCreateArgs]
+    ) -> PointcloudCreateResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["pointcloud.get"], /, **args: Unpack[PointcloudGetArgs]
+    ) -> PointcloudGetResult: ...
+    @overload
+    async def call(
+        self, cmd: Literal["pointcloud.set"], /, **args: Unpack[PointcloudSetArgs]
+    ) -> PointcloudSetResult: ...
     @overload
     async def call(
         self, cmd: Literal["render.animation"], /, **args: Unpack[RenderAnimationArgs]

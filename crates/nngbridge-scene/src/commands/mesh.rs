@@ -33,7 +33,7 @@ pub enum MeshPart {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AttributeDomain {
-    /// One value per vertex.
+    /// One value per vertex (per point of curves and point clouds).
     Point,
     /// One per edge.
     Edge,
@@ -41,6 +41,8 @@ pub enum AttributeDomain {
     Face,
     /// One per polygon corner (loop).
     Corner,
+    /// One per curve (`curves.*`).
+    Curve,
 }
 
 /// An attribute's data type, with the array it travels as.

@@ -114,6 +114,7 @@ mod anim;
 mod batch;
 mod clip;
 mod collection;
+mod curves;
 mod gpencil;
 mod id;
 mod image;
@@ -124,6 +125,7 @@ mod material;
 mod mesh;
 mod node;
 mod object;
+mod pointcloud;
 mod render;
 mod scene;
 mod sequencer;
@@ -136,6 +138,7 @@ pub use anim::*;
 pub use batch::*;
 pub use clip::*;
 pub use collection::*;
+pub use curves::*;
 pub use gpencil::*;
 pub use id::*;
 pub use image::*;
@@ -146,6 +149,7 @@ pub use material::*;
 pub use mesh::*;
 pub use node::*;
 pub use object::*;
+pub use pointcloud::*;
 pub use render::*;
 pub use scene::*;
 pub use sequencer::*;
@@ -234,6 +238,9 @@ catalogue! {
     CollectionLink,
     CollectionList,
     CollectionUnlink,
+    CurvesCreate,
+    CurvesGet,
+    CurvesSet,
     Exec,
     GpencilAddLayer,
     GpencilAddStroke,
@@ -292,6 +299,9 @@ catalogue! {
     ObjectSelect,
     ObjectSelection,
     ObjectSet,
+    PointCloudCreate,
+    PointCloudGet,
+    PointCloudSet,
     RenderAnimation,
     RenderOpengl,
     RenderStill,
