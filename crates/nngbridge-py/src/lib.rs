@@ -17,6 +17,7 @@ mod install;
 mod message;
 mod msgpack;
 mod options;
+mod pool;
 mod sockets;
 mod tls;
 
@@ -84,6 +85,7 @@ fn _nng(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BUFFER_PROTOCOL", cfg!(Py_3_11))?;
     msgpack::register(m)?;
     tls::register(m)?;
+    pool::register(m)?;
     blocking::init_main_thread(m.py())?;
     Ok(())
 }

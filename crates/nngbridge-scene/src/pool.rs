@@ -685,7 +685,7 @@ impl<I: Iterator<Item = Value>> Completed<I> {
             match self.inner.enqueue(task, until) {
                 Ok(()) => self.outstanding += 1,
                 Err(task) => {
-                    self.held = Some(task);
+                    self.held = Some(*task);
                     return Err(());
                 }
             }
@@ -738,7 +738,7 @@ impl Inner {
 
     /// Queues `task`, waiting while the pool holds `max_pending` tasks, at most until
     /// `until`; gives it back if there was no room by then.
-    fn enqueue(&self, mut task: Pending, until: Option<Instant>) -> Result<(), Pending> {
+    fn enqueue(&self, mut task: Pending, until: Option<Instant>) -> Result<(), Box<Pending>> {
         let e = &self.engine;
         let mut q = e.lock();
         while !q.closing && q.waiting.len() + q.in_flight >= self.opts.max_pending.max(1) {
@@ -747,7 +747,7 @@ impl Inner {
                 Some(t) => {
                     let left = t.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        return Err(task);
+                        return Err(Box::new(task));
                     }
                     e.changed
                         .wait_timeout(q, left)
