@@ -4,7 +4,8 @@ and two workers serve the module, in file order; a late worker, a stranger with 
 token and a killed worker are added on the way. Proves: workers are listed; ``map`` over a
 frame range comes back in order from both workers; ``map_unordered`` and ``broadcast``; a
 failing command is reported with the worker's error and not re-sent; setup commands reach
-a worker that joins late before its first task, and are not run twice on the others; a
+a worker that joins late before its first task (even tasks queued before it came), and
+are not run twice on the others; a
 wrong token is refused at join and gets no work; a worker killed mid-map loses nothing and
 counts nothing twice. Without Blender: a queued task fails after ``queue_deadline`` when
 no worker is connected, and a wait answers Ctrl+C."""
@@ -145,6 +146,27 @@ def test_setup_reaches_a_worker_that_joins_late_before_its_first_task(farm: Farm
     # The workers that had it answered the replay from their store: one Rig each.
     for worker, names in objects(farm).items():
         assert names.count("Rig") == 1 and "Rig.001" not in names, (worker, names)
+
+
+def test_tasks_queued_before_any_worker_wait_for_the_setup(tmp_path: Path) -> None:
+    """The strict order: tasks already queued when the worker joins still run after the
+    setup registered before it existed."""
+    address = f"ipc://{tmp_path}/queued"
+    with Pool(address, token=TOKEN, liveness_interval=0.5, deadline=3.0) as pool:
+        # A peer that never answers makes every survey wait its whole timeout, so the
+        # setup reaches the worker seconds after it joined: work must wait for it.
+        silent = nngbridge.Respondent0(dial=address + ".control")
+        assert pool.setup("object.create", {"type": "EMPTY", "name": "Rig"}, timeout=1) == {}
+        tickets = [pool.submit("object.get", {"name": "Rig"}) for _ in range(4)]
+        worker = Worker(tmp_path, "first", address)
+        try:
+            results = [t.wait(timeout=120) for t in tickets]
+            assert all(r.ok and r.worker == "first" for r in results), \
+                [r.error for r in results]
+            assert pool.stats().setup_replayed == 1
+        finally:
+            worker.kill()
+            silent.close()
 
 
 def test_a_wrong_token_is_refused_at_join_and_gets_no_work(farm: Farm) -> None:
