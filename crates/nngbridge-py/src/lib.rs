@@ -3,7 +3,8 @@
 //! pynng's socket, message, context, pipe, dialer and listener objects over the core
 //! `nngbridge` crate, with blocking calls that release the GIL and answer Ctrl+C,
 //! asynchronous operations for the asyncio/trio adapters, and buffer access without
-//! copies where the ABI allows. It holds no protocol logic of its own.
+//! copies where the ABI allows; and `ScenePool`, `nngbridge_scene::Pool` behind
+//! `nngbridge.scene.Pool`. It holds no protocol logic of its own.
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;

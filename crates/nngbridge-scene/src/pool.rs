@@ -382,12 +382,12 @@ impl Pool {
         });
         let (e, inner1) = (Arc::clone(&inner.engine), Arc::downgrade(&inner));
         inner.work.set_pipe_handler(Some(Arc::new(move |_pipe, ev| {
-            let Some(i) = inner1.upgrade() else { return };
             let mut q = e.lock();
             match ev {
                 // Before NNG hands the pipe to Req0: while there are setup commands, no
                 // task goes out until the liveness thread gave them to the newcomer.
                 PipeEvent::AddPre => {
+                    let Some(i) = inner1.upgrade() else { return };
                     if i.has_setup() {
                         q.gated = true;
                         e.gate_gen.fetch_add(1, Ordering::SeqCst);
