@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 
 use crate::errors::{to_pyerr, IntoPy};
 
-const SLICE: Duration = Duration::from_millis(50);
+pub const SLICE: Duration = Duration::from_millis(50);
 
 /// A small pool of idle aios, so a blocking call does not allocate one each time.
 #[derive(Default)]

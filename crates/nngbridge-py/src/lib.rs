@@ -3,7 +3,8 @@
 //! pynng's socket, message, context, pipe, dialer and listener objects over the core
 //! `nngbridge` crate, with blocking calls that release the GIL and answer Ctrl+C,
 //! asynchronous operations for the asyncio/trio adapters, and buffer access without
-//! copies where the ABI allows. It holds no protocol logic of its own.
+//! copies where the ABI allows; and `ScenePool`, `nngbridge_scene::Pool` behind
+//! `nngbridge.scene.Pool`. It holds no protocol logic of its own.
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -17,6 +18,7 @@ mod install;
 mod message;
 mod msgpack;
 mod options;
+mod pool;
 mod sockets;
 mod tls;
 
@@ -84,6 +86,7 @@ fn _nng(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BUFFER_PROTOCOL", cfg!(Py_3_11))?;
     msgpack::register(m)?;
     tls::register(m)?;
+    pool::register(m)?;
     blocking::init_main_thread(m.py())?;
     Ok(())
 }

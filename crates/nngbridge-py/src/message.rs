@@ -75,7 +75,7 @@ impl Message {
         *self.pipe.lock().unwrap_or_else(|e| e.into_inner()) = pipe;
     }
 
-    fn with_body<R>(&self, py: Python<'_>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    pub fn with_body<R>(&self, py: Python<'_>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
         let g = self.lock();
         match g.as_ref() {
             Some(m) => Ok(f(m.body())),

@@ -7,7 +7,9 @@
 //! [`Pool::broadcast`] need; Req0 cannot address one pipe. Tasks carry an idempotency key
 //! and are re-sent to another worker when theirs dies (the pipe closes) or does not
 //! answer within the deadline; a command that fails is reported with that worker's error
-//! and not re-sent.
+//! and not re-sent. Setup commands ([`Pool::setup`]) are replayed to every worker that
+//! joins later, before it gets work; a queue deadline ([`PoolOptions::queue_deadline`])
+//! fails tasks that wait too long with no worker connected.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -48,6 +50,11 @@ pub struct PoolOptions {
     pub max_reply: usize,
     /// Sender threads: the most tasks in flight over all workers together.
     pub lanes: usize,
+    /// How long a queued task may wait while no worker is connected before it fails
+    /// (`attempts == 0`, [`nngbridge::Error::Timeout`]); `None`: as long as it takes (a
+    /// pool may start before its workers). Tasks waiting behind others while workers are
+    /// connected never expire.
+    pub queue_deadline: Option<Duration>,
 }
 
 impl Default for PoolOptions {
@@ -63,6 +70,7 @@ impl Default for PoolOptions {
             liveness_timeout: Duration::from_secs(2),
             max_reply: usize::MAX,
             lanes: 32,
+            queue_deadline: None,
         }
     }
 }
@@ -74,6 +82,8 @@ pub struct WorkerInfo {
     pub id: String,
     /// Its whole `session.hello`.
     pub hello: HelloInfo,
+    /// The same `session.hello` as it came, with fields this crate does not know.
+    pub raw: Value,
     /// Where its control connection comes from.
     pub address: String,
 }
@@ -136,6 +146,12 @@ pub struct PoolStats {
     /// Work connections closed because their worker gave no sign of life for the
     /// deadline (hung).
     pub evicted: u64,
+    /// Tasks failed after waiting `queue_deadline` with no worker connected.
+    pub expired: u64,
+    /// Setup commands run on a worker that joined after them ([`Pool::setup`]).
+    pub setup_replayed: u64,
+    /// Of those, the ones that failed on that worker (it gets work all the same).
+    pub setup_failed: u64,
 }
 
 #[derive(Serialize)]
@@ -189,14 +205,25 @@ struct Pending {
     cmd: Arc<str>,
     args: Value,
     attempts: u32,
+    queued_at: Instant,
     reply_to: mpsc::Sender<TaskResult>,
 }
 
-#[derive(Default)]
 struct Queue {
     waiting: VecDeque<Pending>,
     in_flight: usize,
     closing: bool,
+    /// Since when no worker is connected for work (`None` while one is).
+    idle_since: Option<Instant>,
+    /// No task is sent while a worker that joined is given the setup commands.
+    gated: bool,
+}
+
+/// A setup command ([`Pool::setup`]) and the idempotency key it is always sent with.
+struct SetupEntry {
+    key: String,
+    cmd: String,
+    args: Value,
 }
 
 struct Engine {
@@ -205,6 +232,8 @@ struct Engine {
     work_pipes: AtomicUsize,
     control_pipes: AtomicUsize,
     stats: Mutex<PoolStats>,
+    /// Bumped by each new work pipe while there are setup commands (see `gated`).
+    gate_gen: AtomicU64,
 }
 
 impl Engine {
@@ -226,6 +255,9 @@ struct Inner {
     health: Mutex<HashMap<String, (Instant, Option<Pipe>)>>,
     closing: AtomicBool,
     round: (Mutex<bool>, Condvar),
+    setup: Mutex<Vec<SetupEntry>>,
+    /// Per worker: how many of the setup commands it has answered, in order.
+    set_up: Mutex<HashMap<String, usize>>,
 }
 
 /// A pool of scene servers (Blender workers) that join it: see the module docs and
@@ -305,11 +337,18 @@ impl Pool {
     pub fn listen(address: &str, opts: PoolOptions) -> Result<Pool, CallError> {
         let control_address = Pool::control_address(address)?;
         let engine = Arc::new(Engine {
-            queue: Mutex::new(Queue::default()),
+            queue: Mutex::new(Queue {
+                waiting: VecDeque::new(),
+                in_flight: 0,
+                closing: false,
+                idle_since: Some(Instant::now()),
+                gated: false,
+            }),
             changed: Condvar::new(),
             work_pipes: AtomicUsize::new(0),
             control_pipes: AtomicUsize::new(0),
             stats: Mutex::new(PoolStats::default()),
+            gate_gen: AtomicU64::new(0),
         });
         let work = Socket::new(Protocol::Req0)?;
         work.set_recv_max_size(0)?;
@@ -322,16 +361,6 @@ impl Pool {
             work.set_tls(tls)?;
             control.set_tls(tls)?;
         }
-        let e = Arc::clone(&engine);
-        work.set_pipe_handler(Some(Arc::new(move |_pipe, ev| {
-            match ev {
-                PipeEvent::AddPost => e.work_pipes.fetch_add(1, Ordering::SeqCst),
-                PipeEvent::RemPost => e.work_pipes.fetch_sub(1, Ordering::SeqCst),
-                PipeEvent::AddPre => return,
-            };
-            let _guard = e.lock();
-            e.changed.notify_all();
-        })));
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -347,8 +376,38 @@ impl Pool {
             health: Mutex::new(HashMap::new()),
             closing: AtomicBool::new(false),
             round: (Mutex::new(false), Condvar::new()),
+            setup: Mutex::new(Vec::new()),
+            set_up: Mutex::new(HashMap::new()),
             opts,
         });
+        let (e, inner1) = (Arc::clone(&inner.engine), Arc::downgrade(&inner));
+        inner.work.set_pipe_handler(Some(Arc::new(move |_pipe, ev| {
+            let mut q = e.lock();
+            match ev {
+                // Before NNG hands the pipe to Req0: while there are setup commands, no
+                // task goes out until the liveness thread gave them to the newcomer.
+                PipeEvent::AddPre => {
+                    let Some(i) = inner1.upgrade() else { return };
+                    if i.has_setup() {
+                        q.gated = true;
+                        e.gate_gen.fetch_add(1, Ordering::SeqCst);
+                        drop(q);
+                        i.wake_liveness();
+                    }
+                    return;
+                }
+                PipeEvent::AddPost => {
+                    e.work_pipes.fetch_add(1, Ordering::SeqCst);
+                    q.idle_since = None;
+                }
+                PipeEvent::RemPost => {
+                    if e.work_pipes.fetch_sub(1, Ordering::SeqCst) == 1 {
+                        q.idle_since = Some(Instant::now());
+                    }
+                }
+            }
+            e.changed.notify_all();
+        })));
         // A new worker is admitted at once rather than at the next round.
         let (e2, inner2) = (Arc::clone(&inner.engine), Arc::downgrade(&inner));
         inner
@@ -360,8 +419,7 @@ impl Pool {
                     PipeEvent::AddPre => return,
                 };
                 if let (PipeEvent::AddPost, Some(i)) = (ev, inner2.upgrade()) {
-                    *i.round.0.lock().unwrap_or_else(|x| x.into_inner()) = true;
-                    i.round.1.notify_all();
+                    i.wake_liveness();
                 }
             })));
         inner.work.listen(address)?;
@@ -435,7 +493,39 @@ impl Pool {
     ) -> Result<Vec<WorkerOutcome>, CallError> {
         Ok(self
             .inner
-            .survey(cmd, &args, timeout)?
+            .survey(cmd, &args, None, timeout)?
+            .into_iter()
+            .map(|(addr, worker, outcome)| (worker.unwrap_or(addr), outcome))
+            .collect())
+    }
+
+    /// Registers a setup command and runs it on every connected worker now (as
+    /// [`Pool::broadcast`]); every worker that joins later runs the setup commands, in the
+    /// order they were registered, before it is given any task (e.g. the clip the tasks
+    /// read). Each is sent with its own idempotency key, so a worker that already ran it
+    /// answers from its store of recent replies instead of running it again (see
+    /// `docs/pool.md` §6 for when a worker forgets it). Returns the outcomes of this first
+    /// run; a worker whose setup fails is counted (`PoolStats::setup_failed`) and gets work
+    /// all the same.
+    pub fn setup(
+        &self,
+        cmd: &str,
+        args: Value,
+        timeout: Duration,
+    ) -> Result<Vec<WorkerOutcome>, CallError> {
+        let (index, key) = {
+            let mut setup = self.inner.setup.lock().unwrap_or_else(|e| e.into_inner());
+            let key = format!("{}-setup-{}", self.inner.key_prefix, setup.len());
+            setup.push(SetupEntry {
+                key: key.clone(),
+                cmd: cmd.to_owned(),
+                args: args.clone(),
+            });
+            (setup.len() - 1, key)
+        };
+        let answers = self.inner.survey(cmd, &args, Some(&key), timeout)?;
+        self.inner.note_setup(index, &answers, &[]);
+        Ok(answers
             .into_iter()
             .map(|(addr, worker, outcome)| (worker.unwrap_or(addr), outcome))
             .collect())
@@ -444,23 +534,36 @@ impl Pool {
     /// Queues one task; blocks while the pool holds `max_pending` tasks (backpressure).
     pub fn submit(&self, cmd: &str, args: Value) -> Ticket {
         let (tx, rx) = mpsc::channel();
-        let index = self.inner.next_id.fetch_add(1, Ordering::Relaxed) as usize;
-        self.inner.enqueue(index, Arc::from(cmd), args, tx);
+        let task = self.inner.task(None, Arc::from(cmd), args, tx);
+        let _ = self.inner.enqueue(task, None); // (without a limit it always queues)
         Ticket { rx }
+    }
+
+    /// [`Pool::submit`] waiting at most `wait` for room in the pool; gives `args` back if
+    /// there was none.
+    pub fn try_submit(&self, cmd: &str, args: Value, wait: Duration) -> Result<Ticket, Value> {
+        let (tx, rx) = mpsc::channel();
+        let task = self.inner.task(None, Arc::from(cmd), args, tx);
+        match self.inner.enqueue(task, Some(Instant::now() + wait)) {
+            Ok(()) => Ok(Ticket { rx }),
+            Err(task) => Err(task.args),
+        }
     }
 
     /// Runs `cmd` once per item of `items` over the pool; yields results as they
     /// complete. At most `max_pending` items are taken from `items` ahead of the results
-    /// consumed.
-    pub fn map_unordered<I>(&self, cmd: &str, items: I) -> Completed<'_, I::IntoIter>
+    /// consumed. The iterator may outlive the `Pool`: its remaining tasks then fail with
+    /// [`nngbridge::Error::Closed`].
+    pub fn map_unordered<I>(&self, cmd: &str, items: I) -> Completed<I::IntoIter>
     where
         I: IntoIterator<Item = Value>,
     {
         let (tx, rx) = mpsc::channel();
         Completed {
-            pool: self,
+            inner: Arc::clone(&self.inner),
             cmd: Arc::from(cmd),
             items: items.into_iter().enumerate(),
+            held: None,
             tx: Some(tx),
             rx,
             outstanding: 0,
@@ -516,94 +619,196 @@ pub struct Ticket {
     rx: mpsc::Receiver<TaskResult>,
 }
 
+fn closed(index: usize, attempts: u32) -> TaskResult {
+    TaskResult {
+        index,
+        worker: None,
+        attempts,
+        replayed: false,
+        outcome: Err(CallError::Nng(nngbridge::Error::Closed)),
+    }
+}
+
 impl Ticket {
     /// Waits for the task's result.
     pub fn wait(self) -> TaskResult {
-        self.rx.recv().unwrap_or(TaskResult {
-            index: 0,
-            worker: None,
-            attempts: 0,
-            replayed: false,
-            outcome: Err(CallError::Nng(nngbridge::Error::Closed)),
-        })
+        self.rx.recv().unwrap_or_else(|_| closed(0, 0))
+    }
+
+    /// Waits at most `timeout` for the task's result (`None`: not yet; wait again).
+    pub fn wait_timeout(&self, timeout: Duration) -> Option<TaskResult> {
+        match self.rx.recv_timeout(timeout) {
+            Ok(r) => Some(r),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => Some(closed(0, 0)),
+        }
     }
 }
 
 /// Results of [`Pool::map_unordered`] as they complete.
-pub struct Completed<'p, I: Iterator<Item = Value>> {
-    pool: &'p Pool,
+pub struct Completed<I: Iterator<Item = Value>> {
+    inner: Arc<Inner>,
     cmd: Arc<str>,
     items: std::iter::Enumerate<I>,
+    /// A task taken from `items` that found no room in the pool yet.
+    held: Option<Pending>,
     tx: Option<mpsc::Sender<TaskResult>>,
     rx: mpsc::Receiver<TaskResult>,
     outstanding: usize,
 }
 
-impl<I: Iterator<Item = Value>> Iterator for Completed<'_, I> {
-    type Item = TaskResult;
-
-    fn next(&mut self) -> Option<TaskResult> {
-        let window = self.pool.inner.opts.max_pending.max(1);
+impl<I: Iterator<Item = Value>> Completed<I> {
+    /// The next result, waiting at most until `until` (`None`: as long as it takes):
+    /// `Ok(None)` once every item has its result, `Err(())` if `until` passed first
+    /// (call again; nothing is lost).
+    #[allow(clippy::result_unit_err)]
+    pub fn next_until(&mut self, until: Option<Instant>) -> Result<Option<TaskResult>, ()> {
+        let window = self.inner.opts.max_pending.max(1);
         while self.outstanding < window {
-            let Some(tx) = &self.tx else { break };
-            match self.items.next() {
-                Some((index, args)) => {
-                    self.pool
-                        .inner
-                        .enqueue(index, Arc::clone(&self.cmd), args, tx.clone());
-                    self.outstanding += 1;
+            let task = match self.held.take() {
+                Some(t) => t,
+                None => {
+                    let Some(tx) = &self.tx else { break };
+                    match self.items.next() {
+                        Some((index, args)) => {
+                            let tx = tx.clone();
+                            self.inner
+                                .task(Some(index), Arc::clone(&self.cmd), args, tx)
+                        }
+                        None => {
+                            self.tx = None;
+                            break;
+                        }
+                    }
                 }
-                None => self.tx = None,
+            };
+            match self.inner.enqueue(task, until) {
+                Ok(()) => self.outstanding += 1,
+                Err(task) => {
+                    self.held = Some(*task);
+                    return Err(());
+                }
             }
         }
         if self.outstanding == 0 {
-            return None;
+            return Ok(None);
         }
-        let r = self.rx.recv().ok()?;
+        let r = match until {
+            None => self.rx.recv().map_err(|_| ()),
+            Some(t) => self
+                .rx
+                .recv_timeout(t.saturating_duration_since(Instant::now()))
+                .map_err(|_| ()),
+        };
+        // (the pool answers every task it took, so the channel only times out)
+        let r = r?;
         self.outstanding -= 1;
-        Some(r)
+        Ok(Some(r))
+    }
+}
+
+impl<I: Iterator<Item = Value>> Iterator for Completed<I> {
+    type Item = TaskResult;
+
+    fn next(&mut self) -> Option<TaskResult> {
+        self.next_until(None).ok().flatten()
     }
 }
 
 impl Inner {
-    fn enqueue(
+    /// A new task (its index: `index`, or its key's number for a ticket).
+    fn task(
         &self,
-        index: usize,
+        index: Option<usize>,
         cmd: Arc<str>,
         args: Value,
         reply_to: mpsc::Sender<TaskResult>,
-    ) {
-        let key = format!(
-            "{}-{}",
-            self.key_prefix,
-            self.next_id.fetch_add(1, Ordering::Relaxed)
-        );
-        let task = Pending {
-            index,
-            key,
+    ) -> Pending {
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        Pending {
+            index: index.unwrap_or(n as usize),
+            key: format!("{}-{n}", self.key_prefix),
             cmd,
             args,
             attempts: 0,
+            queued_at: Instant::now(),
             reply_to,
-        };
+        }
+    }
+
+    /// Queues `task`, waiting while the pool holds `max_pending` tasks, at most until
+    /// `until`; gives it back if there was no room by then.
+    fn enqueue(&self, mut task: Pending, until: Option<Instant>) -> Result<(), Box<Pending>> {
         let e = &self.engine;
         let mut q = e.lock();
         while !q.closing && q.waiting.len() + q.in_flight >= self.opts.max_pending.max(1) {
-            q = e.changed.wait(q).unwrap_or_else(|x| x.into_inner());
+            q = match until {
+                None => e.changed.wait(q).unwrap_or_else(|x| x.into_inner()),
+                Some(t) => {
+                    let left = t.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(Box::new(task));
+                    }
+                    e.changed
+                        .wait_timeout(q, left)
+                        .map(|(g, _)| g)
+                        .unwrap_or_else(|x| x.into_inner().0)
+                }
+            };
         }
         if q.closing {
             drop(q);
-            let _ = task.reply_to.send(TaskResult {
-                index,
-                worker: None,
-                attempts: 0,
-                replayed: false,
-                outcome: Err(CallError::Nng(nngbridge::Error::Closed)),
-            });
-            return;
+            let _ = task.reply_to.send(closed(task.index, 0));
+            return Ok(());
         }
+        task.queued_at = Instant::now();
         q.waiting.push_back(task);
         e.changed.notify_all();
+        Ok(())
+    }
+
+    fn has_setup(&self) -> bool {
+        !self
+            .setup
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
+    fn wake_liveness(&self) {
+        *self.round.0.lock().unwrap_or_else(|x| x.into_inner()) = true;
+        self.round.1.notify_all();
+    }
+
+    /// Fails the queued tasks that waited `queue_deadline` with no worker connected.
+    fn expire(&self, q: &mut Queue) {
+        let (Some(limit), Some(since)) = (self.opts.queue_deadline, q.idle_since) else {
+            return;
+        };
+        let now = Instant::now();
+        let (expired, kept): (Vec<Pending>, Vec<Pending>) = q
+            .waiting
+            .drain(..)
+            .partition(|t| now.saturating_duration_since(t.queued_at.max(since)) >= limit);
+        q.waiting = kept.into();
+        if expired.is_empty() {
+            return;
+        }
+        self.engine
+            .stats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .expired += expired.len() as u64;
+        for t in expired {
+            let _ = t.reply_to.send(TaskResult {
+                index: t.index,
+                worker: None,
+                attempts: t.attempts,
+                replayed: false,
+                outcome: Err(CallError::Nng(nngbridge::Error::Timeout)),
+            });
+        }
+        self.engine.changed.notify_all();
     }
 
     /// The most tasks in flight now: `per_worker` for each connected worker.
@@ -625,18 +830,16 @@ impl Inner {
                 loop {
                     if q.closing {
                         for t in q.waiting.drain(..) {
-                            let _ = t.reply_to.send(TaskResult {
-                                index: t.index,
-                                worker: None,
-                                attempts: t.attempts,
-                                replayed: false,
-                                outcome: Err(CallError::Nng(nngbridge::Error::Closed)),
-                            });
+                            let _ = t.reply_to.send(closed(t.index, t.attempts));
                         }
                         return;
                     }
-                    if !q.waiting.is_empty() && q.in_flight < self.capacity() {
+                    let capacity = self.capacity();
+                    if !q.waiting.is_empty() && q.in_flight < capacity && !q.gated {
                         break;
+                    }
+                    if capacity == 0 && !q.waiting.is_empty() {
+                        self.expire(&mut q);
                     }
                     // Pipe events notify; the timeout also covers a missed wake-up.
                     q = e
@@ -729,6 +932,7 @@ impl Inner {
         &self,
         cmd: &str,
         args: &Value,
+        key: Option<&str>,
         timeout: Duration,
     ) -> Result<Vec<(String, Option<String>, Result<Value, CallError>)>, CallError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -738,7 +942,7 @@ impl Inner {
             cmd,
             args,
             token: self.opts.token.as_deref(),
-            key: None,
+            key,
         };
         let ctx = Context::new(&self.control)?;
         let expected = self.engine.control_pipes.load(Ordering::SeqCst);
@@ -774,7 +978,7 @@ impl Inner {
     }
 
     fn liveness_round(&self, timeout: Duration) -> Result<Vec<WorkerInfo>, CallError> {
-        let answers = self.survey("session.hello", &Value::Map(vec![]), timeout)?;
+        let answers = self.survey("session.hello", &Value::Map(vec![]), None, timeout)?;
         let mut alive = Vec::new();
         let mut refused = Vec::new();
         for (address, worker, outcome) in answers {
@@ -784,7 +988,7 @@ impl Inner {
                 reason,
             };
             match outcome {
-                Ok(v) => match typed::<HelloInfo>(v) {
+                Ok(v) => match typed::<HelloInfo>(v.clone()) {
                     Ok(hello) if hello.protocol == PROTOCOL_VERSION => {
                         if let Some(w) = hello.worker.as_deref().or(worker.as_deref()) {
                             self.seen(w, None);
@@ -796,6 +1000,7 @@ impl Inner {
                             .or(worker.clone())
                             .unwrap_or_else(|| address.clone()),
                         hello,
+                        raw: v,
                         address: address.clone(),
                     })
                     }
@@ -859,9 +1064,81 @@ impl Inner {
         }
     }
 
+    /// Records who answered setup command `index` (answers of a survey of it); `joining`:
+    /// the workers it was replayed for, counted in the stats.
+    #[allow(clippy::type_complexity)]
+    fn note_setup(
+        &self,
+        index: usize,
+        answers: &[(String, Option<String>, Result<Value, CallError>)],
+        joining: &[String],
+    ) {
+        let mut set_up = self.set_up.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stats = self.engine.stats.lock().unwrap_or_else(|e| e.into_inner());
+        for (_, worker, outcome) in answers {
+            let Some(w) = worker else { continue };
+            if matches!(outcome, Err(CallError::Server(e))
+                if matches!(e.code, ErrorCode::Unauthorized | ErrorCode::UnsupportedVersion))
+            {
+                continue; // a refused worker ran nothing
+            }
+            let done = set_up.entry(w.clone()).or_insert(0);
+            if *done == index {
+                *done = index + 1;
+                if joining.contains(w) {
+                    stats.setup_replayed += 1;
+                    stats.setup_failed += u64::from(outcome.is_err());
+                }
+            }
+        }
+    }
+
+    /// Gives the setup commands a worker among `alive` has not answered yet to it (to
+    /// every connected worker, with their keys: those that ran one answer from their
+    /// store).
+    fn replay_setup(&self, alive: &[WorkerInfo]) {
+        let entries: Vec<(String, String, Value)> = self
+            .setup
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|s| (s.key.clone(), s.cmd.clone(), s.args.clone()))
+            .collect();
+        let (joining, from) = {
+            let set_up = self.set_up.lock().unwrap_or_else(|e| e.into_inner());
+            let behind: Vec<(String, usize)> = alive
+                .iter()
+                .map(|w| (w.id.clone(), set_up.get(&w.id).copied().unwrap_or(0)))
+                .filter(|(_, done)| *done < entries.len())
+                .collect();
+            let from = behind.iter().map(|(_, d)| *d).min();
+            (behind.into_iter().map(|(w, _)| w).collect::<Vec<_>>(), from)
+        };
+        let Some(from) = from else { return };
+        for (index, (key, cmd, args)) in entries.iter().enumerate().skip(from) {
+            if self.closing.load(Ordering::SeqCst) {
+                return;
+            }
+            if let Ok(answers) = self.survey(cmd, args, Some(key), self.opts.deadline) {
+                self.note_setup(index, &answers, &joining);
+            }
+        }
+    }
+
     fn liveness_loop(&self) {
         while !self.closing.load(Ordering::SeqCst) {
-            let _ = self.liveness_round(self.opts.liveness_timeout);
+            let gen = self.engine.gate_gen.load(Ordering::SeqCst);
+            if let Ok(alive) = self.liveness_round(self.opts.liveness_timeout) {
+                self.replay_setup(&alive);
+            }
+            {
+                // Open the gate unless another worker joined during this round.
+                let mut q = self.engine.lock();
+                if q.gated && self.engine.gate_gen.load(Ordering::SeqCst) == gen {
+                    q.gated = false;
+                    self.engine.changed.notify_all();
+                }
+            }
             self.evict_hung();
             let mut woken = self.round.0.lock().unwrap_or_else(|e| e.into_inner());
             if !*woken && !self.closing.load(Ordering::SeqCst) {

@@ -229,3 +229,32 @@ fn a_task_whose_worker_dies_is_resent_and_answered_once() {
     assert_eq!(stats.lost, 0);
     assert_eq!(stats.by_worker.get("lives"), Some(&20));
 }
+
+#[test]
+fn a_queued_task_fails_after_the_queue_deadline_when_no_worker_comes() {
+    let address = "inproc://pool-queue-deadline";
+    let pool = Pool::listen(
+        address,
+        PoolOptions {
+            token: Some(TOKEN.into()),
+            queue_deadline: Some(Duration::from_millis(300)),
+            ..Default::default()
+        },
+    )
+    .expect("listen");
+    let r = pool.submit("echo", Value::Map(vec![])).wait();
+    assert!(matches!(
+        r.outcome,
+        Err(CallError::Nng(nngbridge::Error::Timeout))
+    ));
+    assert_eq!((r.attempts, r.worker), (0, None));
+    assert_eq!(pool.stats().expired, 1);
+
+    // With a worker connected, the same pool runs tasks (a queue deadline is no task deadline).
+    let _w = spawn_worker(address, "w1", TOKEN, Mode::Serve);
+    pool.wait_for_workers(1, Duration::from_secs(30))
+        .expect("the worker joins");
+    let r = pool.submit("echo", Value::Map(vec![])).wait();
+    assert!(r.outcome.is_ok(), "{:?}", r.outcome);
+    assert_eq!(pool.stats().expired, 1);
+}
