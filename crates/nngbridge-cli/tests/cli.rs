@@ -18,10 +18,25 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_nngbridge"))
 }
 
-fn serve_once(address: &str, n: usize) -> thread::JoinHandle<Vec<Request>> {
+/// A server answering `n` requests. Its socket lives until [`Server::join`] returns: a
+/// socket closed right after its last `send` may drop that reply before it is written.
+struct Server {
+    thread: thread::JoinHandle<Vec<Request>>,
+    _rep: Socket,
+}
+
+impl Server {
+    /// The requests seen, once all `n` were answered and the callers have their replies.
+    fn join(self) -> thread::Result<Vec<Request>> {
+        self.thread.join()
+    }
+}
+
+fn serve_once(address: &str, n: usize) -> Server {
     let rep = Socket::new(Protocol::Rep0).unwrap();
     rep.listen(address).unwrap();
-    thread::spawn(move || {
+    let kept = rep.clone();
+    let thread = thread::spawn(move || {
         let mut seen = Vec::new();
         for _ in 0..n {
             let req: Request = decode(rep.recv().unwrap().body()).unwrap();
@@ -51,7 +66,8 @@ fn serve_once(address: &str, n: usize) -> thread::JoinHandle<Vec<Request>> {
             seen.push(req);
         }
         seen
-    })
+    });
+    Server { thread, _rep: kept }
 }
 
 #[test]
