@@ -29,14 +29,16 @@ fn echo(body: &[u8]) -> Vec<u8> {
 }
 
 /// A Rep0 server that receives `n` requests on `n` contexts before answering any, so
-/// they can only complete if all were in flight together. Returns the bound address.
-fn serve_together(url: &str, n: usize) -> (String, thread::JoinHandle<()>) {
+/// they can only complete if all were in flight together. Returns the bound address and
+/// a handle that keeps the socket open after the thread's last send.
+fn serve_together(url: &str, n: usize) -> (String, thread::JoinHandle<()>, Socket) {
     let rep = Socket::new(Protocol::Rep0).expect("rep");
     let l = rep.listen(url).expect("listen");
     let addr = match l.local_address() {
         Ok(a) if url.starts_with("tcp") => a.to_string(),
         _ => url.to_owned(),
     };
+    let kept = rep.clone();
     let h = thread::spawn(move || {
         let ctxs: Vec<Context> = (0..n).map(|_| Context::new(&rep).expect("ctx")).collect();
         let got: Vec<_> = ctxs.iter().map(|c| c.recv().expect("request")).collect();
@@ -44,14 +46,14 @@ fn serve_together(url: &str, n: usize) -> (String, thread::JoinHandle<()>) {
             c.send(&echo(m.body())).expect("reply");
         }
     });
-    (addr, h)
+    (addr, h, kept)
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn many_requests_in_flight_from_one_task() -> TestResult {
     for url in ["inproc://async-many", "tcp://127.0.0.1:0"] {
         let n = 8;
-        let (addr, server) = serve_together(url, n);
+        let (addr, server, _rep) = serve_together(url, n);
         let client = AsyncSceneClient::from(
             SceneClient::connect(&addr)?.with_timeout(Duration::from_secs(20)),
         );
@@ -101,6 +103,9 @@ async fn a_call_canceled_by_timeout_leaves_the_client_usable() -> TestResult {
     let rep = Socket::new(Protocol::Rep0)?;
     rep.listen("inproc://async-cancel")?;
     let (go_tx, go_rx) = mpsc::channel::<()>();
+    // The server thread's socket would close right after its last send, which may drop
+    // that reply unwritten: this handle keeps it open until the test is done.
+    let _kept = rep.clone();
     let server = thread::spawn(move || -> Vec<u8> {
         // Hold the first request until the client gave up on it, then answer it late.
         let first = rep.recv().expect("first");
@@ -132,6 +137,9 @@ async fn a_call_canceled_by_timeout_leaves_the_client_usable() -> TestResult {
 async fn bad_replies_are_errors_and_the_client_goes_on() -> TestResult {
     let rep = Socket::new(Protocol::Rep0)?;
     rep.listen("inproc://async-bad")?;
+    // The server thread's socket would close right after its last send, which may drop
+    // that reply unwritten: this handle keeps it open until the test is done.
+    let _kept = rep.clone();
     let server = thread::spawn(move || {
         let m = rep.recv().expect("req");
         rep.send(b"\xc1 not msgpack").expect("reply");

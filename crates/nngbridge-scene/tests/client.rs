@@ -28,10 +28,13 @@ fn error_reply(id: Option<u64>, code: ErrorCode, message: &str) -> Reply {
 
 /// Answers requests until `session.shutdown`, with several contexts' worth of requests
 /// handled concurrently by one Rep0 socket in a loop.
-fn serve(address: &str, token: Option<&'static str>) -> thread::JoinHandle<u64> {
+/// The returned socket handle keeps the server's socket open after its thread ends (a
+/// socket closed right after its last send may drop that reply unwritten).
+fn serve(address: &str, token: Option<&'static str>) -> (thread::JoinHandle<u64>, Socket) {
     let rep = Socket::new(Protocol::Rep0).unwrap();
     rep.listen(address).unwrap();
-    thread::spawn(move || {
+    let kept = rep.clone();
+    let thread = thread::spawn(move || {
         let mut served = 0;
         loop {
             let msg = rep.recv().unwrap();
@@ -86,12 +89,13 @@ fn serve(address: &str, token: Option<&'static str>) -> thread::JoinHandle<u64> 
             };
             rep.send(&encode(&reply).unwrap()).unwrap();
         }
-    })
+    });
+    (thread, kept)
 }
 
 #[test]
 fn calls_return_results_and_structured_errors() {
-    let server = serve("inproc://scene-calls", None);
+    let (server, _rep) = serve("inproc://scene-calls", None);
     let client = SceneClient::connect("inproc://scene-calls")
         .unwrap()
         .with_timeout(Duration::from_secs(5));
@@ -120,7 +124,7 @@ fn calls_return_results_and_structured_errors() {
 
 #[test]
 fn many_calls_in_flight_from_threads_share_one_connection() {
-    let server = serve("inproc://scene-many", None);
+    let (server, _rep) = serve("inproc://scene-many", None);
     let client = std::sync::Arc::new(SceneClient::connect("inproc://scene-many").unwrap());
     let handles: Vec<_> = (0..8)
         .map(|i| {
@@ -144,7 +148,7 @@ fn many_calls_in_flight_from_threads_share_one_connection() {
 
 #[test]
 fn timeouts_tokens_and_malformed_requests() {
-    let server = serve("inproc://scene-token", Some("s3cret"));
+    let (server, _rep) = serve("inproc://scene-token", Some("s3cret"));
     let client = SceneClient::connect("inproc://scene-token")
         .unwrap()
         .with_timeout(Duration::from_millis(100));

@@ -82,7 +82,9 @@ fn join_all<F: Future + Unpin>(mut fs: Vec<F>) -> Vec<F::Output> {
 #[test]
 fn many_requests_in_flight_from_one_task_over_tcp() {
     let (rep, req) = pair(Protocol::Rep0, Protocol::Req0, "tcp://127.0.0.1:0");
-    let _ = &rep;
+    // The server thread's socket would close right after its last send, which may drop
+    // that reply unwritten: this handle keeps it open until the test is done.
+    let _kept = rep.clone();
     let n = 16;
     // The server answers only once all requests have arrived, so they are truly in
     // flight together.

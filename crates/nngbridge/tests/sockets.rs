@@ -139,6 +139,9 @@ fn pub_sub_filters_by_prefix() {
 #[test]
 fn contexts_keep_many_requests_in_flight() {
     let (rep, req) = pair(Protocol::Rep0, Protocol::Req0, "inproc://ctx");
+    // The server thread's socket would close right after its last send, which may drop
+    // that reply unwritten: this handle keeps it open until the test is done.
+    let _kept = rep.clone();
     let server = std::thread::spawn(move || {
         for _ in 0..8 {
             let m = rep.recv().expect("server recv");
