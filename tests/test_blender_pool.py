@@ -4,7 +4,9 @@ driven through ``nngbridge pool`` (JSON lines), and, for the worker's idempotenc
 controller made of plain nngbridge Req0/Surveyor0 sockets. Proves: workers join and share
 the work; a wrong token or another protocol version is refused at join with a reason and
 gets no work; a task on a worker killed with SIGKILL is re-sent and counted once; a keyed
-request is applied once; workers redial a restarted controller."""
+request is applied once; workers redial a restarted controller; a setup command reaches a
+worker that joins later before its first task; with no worker, a task fails after the
+queue deadline."""
 
 from __future__ import annotations
 
@@ -128,6 +130,51 @@ def test_workers_join_and_share_the_work(tmp_path, cli, stack):
     bad = pool.ask(op="map", cmd="object.get", items=[{"name": "nope"}])["results"][0]
     assert not bad["ok"] and bad["error"]["code"] == "NOT_FOUND"
     assert bad["attempts"] == 1 and bad["worker"] in ("w1", "w2")
+
+
+def test_setup_reaches_a_late_worker_and_the_queue_deadline_fails_tasks(
+        tmp_path, cli, stack):
+    address = f"ipc://{tmp_path}/pool"
+    pool = PoolCli(cli, address, "--queue-deadline", "1")
+    stack.append(pool)
+    # No worker: the task waits the queue deadline, then fails without being sent.
+    expired = pool.ask(op="map", cmd="session.ping", items=[{}])["results"]
+    assert expired == [{"index": 0, "worker": None, "attempts": 0, "replayed": False,
+                        "ok": False, "error": {
+                            "code": "TIMEOUT", "message": "no worker connected within "
+                            "--queue-deadline; the task was never sent"}}]
+    assert pool.ask(op="stats")["expired"] == 1
+
+    early = Worker(tmp_path, "early", address)
+    stack.append(early)
+    pool.ask(op="wait", n=1)
+    rig = {"type": "EMPTY", "name": "Rig"}
+    setup = pool.ask(op="setup", cmd="object.create", args=rig)["results"]
+    assert [(r["worker"], r["ok"], r["result"]["name"]) for r in setup] == [
+        ("early", True, "Rig")]
+
+    # The late worker is given the setup before any task: every task finds the Rig.
+    stack.append(Worker(tmp_path, "late", address))
+    assert sorted(pool.ask(op="wait", n=2)["workers"]) == ["early", "late"]
+    results = pool.ask(op="map", cmd="object.get", items=[{"name": "Rig"}] * 16)["results"]
+    assert all(r["ok"] and r["attempts"] == 1 for r in results), results
+    assert {r["worker"] for r in results} == {"early", "late"}
+    stats = pool.ask(op="stats")
+    assert (stats["setup_replayed"], stats["setup_failed"], stats["expired"]) == (1, 0, 1)
+    # The replay reached the early worker too (a survey reaches all): it answered from
+    # its store, so each worker has exactly one Rig.
+    listed = pool.ask(op="broadcast", cmd="object.list")["results"]
+    for r in listed:
+        names = [o["name"] for o in r["result"]["objects"]]
+        assert names.count("Rig") == 1 and "Rig.001" not in names, (r["worker"], names)
+    assert sorted(r["worker"] for r in listed) == ["early", "late"]
+
+    # A setup that could never run is refused before it is registered.
+    for bad, error in (({"cmd": "object.create", "args": [1]},
+                        "arguments are an object, not [1]"),
+                       ({"args": rig}, "setup needs cmd: a command name")):
+        pool.send(op="setup", **bad)
+        assert pool.reply() == {"ok": False, "error": error}
 
 
 def test_a_gui_blender_joins_from_start(tmp_path, cli, stack):

@@ -64,7 +64,8 @@ enum Command {
         tls: TlsArgs,
     },
     /// Run a pool of Blender workers (docs/pool.md): listen on ADDRESS, read JSON requests
-    /// (wait, workers, refused, broadcast, map, stats) from stdin, one JSON line each out.
+    /// (wait, workers, refused, broadcast, setup, map, stats) from stdin, one JSON line each
+    /// out.
     Pool(pool::PoolArgs),
     /// Install nngbridge into a Blender, or show where it would go.
     Blender {

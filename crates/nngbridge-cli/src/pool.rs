@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use nngbridge_scene::pool::{Pool, PoolOptions, TaskResult};
+use nngbridge_scene::pool::{Pool, PoolOptions, TaskResult, WorkerOutcome};
 use nngbridge_scene::{CallError, TlsAuthMode, TlsConfig, TlsMode, Value};
 use serde_json::{json, Value as Json};
 
@@ -23,14 +23,19 @@ pub struct PoolArgs {
     #[arg(long, env = "NNGBRIDGE_TOKEN")]
     token: Option<String>,
     /// Tasks in flight per connected worker.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = PoolOptions::default().per_worker)]
     per_worker: usize,
     /// Seconds one attempt may take before the task is re-sent to another worker.
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, value_parser = parse_seconds,
+          default_value_t = PoolOptions::default().deadline.as_secs_f64())]
     deadline: f64,
     /// Attempts of a task whose worker died or hung before it is reported failed.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = PoolOptions::default().max_attempts)]
     max_attempts: u32,
+    /// Seconds a queued task may wait while no worker is connected before it fails
+    /// (`TIMEOUT`, never sent); without it, tasks wait for a worker as long as it takes.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    queue_deadline: Option<f64>,
     /// PEM file of the pool's certificate (tls+tcp://; with --tls-key, or alone if it
     /// holds the key too).
     #[arg(long, value_name = "PEM")]
@@ -41,6 +46,13 @@ pub struct PoolArgs {
     /// PEM file of the CA whose client certificates workers must present.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_client_ca: Option<PathBuf>,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if Duration::try_from_secs_f64(v).is_ok() => Ok(v),
+        _ => Err(format!("{s:?} is not a number of seconds >= 0")),
+    }
 }
 
 fn server_tls(a: &PoolArgs) -> Result<Option<TlsConfig>, String> {
@@ -66,10 +78,15 @@ fn server_tls(a: &PoolArgs) -> Result<Option<TlsConfig>, String> {
     Ok(Some(cfg))
 }
 
+/// A worker's error as it came; `TIMEOUT` for a task past its deadlines; `TRANSPORT`
+/// for another failure on this side.
 fn error_json(e: &CallError) -> Json {
     match e {
         CallError::Server(b) => json!({"code": b.code_str(), "message": b.message,
                                        "details": from_msgpack(&b.details)}),
+        CallError::Nng(nngbridge::Error::Timeout) => {
+            json!({"code": "TIMEOUT", "message": e.to_string()})
+        }
         other => json!({"code": "TRANSPORT", "message": other.to_string()}),
     }
 }
@@ -79,26 +96,47 @@ fn task_json(r: &TaskResult) -> Json {
                        "replayed": r.replayed, "ok": r.outcome.is_ok()});
     match &r.outcome {
         Ok(v) => j["result"] = from_msgpack(v),
-        Err(e) => j["error"] = error_json(e),
+        Err(e) => {
+            j["error"] = error_json(e);
+            if r.attempts == 0 && matches!(e, CallError::Nng(nngbridge::Error::Timeout)) {
+                j["error"]["message"] =
+                    "no worker connected within --queue-deadline; the task was never sent".into();
+            }
+        }
     }
     j
+}
+
+fn by_worker_json(outcomes: &[WorkerOutcome]) -> Json {
+    json!({"results": outcomes.iter().map(|(w, o)| match o {
+        Ok(v) => json!({"worker": w, "ok": true, "result": from_msgpack(v)}),
+        Err(e) => json!({"worker": w, "ok": false, "error": error_json(e)}),
+    }).collect::<Vec<_>>()})
 }
 
 fn seconds(j: &Json, default: f64) -> Duration {
     Duration::from_secs_f64(j.as_f64().unwrap_or(default).clamp(0.001, 86_400.0))
 }
 
-fn args_of(j: &Json) -> Value {
-    if j.is_null() {
-        Value::Map(vec![])
-    } else {
-        to_msgpack(j)
+/// A command's arguments: a JSON object (null: none). Checked here, before a `setup`
+/// registers them for every worker to come.
+fn args_of(j: &Json) -> Result<Value, String> {
+    match j {
+        Json::Null => Ok(Value::Map(vec![])),
+        Json::Object(_) => Ok(to_msgpack(j)),
+        other => Err(format!("arguments are an object, not {other}")),
     }
 }
 
 fn answer(pool: &Pool, req: &Json, out: &mut impl Write) -> Result<Json, String> {
-    let cmd = req["cmd"].as_str().unwrap_or_default();
-    Ok(match req["op"].as_str().unwrap_or_default() {
+    let op = req["op"].as_str().unwrap_or_default();
+    let cmd = || {
+        req["cmd"]
+            .as_str()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| format!("{op} needs cmd: a command name"))
+    };
+    Ok(match op {
         "wait" => {
             let n = req["n"].as_u64().unwrap_or(1) as usize;
             let w = pool
@@ -116,22 +154,32 @@ fn answer(pool: &Pool, req: &Json, out: &mut impl Write) -> Result<Json, String>
         }
         "refused" => json!({"refused": pool.refused().iter().map(|r| json!({
             "worker": r.worker, "address": r.address, "reason": r.reason})).collect::<Vec<_>>()}),
-        "broadcast" => {
-            let results = pool
-                .broadcast(cmd, args_of(&req["args"]), seconds(&req["timeout"], 60.0))
-                .map_err(|e| e.to_string())?;
-            json!({"results": results.iter().map(|(w, o)| match o {
-                Ok(v) => json!({"worker": w, "ok": true, "result": from_msgpack(v)}),
-                Err(e) => json!({"worker": w, "ok": false, "error": error_json(e)}),
-            }).collect::<Vec<_>>()})
-        }
+        "broadcast" => by_worker_json(
+            &pool
+                .broadcast(
+                    cmd()?,
+                    args_of(&req["args"])?,
+                    seconds(&req["timeout"], 60.0),
+                )
+                .map_err(|e| e.to_string())?,
+        ),
+        "setup" => by_worker_json(
+            &pool
+                .setup(
+                    cmd()?,
+                    args_of(&req["args"])?,
+                    seconds(&req["timeout"], 60.0),
+                )
+                .map_err(|e| e.to_string())?,
+        ),
         "map" => {
-            let items: Vec<Value> = req["items"]
+            let cmd = cmd()?;
+            let items = req["items"]
                 .as_array()
                 .ok_or("map needs items: a list")?
                 .iter()
-                .map(to_msgpack)
-                .collect();
+                .map(args_of)
+                .collect::<Result<Vec<Value>, String>>()?;
             let progress = req["progress"].as_bool().unwrap_or(false);
             let mut results = Vec::with_capacity(items.len());
             for r in pool.map_unordered(cmd, items) {
@@ -147,11 +195,13 @@ fn answer(pool: &Pool, req: &Json, out: &mut impl Write) -> Result<Json, String>
         "stats" => {
             let s = pool.stats();
             json!({"by_worker": s.by_worker, "resent": s.resent, "replayed": s.replayed,
-                   "lost": s.lost, "evicted": s.evicted, "connected": pool.connected()})
+                   "lost": s.lost, "evicted": s.evicted, "expired": s.expired,
+                   "setup_replayed": s.setup_replayed, "setup_failed": s.setup_failed,
+                   "connected": pool.connected()})
         }
         other => {
             return Err(format!(
-                "unknown op {other:?} (wait, workers, refused, broadcast, map, stats)"
+                "unknown op {other:?} (wait, workers, refused, broadcast, setup, map, stats)"
             ))
         }
     })
@@ -163,7 +213,7 @@ pub fn run(a: PoolArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => return crate::fail(2, &e),
     };
-    let opts = PoolOptions {
+    let mut opts = PoolOptions {
         token: a.token.clone(),
         tls,
         per_worker: a.per_worker.max(1),
@@ -171,6 +221,9 @@ pub fn run(a: PoolArgs) -> ExitCode {
         max_attempts: a.max_attempts.max(1),
         ..Default::default()
     };
+    if let Some(s) = a.queue_deadline {
+        opts.queue_deadline = Some(Duration::from_secs_f64(s));
+    }
     let pool = match Pool::listen(&a.address, opts) {
         Ok(p) => p,
         Err(e) => return crate::fail(2, &e.to_string()),

@@ -1,7 +1,8 @@
 //! `track_clip pool TOKEN SOLO POOL WORKERS MOVIE KILL_PID`: the tracking pass over a pool
 //! of Blender workers (`nngbridge_scene::Pool`, docs/pool.md). Two pools: SOLO (one
-//! worker: the baseline) and POOL (WORKERS workers). Each worker loads MOVIE (a
-//! broadcast), every frame's pixels are pulled from whichever worker NNG gives it to,
+//! worker: the baseline) and POOL (WORKERS workers). Each worker loads MOVIE (a setup
+//! command: a worker that joins later, e.g. a restarted Blender, loads it before its
+//! first frame), every frame's pixels are pulled from whichever worker NNG gives it to,
 //! the shape is found and checked against the truth. Half-way through the POOL pass the
 //! worker with process id KILL_PID is killed with SIGKILL on purpose: its frames in
 //! flight are re-sent to the others, and every frame must still be checked exactly once.
@@ -32,7 +33,7 @@ fn pass(pool: &Pool, workers: usize, movie: &str, kill_pid: Option<&str>) -> Res
         ("path".into(), movie.into()),
         ("name".into(), "Shape".into()),
     ]);
-    let loaded = pool.broadcast("clip.load", load, Duration::from_secs(120))?;
+    let loaded = pool.setup("clip.load", load, Duration::from_secs(120))?;
     if loaded.len() < workers {
         return Err(format!("{} of {workers} workers loaded the clip", loaded.len()).into());
     }
