@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use nngbridge_scene::pool::{Pool, PoolOptions, TaskResult, WorkerOutcome};
-use nngbridge_scene::{CallError, TlsAuthMode, TlsConfig, TlsMode, Value};
+use nngbridge_scene::{CallError, FailureKind, TlsAuthMode, TlsConfig, TlsMode, Value};
 use serde_json::{json, Value as Json};
 
 use crate::json::{from_msgpack, to_msgpack};
@@ -78,16 +78,14 @@ fn server_tls(a: &PoolArgs) -> Result<Option<TlsConfig>, String> {
     Ok(Some(cfg))
 }
 
-/// A worker's error as it came; `TIMEOUT` for a task past its deadlines; `TRANSPORT`
-/// for another failure on this side.
+/// A worker's error as it came; otherwise the pool's own, named by its
+/// [`nngbridge_scene::FailureKind`]: `TIMEOUT`, `LOST`, `CLOSED`, `TRANSPORT`, `PROTOCOL`.
 fn error_json(e: &CallError) -> Json {
     match e {
         CallError::Server(b) => json!({"code": b.code_str(), "message": b.message,
                                        "details": from_msgpack(&b.details)}),
-        CallError::Nng(nngbridge::Error::Timeout) => {
-            json!({"code": "TIMEOUT", "message": e.to_string()})
-        }
-        other => json!({"code": "TRANSPORT", "message": other.to_string()}),
+        other => json!({"code": other.kind().as_str().to_ascii_uppercase(),
+                        "message": other.to_string()}),
     }
 }
 
@@ -98,7 +96,7 @@ fn task_json(r: &TaskResult) -> Json {
         Ok(v) => j["result"] = from_msgpack(v),
         Err(e) => {
             j["error"] = error_json(e);
-            if r.attempts == 0 && matches!(e, CallError::Nng(nngbridge::Error::Timeout)) {
+            if r.attempts == 0 && e.kind() == FailureKind::Timeout {
                 j["error"]["message"] =
                     "no worker connected within --queue-deadline; the task was never sent".into();
             }

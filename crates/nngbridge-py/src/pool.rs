@@ -56,23 +56,11 @@ fn message_of(py: Python<'_>, value: &impl serde::Serialize) -> PyResult<Py<Mess
 /// `(ok, body, error kind, error text)`: the result or the server's error body packed in
 /// `body`; otherwise a kind the Python face maps to its exceptions.
 fn outcome(py: Python<'_>, outcome: Result<Value, CallError>) -> PyResult<PyOutcome> {
-    use nngbridge::Error as E;
     Ok(match outcome {
         Ok(v) => (true, Some(message_of(py, &v)?), None, None),
         Err(CallError::Server(e)) => (false, Some(message_of(py, &e)?), Some("server"), None),
         Err(e) => {
-            let kind = match &e {
-                CallError::Nng(E::Timeout) => "timeout",
-                CallError::Nng(E::Closed) => "closed",
-                CallError::Nng(
-                    E::ConnectionReset
-                    | E::ConnectionAborted
-                    | E::ConnectionShutdown
-                    | E::ConnectionRefused,
-                ) => "lost",
-                CallError::Nng(_) | CallError::TokenFile(_) => "transport",
-                _ => "protocol",
-            };
+            let kind = e.kind().as_str();
             (false, None, Some(kind), Some(e.to_string()))
         }
     })

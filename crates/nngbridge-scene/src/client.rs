@@ -34,6 +34,60 @@ pub enum CallError {
     TokenFile(#[from] std::io::Error),
 }
 
+/// A [`CallError`] by what the caller can do about it: the one classification the faces
+/// report (the Python pool's exceptions, the `nngbridge pool` error codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The server answered with an error ([`CallError::Server`]).
+    Server,
+    /// No reply within the timeout (or a pool's deadlines).
+    Timeout,
+    /// The client or pool was closed.
+    Closed,
+    /// The connection dropped.
+    Lost,
+    /// Another transport failure (refused, the token file unreadable...).
+    Transport,
+    /// The request could not be encoded, or the reply broke the protocol.
+    Protocol,
+}
+
+impl FailureKind {
+    /// Its name: `"server"`, `"timeout"`, `"closed"`, `"lost"`, `"transport"`, `"protocol"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Server => "server",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Closed => "closed",
+            FailureKind::Lost => "lost",
+            FailureKind::Transport => "transport",
+            FailureKind::Protocol => "protocol",
+        }
+    }
+}
+
+impl CallError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> FailureKind {
+        use nngbridge::Error as E;
+        match self {
+            CallError::Server(_) => FailureKind::Server,
+            CallError::Nng(E::Timeout) => FailureKind::Timeout,
+            CallError::Nng(E::Closed) => FailureKind::Closed,
+            CallError::Nng(
+                E::ConnectionReset
+                | E::ConnectionAborted
+                | E::ConnectionShutdown
+                | E::ConnectionRefused,
+            ) => FailureKind::Lost,
+            CallError::Nng(_) | CallError::TokenFile(_) => FailureKind::Transport,
+            CallError::Encode(_) | CallError::Decode(_) | CallError::Protocol(_) => {
+                FailureKind::Protocol
+            }
+        }
+    }
+}
+
 impl ErrorBody {
     /// The code as its wire name (`"NOT_FOUND"`).
     pub fn code_str(&self) -> &'static str {

@@ -41,7 +41,7 @@ pub mod token;
 mod wire;
 
 pub use async_client::{AsyncEventStream, AsyncSceneClient};
-pub use client::{CallError, EventStream, SceneClient};
+pub use client::{CallError, EventStream, FailureKind, SceneClient};
 pub use commands::Command;
 pub use nngbridge::{TlsAuthMode, TlsConfig, TlsMode};
 pub use pool::{Pool, PoolOptions};

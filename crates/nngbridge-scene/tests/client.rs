@@ -8,8 +8,8 @@ use std::time::Duration;
 use nngbridge::{Protocol, Socket};
 use nngbridge_scene::codec::{decode, encode};
 use nngbridge_scene::{
-    encode_event, Array, CallError, ErrorBody, ErrorCode, Event, EventStream, Reply, Request,
-    SceneClient, Value, PROTOCOL_VERSION,
+    encode_event, Array, CallError, ErrorBody, ErrorCode, Event, EventStream, FailureKind, Reply,
+    Request, SceneClient, Value, PROTOCOL_VERSION,
 };
 
 fn error_reply(id: Option<u64>, code: ErrorCode, message: &str) -> Reply {
@@ -215,4 +215,27 @@ fn event_stream_filters_topics_and_counts_gaps() {
     let e = events.next_event(Some(Duration::from_secs(5))).unwrap();
     assert_eq!(e.seq, 5);
     assert_eq!(events.lost(), 3);
+}
+
+#[test]
+fn failures_are_classified_once() {
+    let (server, _rep) = serve("inproc://scene-kinds", None);
+    let client = SceneClient::connect("inproc://scene-kinds").unwrap();
+    let unknown = client.call_value("object.nope", Value::Map(vec![]));
+    assert_eq!(unknown.unwrap_err().kind(), FailureKind::Server);
+    let _: Value = client
+        .call("session.shutdown", &Value::Map(vec![]))
+        .unwrap();
+    server.join().unwrap();
+    // Nobody listens here: the request waits for a peer until the timeout.
+    let alone = SceneClient::connect("inproc://scene-kinds-nobody")
+        .unwrap()
+        .with_timeout(Duration::from_millis(50));
+    let err = alone.ping().unwrap_err();
+    assert_eq!(
+        (err.kind(), err.kind().as_str()),
+        (FailureKind::Timeout, "timeout")
+    );
+    let bad = CallError::Protocol("reply id 7 for request 8".into());
+    assert_eq!(bad.kind(), FailureKind::Protocol);
 }
