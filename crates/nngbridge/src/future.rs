@@ -107,13 +107,13 @@ impl Stash {
 #[derive(Clone, Copy)]
 pub(crate) enum Target<'a> {
     Socket(sys::nng_socket, &'a Stash),
-    Context(sys::nng_ctx, &'a Stash),
+    Context(sys::nng_ctx, &'a Stash, &'a crate::context::CtxGate),
 }
 
 impl Target<'_> {
     fn stash(&self) -> &Stash {
         match self {
-            Target::Socket(_, s) | Target::Context(_, s) => s,
+            Target::Socket(_, s) | Target::Context(_, s, _) => s,
         }
     }
 
@@ -124,7 +124,10 @@ impl Target<'_> {
         unsafe {
             match self {
                 Target::Socket(s, _) => sys::nng_socket_recv(*s, aio.as_ptr()),
-                Target::Context(c, _) => sys::nng_ctx_recv(*c, aio.as_ptr()),
+                Target::Context(c, _, gate) => {
+                    let _call = gate.enter();
+                    sys::nng_ctx_recv(*c, aio.as_ptr())
+                }
             }
         }
         Ok(())
@@ -136,7 +139,10 @@ impl Target<'_> {
         unsafe {
             match self {
                 Target::Socket(s, _) => sys::nng_socket_send(*s, aio.as_ptr()),
-                Target::Context(c, _) => sys::nng_ctx_send(*c, aio.as_ptr()),
+                Target::Context(c, _, gate) => {
+                    let _call = gate.enter();
+                    sys::nng_ctx_send(*c, aio.as_ptr())
+                }
             }
         }
         Ok(())

@@ -263,7 +263,8 @@ pub(crate) unsafe fn pipe_get_string(
 macro_rules! raw_options {
     ($ty:ty, $target:expr, $h:ident => $handle:expr,
      get: [$gb:path, $gi:path, $gs:path, $gm:path, $gu:path, $gstr:path],
-     set: [$sb:path, $si:path, $ss:path, $sm:path, $su:path, $sstr:path]) => {
+     set: [$sb:path, $si:path, $ss:path, $sm:path, $su:path, $sstr:path]
+     $(, guard: $g:ident => $guard:expr)?) => {
         impl $crate::options::RawOptions for $ty {
             const TARGET: $crate::options::Targets = $target;
 
@@ -274,6 +275,7 @@ macro_rules! raw_options {
             ) -> $crate::error::Result<$crate::options::OptValue> {
                 use $crate::error::NngRc;
                 use $crate::options::{OptKind, OptValue};
+                $(let $g = self; let _call = $guard;)?
                 let $h = self;
                 let h = $handle;
                 let n = name.as_ptr();
@@ -323,6 +325,7 @@ macro_rules! raw_options {
             ) -> $crate::error::Result<()> {
                 use $crate::error::NngRc;
                 use $crate::options::OptValue;
+                $(let $g = self; let _call = $guard;)?
                 let $h = self;
                 let h = $handle;
                 let n = name.as_ptr();

@@ -7,6 +7,7 @@ use std::time::Duration;
 use nng_sys as sys;
 
 use crate::aio::Aio;
+use crate::context::CtxGate;
 use crate::endpoint::{Dialer, Listener};
 use crate::error::{Error, NngRc, Result};
 use crate::future::{RecvFuture, SendFuture, Stash, Target};
@@ -37,6 +38,8 @@ struct Inner {
     endpoints: Mutex<EndpointOptions>,
     // Messages received for a dropped RecvFuture, returned by the next receive.
     stash: Stash,
+    // The open contexts and the context calls in flight (see CtxGate).
+    ctx_gate: CtxGate,
 }
 
 #[derive(Default)]
@@ -124,6 +127,7 @@ impl Socket {
             }),
             endpoints: Mutex::new(EndpointOptions::default()),
             stash: Stash::default(),
+            ctx_gate: CtxGate::default(),
         };
         let arg = &*inner.pipes as *const PipeSlot as *mut c_void;
         for ev in [
@@ -137,6 +141,11 @@ impl Socket {
         Ok(Socket {
             inner: Arc::new(inner),
         })
+    }
+
+    /// The socket's open contexts and context calls (see [`CtxGate`]).
+    pub(crate) fn ctx_gate(&self) -> &CtxGate {
+        &self.inner.ctx_gate
     }
 
     pub(crate) fn raw_handle(&self) -> sys::nng_socket {
@@ -194,6 +203,8 @@ impl Socket {
     /// Closes the socket now: blocked and pending operations fail with `Closed`.
     /// Closing twice returns `Err(Closed)`.
     pub fn close(&self) -> Result<()> {
+        // Contexts first, and no context call left in NNG (see CtxGate).
+        self.inner.ctx_gate.close_all();
         // SAFETY: closing our socket id; NNG makes a second close fail with ECLOSED.
         let rv = unsafe { sys::nng_socket_close(self.inner.sock) }.check();
         self.inner.forget_urls();
