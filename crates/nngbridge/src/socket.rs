@@ -201,7 +201,9 @@ impl Socket {
     }
 
     /// Closes the socket now: blocked and pending operations fail with `Closed`.
-    /// Closing twice returns `Err(Closed)`.
+    /// Its contexts are closed first, and the call returns once no context call is
+    /// left running; contexts opened afterwards fail with `Closed`. Closing twice
+    /// returns `Err(Closed)`.
     pub fn close(&self) -> Result<()> {
         // Contexts first, and no context call left in NNG (see CtxGate).
         self.inner.ctx_gate.close_all();
