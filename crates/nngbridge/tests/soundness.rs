@@ -51,21 +51,20 @@ fn an_endpoint_url_is_our_copy_and_gone_once_closed() {
 /// NNG 2.0.0 frees a closing socket while a thread releasing one of its contexts still
 /// runs the protocol's `ctx_fini` on the socket's lock: `Socket::close` racing context
 /// calls aborted the process (the pool's liveness thread). Close now closes the
-/// contexts and waits for their calls first.
+/// contexts and waits for their calls first. (Blocking receives without timers: a timer
+/// expiring just as its context is freed trips another NNG race, not this one.)
 #[test]
 fn closing_a_socket_while_its_contexts_are_busy_is_safe() {
     use nngbridge::Context;
-    use std::time::Duration;
     for _ in 0..300 {
-        let s = Socket::new(Protocol::Surveyor0).expect("open");
+        let s = Socket::new(Protocol::Rep0).expect("open");
         let busy: Vec<_> = (0..3)
             .map(|_| {
                 let c = Context::new(&s).expect("ctx");
                 std::thread::spawn(move || loop {
-                    let sent = c.send(b"survey");
-                    let timed = c.set_recv_timeout(Some(Duration::from_millis(1)));
+                    let set = c.set_recv_timeout(None);
                     let got = c.recv();
-                    if [sent.err(), timed.err(), got.err()].contains(&Some(Error::Closed)) {
+                    if [set.err(), got.err()].contains(&Some(Error::Closed)) {
                         return;
                     }
                 })
