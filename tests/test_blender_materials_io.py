@@ -125,7 +125,7 @@ def test_a_peer_builds_renders_exports_and_reimports_a_textured_mesh(tmp_path, b
 def test_the_typed_rust_peer_does_the_same(tmp_path, backend, client):
     cargo = ["cargo", "test", "-q", "-p", "nngbridge-scene", "--test", "textured_roundtrip"]
     subprocess.run([*cargo, "--no-run"], cwd=ROOT, check=True, timeout=900)
-    with BlenderServer(tmp_path, backend=backend, allow_exec=True) as b:
+    with BlenderServer(tmp_path, backend=backend) as b:
         env = dict(os.environ, NNGBRIDGE_TEST_ADDRESS=b.address,
                    NNGBRIDGE_TEST_WORK=str(b.work))
         if client == "AsyncSceneClient":

@@ -1,16 +1,17 @@
 //! Issue 14's done-when scenario with the typed commands, against a real Blender that
 //! `tests/test_blender_materials_io.py` starts (both backends) with its address in
-//! `NNGBRIDGE_TEST_ADDRESS` and its work directory in `NNGBRIDGE_TEST_WORK`: a subdivided
-//! cube gets a Principled material with an image texture, node by node; the tree is read
-//! back, the scene rendered, the cube exported to glTF and imported again, and geometry
-//! and material compared. `NNGBRIDGE_TEST_ASYNC=1`: through `AsyncSceneClient`
+//! `NNGBRIDGE_TEST_ADDRESS` and its work directory in `NNGBRIDGE_TEST_WORK`: the peer
+//! computes a subdivided, UV-mapped cube and sends it with `mesh.create` as arrays; it gets
+//! a Principled material with an image texture, node by node; the tree is read back, the
+//! scene rendered, the cube exported to glTF and imported again, and geometry (`mesh.get`)
+//! and material compared. No `exec`. `NNGBRIDGE_TEST_ASYNC=1`: through `AsyncSceneClient`
 //! (`support/peer.rs`).
-
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::time::Duration;
 
 use nngbridge_scene::commands::*;
-use nngbridge_scene::{CallError, ErrorCode, Value};
+use nngbridge_scene::{Array, CallError, ErrorCode, Value};
 
 mod support {
     pub mod every_command;
@@ -29,23 +30,69 @@ fn check(what: &str, ok: bool) -> Res {
     }
 }
 
-/// The stand-in for the mesh.* commands (not on this branch), through `exec`: smooth
-/// shading and a level-1 subdivision modifier; answers `[vertex count, x, y, z extent]`
-/// of the evaluated mesh.
-const SUBDIVIDE: &str = "o = bpy.data.objects['Crate']
-o.data.polygons.foreach_set('use_smooth', [True] * len(o.data.polygons))
-o.modifiers.new('Subdivision', 'SUBSURF').levels = 1
-e = o.evaluated_get(bpy.context.evaluated_depsgraph_get())
-co = [v.co for v in e.data.vertices]
-result = [len(co)] + [max(c[i] for c in co) - min(c[i] for c in co) for i in range(3)]";
+/// Grid cells along each edge of a cube face.
+const N: i32 = 4;
 
-/// `exec`'s `repr()` of a list of numbers.
-fn numbers(repr: &str) -> Res<Vec<f64>> {
-    let inner = repr.trim().trim_start_matches('[').trim_end_matches(']');
-    Ok(inner
-        .split(',')
-        .map(|s| s.trim().parse::<f64>())
-        .collect::<Result<_, _>>()?)
+/// A cube of side 2 about the origin whose faces are each an N×N grid of quads, the
+/// vertices shared along the edges, and a UV layer that gives each face one tile of a 3×2
+/// atlas (so the UVs have seams along every cube edge): positions, loop totals, loop
+/// vertices and loop UVs.
+fn subdivided_cube() -> (Vec<f32>, Vec<i32>, Vec<i32>, Vec<f32>) {
+    let mut index: HashMap<[i32; 3], i32> = HashMap::new();
+    let (mut positions, mut totals, mut corners, mut uvs) = (vec![], vec![], vec![], vec![]);
+    for axis in 0..3 {
+        for (side, sign) in [(0, -1), (1, 1)] {
+            // (u, v) axes whose cross product points out of the face.
+            let (u, v) = if sign > 0 {
+                ((axis + 1) % 3, (axis + 2) % 3)
+            } else {
+                ((axis + 2) % 3, (axis + 1) % 3)
+            };
+            let tile = axis * 2 + side;
+            let (col, row) = ((tile % 3) as f32, (tile / 3) as f32);
+            for i in 0..N {
+                for j in 0..N {
+                    totals.push(4);
+                    for (a, b) in [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)] {
+                        // In units of 1/N: -N..=N.
+                        let mut key = [0; 3];
+                        key[axis] = sign * N;
+                        key[u] = 2 * a - N;
+                        key[v] = 2 * b - N;
+                        let next = index.len() as i32;
+                        let vertex = *index.entry(key).or_insert_with(|| {
+                            positions.extend(key.map(|k| k as f32 / N as f32));
+                            next
+                        });
+                        corners.push(vertex);
+                        let n = N as f32;
+                        uvs.extend([(col + a as f32 / n) / 3.0, (row + b as f32 / n) / 2.0]);
+                    }
+                }
+            }
+        }
+    }
+    (positions, totals, corners, uvs)
+}
+
+/// A float as an exact key (the values here are multiples of 1/24, carried as f4).
+fn key(x: f32) -> i64 {
+    (f64::from(x) * 1e4).round() as i64
+}
+
+/// The distinct `(position, uv)` pairs of a mesh's corners, as keys.
+fn corner_set(positions: &[f32], corners: &[i32], uvs: &[f32]) -> Res<BTreeSet<[i64; 5]>> {
+    corners
+        .iter()
+        .zip(uvs.chunks_exact(2))
+        .map(|(&vertex, uv)| {
+            let p = positions
+                .get(3 * usize::try_from(vertex)?..)
+                .and_then(|p| p.get(..3))
+                .ok_or("a corner past the vertices")?;
+            Ok([key(p[0]), key(p[1]), key(p[2]), key(uv[0]), key(uv[1])])
+        })
+        .collect()
 }
 
 fn material_tree(id: &str) -> (NodeTree, Option<String>) {
@@ -66,20 +113,36 @@ fn drive(address: &str, work: &Path) -> Res {
             names: vec!["Cube".into()],
         })?;
     }
-    client.run(&ObjectCreate {
-        kind: ObjectType::Cube,
-        name: Some("Crate".into()),
-        size: Some(2.0),
-        ..Default::default()
-    })?;
-    let made = numbers(
-        &client
-            .run(&Exec {
-                code: SUBDIVIDE.into(),
-            })?
-            .result,
+    let (positions, totals, corners, uvs) = subdivided_cube();
+    let vertices = positions.len() / 3;
+    check(
+        &format!("6N²+2 shared vertices, not {vertices}"),
+        vertices == (6 * N * N + 2) as usize,
     )?;
-    check("subdivided to 26 vertices", made.first() == Some(&26.0))?;
+    let made = client.run(&MeshCreate {
+        name: "Crate".into(),
+        positions: Array::from_f32(vec![vertices as u64, 3], &positions),
+        edges: None,
+        loop_totals: Some(Array::from_i32(vec![totals.len() as u64], &totals)),
+        loop_vertices: Some(Array::from_i32(vec![corners.len() as u64], &corners)),
+        uv_layers: Some(
+            [(
+                "UVMap".to_owned(),
+                Array::from_f32(vec![corners.len() as u64, 2], &uvs),
+            )]
+            .into(),
+        ),
+        attributes: None,
+        object: Some("Crate".into()),
+        collection: None,
+    })?;
+    check(
+        &format!("mesh.create counts {:?}", made.counts),
+        made.object.as_deref() == Some("Crate")
+            && made.counts.vertices == vertices as u64
+            && made.counts.polygons == totals.len() as u64
+            && made.counts.loops == corners.len() as u64,
+    )?;
 
     let mat = client.run(&MaterialCreate {
         name: "Crate Paint".into(),
@@ -245,7 +308,7 @@ fn drive(address: &str, work: &Path) -> Res {
     let out = client.run(&IoExport {
         path: "crate.glb".into(),
         objects: Some(vec!["Crate".into()]),
-        apply_modifiers: Some(true),
+        apply_modifiers: None,
         format: None,
         scale: None,
     })?;
@@ -272,30 +335,67 @@ fn drive(address: &str, work: &Path) -> Res {
         "its texture too",
         back.created.get("images").is_some_and(|i| !i.is_empty()),
     )?;
-    let count = client
-        .run(&Exec {
-            code: format!("result = len(bpy.data.objects[{imported:?}].data.vertices)"),
-        })?
-        .result;
-    check(&format!("26 vertices back, not {count}"), count == "26")?;
-    let info = client.run(&ObjectGet {
-        name: imported.clone(),
-        properties: Some(vec!["dimensions".into()]),
+    // glTF triangulates, and splits vertices where a vertex's corners differ in UV (or
+    // normal); merge_vertices joins only some of them back. So the comparison is on what
+    // survives any such split: the set of distinct positions, the corners as
+    // (position, UV) pairs (which catches a lost or shifted UV), and the surface area.
+    let got = client.run(&MeshGet {
+        object: Some(imported.clone()),
+        include: Some(vec![MeshPart::Positions, MeshPart::Polygons, MeshPart::Uvs]),
+        ..Default::default()
     })?;
-    let dims = info
-        .properties
-        .as_ref()
-        .and_then(|p| p.get("dimensions"))
-        .and_then(|v| v.as_array())
-        .ok_or("no dimensions")?;
-    let dims: Vec<f64> = dims.iter().filter_map(Value::as_f64).collect();
+    let array = |name: &str| got.arrays.get(name).ok_or(format!("no {name} back"));
+    let back_positions = array("positions")?.to_f32().ok_or("positions not f4")?;
+    let back_totals = array("loop_totals")?.to_i32().ok_or("loop_totals not i4")?;
+    let back_corners = array("loop_vertices")?
+        .to_i32()
+        .ok_or("loop_vertices not i4")?;
+    let [back_uvs] = got.uv_layers.values().collect::<Vec<_>>()[..] else {
+        return Err(format!("UV layers back: {:?}", got.uv_layers.keys()).into());
+    };
+    let back_uvs = back_uvs.to_f32().ok_or("UVs not f4")?;
+    let distinct = |p: &[f32]| -> BTreeSet<[i64; 3]> {
+        p.chunks_exact(3)
+            .map(|c| [key(c[0]), key(c[1]), key(c[2])])
+            .collect()
+    };
     check(
-        &format!("extent {dims:?} as made {:?}", &made[1..]),
-        dims.len() == 3
-            && dims
-                .iter()
-                .zip(&made[1..])
-                .all(|(a, b)| (a - b).abs() < 1e-3),
+        "the same vertex positions",
+        distinct(&back_positions) == distinct(&positions),
+    )?;
+    check(
+        &format!("two triangles a quad: {:?}", got.counts),
+        back_totals.len() == 2 * totals.len() && back_totals.iter().all(|&t| t == 3),
+    )?;
+    check(
+        "the same corners: positions with their UVs",
+        corner_set(&back_positions, &back_corners, &back_uvs)?
+            == corner_set(&positions, &corners, &uvs)?,
+    )?;
+    let point = |v: i32| -> Res<[f64; 3]> {
+        let p = back_positions
+            .get(3 * usize::try_from(v)?..)
+            .and_then(|p| p.get(..3))
+            .ok_or("a corner past the vertices")?;
+        Ok([p[0], p[1], p[2]].map(f64::from))
+    };
+    let mut area = 0.0;
+    for tri in back_corners.chunks_exact(3) {
+        let [a, b, c] = [point(tri[0])?, point(tri[1])?, point(tri[2])?];
+        let (e, f) = (
+            [b[0] - a[0], b[1] - a[1], b[2] - a[2]],
+            [c[0] - a[0], c[1] - a[1], c[2] - a[2]],
+        );
+        let n = [
+            e[1] * f[2] - e[2] * f[1],
+            e[2] * f[0] - e[0] * f[2],
+            e[0] * f[1] - e[1] * f[0],
+        ];
+        area += (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt() / 2.0;
+    }
+    check(
+        &format!("surface area 24, not {area}"),
+        (area - 24.0).abs() < 1e-3,
     )?;
     let nodes = client.run(&NodeList {
         tree: NodeTree::Material,
