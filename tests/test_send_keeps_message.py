@@ -18,6 +18,9 @@ def test_a_failed_send_can_be_retried_with_the_same_message(nng, how):
         push.listen(address)
         pull.dial(address)
         wait_for(lambda: len(push.pipes) == 1)
+        # The pipe is listed before Push can use it: the retry may wait for it (50 ms
+        # only proved the failure above).
+        push.send_timeout = 30_000
         push.send_msg(msg)
         assert pull.recv() == b"kept"
         with pytest.raises(nng.MessageStateError):
