@@ -144,7 +144,12 @@ def addon_from_sources():
         yield
 
 
-def wait_for(cond, timeout=5.0, what="condition"):
+# Positive waits: how long something that must happen may take on a loaded machine (a
+# loaded 2-core machine stalls processes for seconds); only a failing test waits this long.
+POSITIVE_WAIT_S = 30.0
+
+
+def wait_for(cond, timeout=POSITIVE_WAIT_S, what="condition"):
     """Poll a condition NNG reports asynchronously and pynng offers no event for
     (pipe bookkeeping). Fails the test on timeout."""
     end = time.monotonic() + timeout
@@ -173,7 +178,7 @@ def wait_until_asleep(pid: int, tid: int, timeout: float = 30.0) -> None:
     wait_for(asleep, timeout, f"thread {tid} asleep")
 
 
-def connected_pipes(sock, n=1, timeout=5.0):
+def connected_pipes(sock, n=1, timeout=POSITIVE_WAIT_S):
     wait_for(lambda: len(sock.pipes) >= n, timeout, f"{n} pipe(s) connected")
     return sock.pipes
 
@@ -191,7 +196,7 @@ class Waiter:
             self.values.append(value)
         self.event.set()
 
-    def wait(self, timeout=5.0):
+    def wait(self, timeout=POSITIVE_WAIT_S):
         assert self.event.wait(timeout), "callback never ran"
         return self.values
 
@@ -269,7 +274,7 @@ class PostConnect:
             self.count += 1
             self.cond.notify_all()
 
-    def wait(self, n=1, timeout=5.0):
+    def wait(self, n=1, timeout=POSITIVE_WAIT_S):
         with self.cond:
             ok = self.cond.wait_for(lambda: self.count >= n, timeout)
         if not ok:

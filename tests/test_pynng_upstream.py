@@ -36,7 +36,15 @@ def run_suite(tmp_path: Path, against: str) -> dict[str, str]:
     cmd = [str(PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml",
            str(report), "-o", "junit_family=xunit2", "--rootdir", str(SUITE), str(SUITE)]
     if against == "nngbridge":
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SHIM), env.get("PYTHONPATH")]))
+        # The suite's venv sees the system's packages: the nngbridge this run tests (e.g.
+        # a worktree's venv) goes first, alone (a link to the package, not its site dir).
+        import nngbridge
+
+        tested = tmp_path / "tested"
+        tested.mkdir()
+        (tested / "nngbridge").symlink_to(Path(nngbridge.__file__).resolve().parent)
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(SHIM), str(tested), env.get("PYTHONPATH")]))
         cmd[3:3] = ["-p", "pynng_shim"]
     res = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=600)
