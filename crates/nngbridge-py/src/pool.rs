@@ -8,7 +8,9 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use nngbridge_scene::pool::{Completed, Pool, PoolOptions, PoolStats, TaskResult, Ticket};
+use nngbridge_scene::pool::{
+    Completed, Pool, PoolOptions, PoolStats, TaskResult, Ticket, WorkerOutcome,
+};
 use nngbridge_scene::{codec, CallError, Value};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -16,6 +18,9 @@ use pyo3::types::{PyDict, PyIterator};
 
 use crate::blocking::{InFlight, SLICE};
 use crate::message::Message;
+
+/// `Pool::broadcast` or `Pool::setup`.
+type EveryWorker = fn(&Pool, &str, Value, Duration) -> Result<Vec<WorkerOutcome>, CallError>;
 
 type PyOutcome = (
     bool,
@@ -125,6 +130,24 @@ pub struct ScenePool {
 }
 
 impl ScenePool {
+    /// Runs `broadcast` or `setup` (`run`) on every worker, interruptibly.
+    fn every_worker(
+        &self,
+        py: Python<'_>,
+        run: EveryWorker,
+        cmd: String,
+        args: &Bound<'_, PyAny>,
+        timeout: f64,
+    ) -> PyResult<Vec<(String, PyOutcome)>> {
+        let (pool, t, args) = (
+            self.get()?,
+            seconds(timeout, "timeout")?,
+            value_of(py, args)?,
+        );
+        let all = interruptible(py, move || run(&pool, &cmd, args, t))?.map_err(call_error)?;
+        outcomes(py, all)
+    }
+
     fn get(&self) -> PyResult<Arc<Pool>> {
         self.pool
             .lock()
@@ -143,10 +166,7 @@ fn workers_of(
         .collect()
 }
 
-fn outcomes(
-    py: Python<'_>,
-    all: Vec<nngbridge_scene::pool::WorkerOutcome>,
-) -> PyResult<Vec<(String, PyOutcome)>> {
+fn outcomes(py: Python<'_>, all: Vec<WorkerOutcome>) -> PyResult<Vec<(String, PyOutcome)>> {
     all.into_iter()
         .map(|(w, o)| Ok((w, outcome(py, o)?)))
         .collect()
@@ -237,13 +257,7 @@ impl ScenePool {
         args: &Bound<'_, PyAny>,
         timeout: f64,
     ) -> PyResult<Vec<(String, PyOutcome)>> {
-        let (pool, t, args) = (
-            self.get()?,
-            seconds(timeout, "timeout")?,
-            value_of(py, args)?,
-        );
-        let all = interruptible(py, move || pool.broadcast(&cmd, args, t))?.map_err(call_error)?;
-        outcomes(py, all)
+        self.every_worker(py, Pool::broadcast, cmd, args, timeout)
     }
 
     fn setup(
@@ -253,13 +267,7 @@ impl ScenePool {
         args: &Bound<'_, PyAny>,
         timeout: f64,
     ) -> PyResult<Vec<(String, PyOutcome)>> {
-        let (pool, t, args) = (
-            self.get()?,
-            seconds(timeout, "timeout")?,
-            value_of(py, args)?,
-        );
-        let all = interruptible(py, move || pool.setup(&cmd, args, t))?.map_err(call_error)?;
-        outcomes(py, all)
+        self.every_worker(py, Pool::setup, cmd, args, timeout)
     }
 
     /// Queues one task, waiting (interruptibly) while the pool is full.

@@ -26,9 +26,9 @@ from typing import Any
 import bpy
 
 from ..registry import NAME, about, arg, check_memory, command, invalid, not_found, withdraw
-from .mesh import _Plan, _bounds, _total, _view
+from .mesh import _Plan, _bounds, _total, _view, read_planned
 from .pointcloud import (check_attributes, check_existing, check_include, functions,
-                         link_object, make_attributes, read, refuse_taken_object, replace,
+                         link_object, make_attributes, refuse_taken_object, replace,
                          source, write_attributes)
 
 try:  # as in mesh.py
@@ -100,7 +100,7 @@ def get(object, curves, include: list[str], attributes: list[str], evaluated: bo
         plan.add("curve_types", stored_types.data, "value", "i1", [ncurves])
     elif "types" in wanted:  # no curve_type attribute: all Catmull-Rom
         plan.nbytes += ncurves
-    arrays, attrs = read(plan, data, attributes)
+    arrays, attrs, _ = read_planned(plan, data, attributes)
     if "curves" in wanted:
         zero = numpy.zeros(1, "<i4") if numpy is not None else array.array("i", [0])
         arrays.setdefault("curve_offsets", {"dtype": "i4", "shape": [1], "data": zero})

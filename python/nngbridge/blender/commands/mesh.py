@@ -203,31 +203,10 @@ def get(object, mesh, include: list[str], attributes: list[str], evaluated: bool
         uv_names = [u.name for u in data.uv_layers] if "uvs" in wanted else []
         for name in uv_names:
             plan.add("uv:" + name, data.uv_layers[name].data, "uv", "f4", [nl, 2])
-        names = list(dict.fromkeys(attributes))
+        names = list(attributes)
         if "colors" in wanted and hasattr(data, "color_attributes"):
             names += [c.name for c in data.color_attributes if c.name not in names]
-        kinds = {}
-        for name in names:
-            coll, field_, dtype, shape, domain, data_type = _attribute_plan(data, name)
-            plan.add("attr:" + name, coll, field_, dtype, shape)
-            kinds[name] = (domain, data_type)
-        check_memory(plan.nbytes, "the mesh arrays")
-        reserve_reply(plan.nbytes)
-        arrays: dict[str, Any] = {}
-        uvs: dict[str, Any] = {}
-        attrs: dict[str, Any] = {}
-        for key, coll, field_, dtype, shape in plan.reads:
-            count = 1
-            for n in shape:
-                count *= n
-            value = _array(dtype, shape, _read(coll, field_, dtype, count))
-            if key.startswith("uv:"):
-                uvs[key[3:]] = value
-            elif key.startswith("attr:"):
-                domain, data_type = kinds[key[5:]]
-                attrs[key[5:]] = {"domain": domain, "data_type": data_type, **value}
-            else:
-                arrays[key] = value
+        arrays, attrs, uvs = read_planned(plan, data, names, "the mesh arrays")
         return {"mesh": data.name if evaluated_obj is None else obj.data.name,
                 "object": obj.name if obj is not None else None, "evaluated": evaluated,
                 "counts": counts, "arrays": arrays, "uv_layers": uvs, "attributes": attrs}
@@ -559,3 +538,33 @@ def set_(name: str, positions, edges, loop_totals, loop_vertices, uv_layers, att
     bpy.data.meshes.remove(mesh)
     new.name = name
     return _describe(new)
+
+
+def read_planned(plan: _Plan, data: Any, attributes: list[str], what: str = "the arrays",
+                 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Adds ``attributes`` (by name) to ``plan``, checks the memory budget and the reply
+    room for all of it, then reads: (arrays, attributes, UV layers: the plan's ``uv:NAME``
+    entries). The one read of mesh.get, curves.get and pointcloud.get."""
+    kinds = {}
+    for name in dict.fromkeys(attributes):
+        coll, field_, dtype, shape, domain, data_type = _attribute_plan(data, name)
+        plan.add("attr:" + name, coll, field_, dtype, shape)
+        kinds[name] = (domain, data_type)
+    check_memory(plan.nbytes, what)
+    reserve_reply(plan.nbytes)
+    arrays: dict[str, Any] = {}
+    uvs: dict[str, Any] = {}
+    attrs: dict[str, Any] = {}
+    for key, coll, field_, dtype, shape in plan.reads:
+        count = 1
+        for n in shape:
+            count *= n
+        value = _array(dtype, shape, _read(coll, field_, dtype, count))
+        if key.startswith("uv:"):
+            uvs[key[3:]] = value
+        elif key.startswith("attr:"):
+            domain, data_type = kinds[key[5:]]
+            attrs[key[5:]] = {"domain": domain, "data_type": data_type, **value}
+        else:
+            arrays[key] = value
+    return arrays, attrs, uvs

@@ -18,9 +18,9 @@ from typing import Any
 import bpy
 
 from ..registry import (NAME, CommandError, about, arg, check_memory, command, invalid,
-                        not_found, reserve_reply, withdraw)
-from .mesh import (TYPES, _array, _attribute_plan, _check_name, _has_type, _Plan, _read, _view,
-                   _write)
+                        not_found, withdraw)
+from .mesh import (TYPES, _check_name, _has_type, _Plan, _view, _write,
+                   read_planned)
 
 PARTS = ("positions", "radius")
 RESERVED = {"position": "positions", "radius": "radius"}  # attributes with an argument
@@ -76,31 +76,6 @@ def check_include(include: list[str], parts: tuple[str, ...]) -> set[str]:
         raise invalid(f"include takes {', '.join(parts)}", arg="include", choices=list(parts),
                       given=unknown[:4])
     return set(include)
-
-
-def read(plan: _Plan, data: Any, attributes: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Adds ``attributes`` (by name) to ``plan``, checks the memory budget and the reply
-    room for all of it, then reads: (arrays, attributes)."""
-    kinds = {}
-    for name in dict.fromkeys(attributes):
-        coll, field_, dtype, shape, domain, data_type = _attribute_plan(data, name)
-        plan.add("attr:" + name, coll, field_, dtype, shape)
-        kinds[name] = (domain, data_type)
-    check_memory(plan.nbytes, "the arrays")
-    reserve_reply(plan.nbytes)
-    arrays: dict[str, Any] = {}
-    attrs: dict[str, Any] = {}
-    for key, coll, field_, dtype, shape in plan.reads:
-        count = 1
-        for n in shape:
-            count *= n
-        value = _array(dtype, shape, _read(coll, field_, dtype, count))
-        if key.startswith("attr:"):
-            domain, data_type = kinds[key[5:]]
-            attrs[key[5:]] = {"domain": domain, "data_type": data_type, **value}
-        else:
-            arrays[key] = value
-    return arrays, attrs
 
 
 def check_attributes(attributes: dict[str, Any] | None, sizes: dict[str, int],
@@ -273,7 +248,7 @@ def get(object, pointcloud, include: list[str], attributes: list[str], evaluated
         plan.add("positions", cloud.points, "co", "f4", [points, 3])
     if "radius" in wanted:
         plan.add("radius", cloud.points, "radius", "f4", [points])
-    arrays, attrs = read(plan, cloud, attributes)
+    arrays, attrs, _ = read_planned(plan, cloud, attributes)
     return {"pointcloud": obj.data.name if obj is not None else cloud.name,
             "object": obj.name if obj is not None else None, "evaluated": evaluated,
             "counts": {"points": points}, "arrays": arrays, "attributes": attrs}
