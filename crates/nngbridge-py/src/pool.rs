@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use nngbridge_scene::pool::{
     Completed, Pool, PoolOptions, PoolStats, TaskResult, Ticket, WorkerOutcome,
 };
-use nngbridge_scene::{codec, CallError, Value};
+use nngbridge_scene::{codec, CallError, FailureKind, Value};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyIterator};
@@ -63,7 +63,10 @@ fn message_of(py: Python<'_>, value: &impl serde::Serialize) -> PyResult<Py<Mess
 fn outcome(py: Python<'_>, outcome: Result<Value, CallError>) -> PyResult<PyOutcome> {
     Ok(match outcome {
         Ok(v) => (true, Some(message_of(py, &v)?), None, None),
-        Err(CallError::Server(e)) => (false, Some(message_of(py, &e)?), Some("server"), None),
+        Err(CallError::Server(e)) => {
+            let kind = FailureKind::Server.as_str();
+            (false, Some(message_of(py, &e)?), Some(kind), None)
+        }
         Err(e) => {
             let kind = e.kind().as_str();
             (false, None, Some(kind), Some(e.to_string()))

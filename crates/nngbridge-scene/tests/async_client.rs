@@ -6,12 +6,17 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+mod support {
+    pub mod blender;
+}
+
 use nngbridge::{Context, Protocol, Socket};
 use nngbridge_scene::codec::{decode, encode};
 use nngbridge_scene::{
     encode_event, AsyncEventStream, AsyncSceneClient, CallError, Event, Reply, Request,
     SceneClient, Value, PROTOCOL_VERSION,
 };
+use support::blender::blender_under_test;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -194,16 +199,6 @@ async fn events_stream_with_gaps_and_a_dropped_wait_loses_nothing() -> TestResul
     assert_eq!(events.next_event().await?.seq, 5);
     assert_eq!(events.lost(), 2);
     Ok(())
-}
-
-/// The address, events address and work directory of the Blender under test.
-fn blender_under_test() -> Option<[String; 3]> {
-    let var = |k| std::env::var(k).ok();
-    Some([
-        var("NNGBRIDGE_TEST_ADDRESS")?,
-        var("NNGBRIDGE_TEST_EVENTS")?,
-        var("NNGBRIDGE_TEST_WORK")?,
-    ])
 }
 
 #[tokio::test(flavor = "current_thread")]

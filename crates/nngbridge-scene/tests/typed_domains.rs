@@ -23,9 +23,11 @@ use nngbridge_scene::commands::*;
 use nngbridge_scene::{Array, CallError, ErrorCode, EventStream, Value};
 
 mod support {
+    pub mod blender;
     pub mod every_command;
     pub mod peer;
 }
+use support::blender::blender_under_test;
 use support::every_command::props;
 use support::peer::Peer;
 
@@ -1528,16 +1530,6 @@ fn drive(address: &str, events_address: &str, work: &Path) -> Res {
     check("shutdown", client.run(&Shutdown {})?)?;
     println!("typed domains: all checks passed");
     Ok(())
-}
-
-/// The address, events address and work directory of the Blender under test.
-fn blender_under_test() -> Option<[String; 3]> {
-    let var = |k| std::env::var(k).ok();
-    Some([
-        var("NNGBRIDGE_TEST_ADDRESS")?,
-        var("NNGBRIDGE_TEST_EVENTS")?,
-        var("NNGBRIDGE_TEST_WORK")?,
-    ])
 }
 
 #[test]
